@@ -1,0 +1,97 @@
+import { ValidationError as ClassValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppRuntime } from './app-runtime';
+import { DashboardError, FieldProblem, HttpExceptionFilter } from './common/errors';
+import { requestIdFor } from './common/logging/request-id';
+import { HttpMetrics } from './modules/metrics/http-metrics';
+
+/** JSON bodies of this API are small; anything larger is refused before parsing. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds the application (not yet listening): Fastify with request ids and trusted proxies,
+ * pino logging, validation, the error filter, metrics hooks, OpenAPI and the WebSocket adapter.
+ */
+export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplication> {
+  const { config } = runtime;
+  const adapter = new FastifyAdapter({
+    genReqId: requestIdFor,
+    trustProxy: [...config.http.trustedProxies],
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Keep-alive connections idle at shutdown are closed at once; busy ones finish their request.
+    forceCloseConnections: 'idle',
+    // Our own access log (pino-http) replaces Fastify's.
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    return payload;
+  });
+  const httpMetrics = app.get(HttpMetrics);
+  fastify.addHook('onResponse', async (request, reply) => {
+    httpMetrics.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+  });
+
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.http.corsOrigins.includes('*') ? true : [...config.http.corsOrigins],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
+
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      exceptionFactory: (errors) => DashboardError.validation('Request validation failed', fieldProblems(errors)),
+    }),
+  );
+  app.useWebSocketAdapter(new WsAdapter(app));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('DePIN dashboard API')
+      .setDescription('REST half of the contract; the WebSocket protocol is described in API.md and the README.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+
+  return app;
+}
+
+/** Flattens class-validator's tree into `[{field, problems}]` with dotted paths. */
+export function fieldProblems(errors: readonly ClassValidationError[], parent = ''): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const error of errors) {
+    const field = parent === '' ? error.property : `${parent}.${error.property}`;
+    if (error.constraints !== undefined) {
+      problems.push({ field, problems: Object.values(error.constraints) });
+    }
+    if (error.children !== undefined && error.children.length > 0) {
+      problems.push(...fieldProblems(error.children, field));
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,42 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppRuntime } from './app-runtime';
+import { LifecycleState } from './common/lifecycle/lifecycle-state';
+import { LoggingModule } from './common/logging/logging.module';
+import { ConfigModule } from './config';
+import { DatabaseModule } from './database/database.module';
+import { InfraModule } from './infra/infra.module';
+import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
+
+export const INSTANCE_ID = Symbol('INSTANCE_ID');
+
+/** Process-wide singletons that any module may need. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(runtime: AppRuntime): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [LifecycleState, { provide: INSTANCE_ID, useValue: runtime.instanceId }],
+      exports: [LifecycleState, INSTANCE_ID],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: AppRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(runtime.config),
+        CoreModule.forRoot(runtime),
+        LoggingModule.forRoot(runtime.config, runtime.logDestination),
+        DatabaseModule.forRoot(runtime.database),
+        InfraModule.forRoot(runtime.config),
+        MetricsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

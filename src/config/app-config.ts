@@ -1,0 +1,94 @@
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The service's configuration, parsed and validated once at boot by `loadConfig`.
+ * Units are in the names: `*Ms` milliseconds, `*Seconds` seconds, points as plain numbers with at
+ * most 6 decimals (converted to exact micro-points where they are used in arithmetic).
+ */
+export interface AppConfigValues {
+  readonly nodeEnv: NodeEnv;
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** Origins allowed by CORS; empty means cross-origin requests are not allowed. */
+    readonly corsOrigins: readonly string[];
+    /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed. */
+    readonly trustedProxies: readonly string[];
+  };
+  readonly database: {
+    /** null → the embedded PGlite database under dataDir. */
+    readonly url: string | null;
+    readonly replicaUrls: readonly string[];
+    readonly poolSize: number;
+  };
+  readonly redis: {
+    /** null → in-process bus, cache and limits (a single instance). */
+    readonly url: string | null;
+    /** Prefix of every Redis key and channel, so that deployments can share one Redis. */
+    readonly keyPrefix: string;
+  };
+  readonly dataDir: string;
+  readonly jwt: {
+    /** null until the boot code resolves it (from the environment or the generated dev secret). */
+    readonly secret: string | null;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+  };
+  readonly ws: {
+    readonly heartbeatIntervalMs: number;
+    readonly clientTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+    readonly maxMessageBytes: number;
+    readonly maxMessagesPerSecond: number;
+  };
+  readonly earnings: {
+    readonly pointsPerHour: number;
+    readonly flushMs: number;
+    readonly pushMs: number;
+    readonly maxEarningNodesPerIp: number;
+    readonly epochSeconds: number;
+    readonly epochGenesis: Date;
+  };
+  readonly referral: {
+    /** Commission rate per tier, direct referrer first. */
+    readonly rates: readonly number[];
+    readonly qualifyPoints: number;
+    readonly bonusPoints: number;
+  };
+  readonly auth: {
+    readonly loginFailuresPerEmail: number;
+    readonly requestsPerMinute: number;
+    /** Lower-cased. */
+    readonly adminEmails: readonly string[];
+  };
+  readonly logLevel: LogLevel;
+  readonly shutdown: {
+    /** Time between SIGTERM (readiness 503) and closing the listener, for load balancers to notice. */
+    readonly delayMs: number;
+  };
+  readonly metrics: {
+    /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+    readonly token: string | null;
+  };
+}
+
+/**
+ * Injection token and type of the configuration. Declaration merging gives the class the
+ * interface's fields, so services simply ask for `AppConfig` in their constructors.
+ */
+export interface AppConfig extends AppConfigValues {}
+export class AppConfig {
+  constructor(values: AppConfigValues) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+
+  /** A copy with some sections replaced (used by boot code once the runtime resolves a value). */
+  with(changes: Partial<AppConfigValues>): AppConfig {
+    return new AppConfig({ ...this, ...changes });
+  }
+}

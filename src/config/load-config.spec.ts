@@ -1,0 +1,132 @@
+import { ConfigError, loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('applies the defaults of API.md when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      corsOrigins: [],
+      trustedProxies: ['127.0.0.1', '::1'],
+    });
+    expect(config.database.url).toBeNull();
+    expect(config.redis.url).toBeNull();
+    expect(config.dataDir).toBe('./data');
+    expect(config.jwt).toEqual({ secret: null, accessTtlSeconds: 900, refreshTtlSeconds: 2_592_000 });
+    expect(config.ws).toEqual({
+      heartbeatIntervalMs: 30_000,
+      clientTimeoutMs: 90_000,
+      connectTimeoutMs: 10_000,
+      maxMessageBytes: 16_384,
+      maxMessagesPerSecond: 20,
+    });
+    expect(config.earnings).toEqual({
+      pointsPerHour: 60,
+      flushMs: 5_000,
+      pushMs: 1_000,
+      maxEarningNodesPerIp: 0,
+      epochSeconds: 86_400,
+      epochGenesis: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(config.referral).toEqual({ rates: [0.2, 0.1, 0.05], qualifyPoints: 100, bonusPoints: 50 });
+    expect(config.auth).toEqual({ loginFailuresPerEmail: 10, requestsPerMinute: 30, adminEmails: [] });
+    expect(config.logLevel).toBe('info');
+    expect(config.nodeEnv).toBe('development');
+  });
+
+  it('parses every variable of the table', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://u:p@db:5432/app',
+      REDIS_URL: 'redis://cache:6379/2',
+      DATA_DIR: '/var/lib/dash',
+      JWT_SECRET: 'x'.repeat(40),
+      JWT_ACCESS_TTL: '60',
+      JWT_REFRESH_TTL: '3600',
+      HEARTBEAT_INTERVAL_MS: '200',
+      CLIENT_TIMEOUT_MS: '1000',
+      CONNECT_TIMEOUT_MS: '500',
+      POINTS_PER_HOUR: '36.5',
+      EARNINGS_FLUSH_MS: '100',
+      EARNINGS_PUSH_MS: '50',
+      REFERRAL_RATES: '0.3, 0.1',
+      REFERRAL_QUALIFY_POINTS: '10',
+      REFERRAL_BONUS_POINTS: '5.25',
+      EPOCH_SECONDS: '3600',
+      EPOCH_GENESIS: '2026-06-01T00:00:00Z',
+      MAX_EARNING_NODES_PER_IP: '3',
+      WS_MAX_MESSAGE_BYTES: '4096',
+      WS_MAX_MESSAGES_PER_SECOND: '5',
+      TRUSTED_PROXIES: '10.0.0.0/8,::1',
+      LOGIN_FAILURES_PER_EMAIL: '3',
+      AUTH_REQUESTS_PER_MINUTE: '7',
+      CORS_ORIGINS: 'https://app.example.com,http://localhost:5173',
+      ADMIN_EMAILS: 'Boss@Example.com, ops@example.com',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.http.port).toBe(8080);
+    expect(config.database.url).toBe('postgres://u:p@db:5432/app');
+    expect(config.redis.url).toBe('redis://cache:6379/2');
+    expect(config.ws.heartbeatIntervalMs).toBe(200);
+    expect(config.earnings.pointsPerHour).toBe(36.5);
+    expect(config.earnings.epochGenesis.toISOString()).toBe('2026-06-01T00:00:00.000Z');
+    expect(config.referral.rates).toEqual([0.3, 0.1]);
+    expect(config.referral.bonusPoints).toBe(5.25);
+    expect(config.http.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
+    expect(config.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(config.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        HEARTBEAT_INTERVAL_MS: '-5',
+        REFERRAL_RATES: '0.5,abc',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://root:hunter2@db/x',
+        POINTS_PER_HOUR: '1.1234567',
+        TRUSTED_PROXIES: '10.0.0.0/99',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues.map((issue) => issue.variable).sort();
+    expect(issues).toEqual(
+      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'REFERRAL_RATES', 'TRUSTED_PROXIES'].sort(),
+    );
+    // Secrets in connection strings never reach the message.
+    expect((error as ConfigError).message).not.toContain('hunter2');
+  });
+
+  it('requires JWT_SECRET in production only', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32) }).jwt.secret).toBe('s'.repeat(32));
+    expect(loadConfig({ NODE_ENV: 'development' }).jwt.secret).toBeNull();
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: expected at least 32 characters/);
+  });
+
+  it('rejects inconsistent timing and over-paying referral tiers', () => {
+    expect(() => loadConfig({ HEARTBEAT_INTERVAL_MS: '5000', CLIENT_TIMEOUT_MS: '5000' })).toThrow(
+      /CLIENT_TIMEOUT_MS: must be greater than HEARTBEAT_INTERVAL_MS/,
+    );
+    expect(() => loadConfig({ REFERRAL_RATES: '0.6,0.5' })).toThrow(/REFERRAL_RATES/);
+    expect(loadConfig({ REFERRAL_RATES: '' }).referral.rates).toEqual([0.2, 0.1, 0.05]);
+  });
+
+  it('treats blank values as unset and trims list items', () => {
+    const config = loadConfig({ PORT: '  ', CORS_ORIGINS: '', ADMIN_EMAILS: ' a@b.c ,, ' });
+    expect(config.http.port).toBe(3000);
+    expect(config.http.corsOrigins).toEqual([]);
+    expect(config.auth.adminEmails).toEqual(['a@b.c']);
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+});

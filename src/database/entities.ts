@@ -1,0 +1,20 @@
+import { AuthSessionEntity } from '../modules/auth/entities/auth-session.entity';
+import { RefreshTokenEntity } from '../modules/auth/entities/refresh-token.entity';
+import { EarningEntity } from '../modules/earnings/entities/earning.entity';
+import { LedgerFlushEntity } from '../modules/earnings/entities/ledger-flush.entity';
+import { UserBalanceEntity } from '../modules/earnings/entities/user-balance.entity';
+import { NetworkConnectionEntity } from '../modules/network/entities/network-connection.entity';
+import { ReferralEntity } from '../modules/referral/entities/referral.entity';
+import { UserEntity } from '../modules/user/entities/user.entity';
+
+/** Every entity of the schema; the migrations must create exactly these (see the drift test). */
+export const ENTITIES = [
+  UserEntity,
+  NetworkConnectionEntity,
+  EarningEntity,
+  UserBalanceEntity,
+  LedgerFlushEntity,
+  ReferralEntity,
+  AuthSessionEntity,
+  RefreshTokenEntity,
+];

@@ -1,0 +1,64 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { AppConfig } from '../config';
+import { EventBus } from './bus/event-bus';
+import { InProcessEventBus } from './bus/in-process-event-bus';
+import { RedisEventBus } from './bus/redis-event-bus';
+import { Cache } from './cache/cache';
+import { InProcessCache } from './cache/in-process-cache';
+import { RedisCache } from './cache/redis-cache';
+import { InProcessRateLimitStore } from './rate-limit/in-process-rate-limit-store';
+import { RateLimitStore } from './rate-limit/rate-limit-store';
+import { RedisRateLimitStore } from './rate-limit/redis-rate-limit-store';
+import { RedisClients } from './redis/redis-clients';
+
+/**
+ * The ports with two adapters each: in-process when REDIS_URL is unset (one instance is then a
+ * complete system), Redis when it is set (many instances behave as one).
+ */
+@Global()
+@Module({})
+export class InfraModule implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(RedisClients) private readonly redis: RedisClients | null) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    const redisUrl = config.redis.url;
+    if (redisUrl === null) {
+      return {
+        module: InfraModule,
+        providers: [
+          { provide: RedisClients, useValue: null },
+          { provide: EventBus, useClass: InProcessEventBus },
+          { provide: Cache, useValue: new InProcessCache() },
+          { provide: RateLimitStore, useValue: new InProcessRateLimitStore() },
+        ],
+        exports: [RedisClients, EventBus, Cache, RateLimitStore],
+      };
+    }
+    return {
+      module: InfraModule,
+      providers: [
+        {
+          provide: RedisClients,
+          useFactory: async () => {
+            const clients = new RedisClients(redisUrl, config.redis.keyPrefix);
+            // Start even when Redis is down (readiness reports it); wait briefly for a fast start.
+            await clients.waitUntilReady(3_000).catch(() => undefined);
+            return clients;
+          },
+        },
+        { provide: EventBus, useFactory: (redis: RedisClients) => new RedisEventBus(redis), inject: [RedisClients] },
+        { provide: Cache, useFactory: (redis: RedisClients) => new RedisCache(redis), inject: [RedisClients] },
+        {
+          provide: RateLimitStore,
+          useFactory: (redis: RedisClients) => new RedisRateLimitStore(redis),
+          inject: [RedisClients],
+        },
+      ],
+      exports: [RedisClients, EventBus, Cache, RateLimitStore],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.close();
+  }
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { startServer } from './server';
+
+/** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const server = await startServer(config);
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    const timer = setTimeout(() => {
+      process.stderr.write(`Graceful shutdown after ${signal} timed out; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${String((error as Error)?.stack ?? error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exit(1);
+});

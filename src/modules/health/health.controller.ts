@@ -1,0 +1,56 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
+import { RedisHealthIndicator } from './redis.health';
+
+const CHECK_TIMEOUT_MS = 1_500;
+
+/** Kubernetes probes. Bodies are terminus JSON; readiness is 503 while anything it needs is down. */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    private readonly lifecycle: LifecycleState,
+  ) {}
+
+  @Get('live')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Readiness: database (and Redis where configured) reachable, not shutting down' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => {
+          const indicator = this.indicators.check('lifecycle');
+          return this.lifecycle.isShuttingDown ? indicator.down({ message: 'shutting down' }) : indicator.up();
+        },
+        () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+        ...(this.redis.configured ? [() => this.redis.check('redis', CHECK_TIMEOUT_MS)] : []),
+      ]);
+    } catch (error) {
+      // Terminus throws a 503 carrying the full result; answer with that result, not an error body.
+      const result = (error as { getResponse?: () => unknown }).getResponse?.();
+      if (result === undefined) throw error;
+      void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return result as HealthCheckResult;
+    }
+  }
+}

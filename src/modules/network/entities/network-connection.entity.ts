@@ -1,0 +1,62 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { NUMERIC_POINTS } from '../../../database/column-types';
+import { UserEntity } from '../../user/entities/user.entity';
+
+/** One node (device) of a user: its identity, live state and lifetime uptime and points. */
+@Entity({ name: 'network_connections' })
+@Index('uq_network_connections_user_device', ['userId', 'deviceId'], { unique: true })
+@Check('ck_network_connections_score', '"network_score" >= 0 AND "network_score" <= 1')
+export class NetworkConnectionEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_network_connections' })
+  id!: number;
+
+  @Column({ name: 'user_id', type: 'bigint' })
+  userId!: number;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_network_connections_user' })
+  user?: UserEntity;
+
+  @Column({ name: 'device_id', type: 'varchar', length: 64 })
+  deviceId!: string;
+
+  @Column({ name: 'network_name', type: 'varchar', length: 64 })
+  networkName!: string;
+
+  /** Address the node last connected from (after trusted-proxy resolution). */
+  @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })
+  ipAddress!: string | null;
+
+  @Column({ name: 'connected', type: 'boolean', default: false })
+  connected!: boolean;
+
+  /** Seconds of verified uptime (capped heartbeat intervals), millisecond precision. */
+  @Column({ name: 'connection_time', type: 'numeric', precision: 20, scale: 3, default: 0 })
+  connectionTime!: string;
+
+  /** Latest network quality score in [0, 1]. */
+  @Column({ name: 'network_score', type: 'double precision', default: 0 })
+  networkScore!: number;
+
+  @Column({ name: 'points_earned', ...NUMERIC_POINTS, default: 0 })
+  pointsEarned!: string;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
+  lastSeenAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

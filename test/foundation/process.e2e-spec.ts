@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnService } from '../support/service-process';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TEST_JWT_SECRET } from '../support/test-app';
+import { waitUntil } from '../support/wait';
+
+describe('the service as a process', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('process');
+  });
+  afterAll(() => database.drop());
+
+  it('refuses an invalid configuration with exit code 1, naming each bad variable', async () => {
+    const service = spawnService({ PORT: 'http', WS_MAX_MESSAGES_PER_SECOND: '0', EPOCH_GENESIS: 'yesterday' });
+    const { code } = await service.exited;
+    expect(code).toBe(1);
+    const message = service.stderr.join('\n');
+    expect(message).toMatch(/Invalid configuration \(3 variables\)/);
+    for (const variable of ['PORT', 'WS_MAX_MESSAGES_PER_SECOND', 'EPOCH_GENESIS']) {
+      expect(message).toContain(`${variable}:`);
+    }
+  });
+
+  it('refuses to start in production without JWT_SECRET', async () => {
+    const service = spawnService({ NODE_ENV: 'production', DATABASE_URL: database.url });
+    expect((await service.exited).code).toBe(1);
+    expect(service.stderr.join('\n')).toContain('JWT_SECRET: required when NODE_ENV=production');
+  });
+
+  it('on SIGTERM turns readiness to 503, finishes, and exits 0', async () => {
+    const service = spawnService({
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      SHUTDOWN_DELAY_MS: '3000',
+    });
+    const url = await service.ready;
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+
+    service.kill('SIGTERM');
+    // During the drain delay the listener is still open and tells load balancers to go away.
+    let readiness: { status: number; body: unknown } | undefined;
+    await waitUntil(async () => {
+      const response = await fetch(`${url}/health/ready`);
+      readiness = { status: response.status, body: await response.json() };
+      return response.status === 503;
+    });
+    expect(readiness!.body).toMatchObject({ status: 'error', error: { lifecycle: { status: 'down' } } });
+    // Liveness stays green: the process is healthy, just leaving.
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('without DATABASE_URL runs on the embedded database and keeps its data across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dash-embedded-'));
+    try {
+      const first = spawnService({ DATA_DIR: dataDir });
+      const url = await first.ready;
+      expect(first.stdout.join('\n')).toContain('Database: embedded PostgreSQL (PGlite)');
+      expect(first.stdout.join('\n')).toContain('Ran migrations: InitialSchema');
+      expect(first.stdout.join('\n')).toMatch(/JWT_SECRET is not set: using a secret generated into/);
+      const ready = await fetch(`${url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' } } });
+      const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8');
+      first.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+
+      const second = spawnService({ DATA_DIR: dataDir });
+      await second.ready;
+      // Same database: migrations already applied; same generated secret.
+      expect(second.stdout.join('\n')).not.toContain('Ran migrations');
+      expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
+      second.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
