@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppRuntime } from './app-runtime';
@@ -31,11 +32,14 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // Our own JSON parser (replaceJsonParser) instead of Nest's.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  replaceJsonParser(fastify);
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
     return payload;
@@ -79,6 +83,24 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 
   return app;
+}
+
+/**
+ * JSON bodies: a parse failure becomes the contract's ValidationError (Fastify's own error would
+ * reach the filter stripped of its code), and `__proto__`/`constructor` keys are dropped so that
+ * no body can reach an object's prototype.
+ */
+function replaceJsonParser(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text, (key, value: unknown) => (key === '__proto__' || key === 'constructor' ? undefined : value)));
+    } catch {
+      done(DashboardError.validation('Request body is not valid JSON'), undefined);
+    }
+  });
 }
 
 /** Flattens class-validator's tree into `[{field, problems}]` with dotted paths. */

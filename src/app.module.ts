@@ -5,8 +5,11 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { InfraModule } from './infra/infra.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { ReferralModule } from './modules/referral/referral.module';
+import { UserModule } from './modules/user/user.module';
 
 export const INSTANCE_ID = Symbol('INSTANCE_ID');
 
@@ -36,6 +39,9 @@ export class AppModule {
         InfraModule.forRoot(runtime.config),
         MetricsModule,
         HealthModule,
+        AuthModule,
+        UserModule,
+        ReferralModule,
       ],
     };
   }

@@ -47,6 +47,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '5',
+    // Tests register many users from 127.0.0.1; throttling tests lower this again.
+    AUTH_REQUESTS_PER_MINUTE: '100000',
     ...(redis === null ? {} : { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix }),
     ...options.env,
   };

@@ -9,12 +9,14 @@ import {
 } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
+import { Public } from '../auth/guards/public.decorator';
 import { RedisHealthIndicator } from './redis.health';
 
 const CHECK_TIMEOUT_MS = 1_500;
 
 /** Kubernetes probes. Bodies are terminus JSON; readiness is 503 while anything it needs is down. */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

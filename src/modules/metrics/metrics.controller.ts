@@ -5,9 +5,11 @@ import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
+import { Public } from '../auth/guards/public.decorator';
 
 /** GET /metrics in Prometheus text format; behind a bearer token when METRICS_TOKEN is set. */
 @ApiExcludeController()
+@Public() // guarded by METRICS_TOKEN instead of user tokens
 @Controller()
 export class MetricsController extends PrometheusController {
   constructor(private readonly config: AppConfig) {

@@ -1,0 +1,10 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+
+/** Body of POST /api/auth/refresh and /api/auth/logout. */
+export class RefreshTokenDto {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 256)
+  refresh_token!: string;
+}

@@ -1,0 +1,28 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsUsername } from '../../user/dto/username';
+
+const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export class RegisterDto {
+  @ApiProperty({ example: 'alice@example.com' })
+  @Transform(trimLower)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @IsUsername()
+  username!: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString()
+  @Length(8, 128, { message: 'password must be 8-128 characters' })
+  password!: string;
+
+  @ApiPropertyOptional({ description: "Another user's referral code" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  referral_code?: string;
+}

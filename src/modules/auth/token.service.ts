@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes } from 'node:crypto';
+import { AppConfig } from '../../config';
+import { DashboardError, DashboardErrorType } from '../../common/errors';
+import { AccessTokenClaims, Role } from './auth-user';
+
+/** The only algorithm we sign with and the only one we accept (no `none`, no RS/HS confusion). */
+export const JWT_ALGORITHM = 'HS256';
+
+/** Issues and checks tokens: short-lived HS256 access JWTs, long random opaque refresh tokens. */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  get accessTtlSeconds(): number {
+    return this.config.jwt.accessTtlSeconds;
+  }
+
+  signAccess(userId: number, sessionId: string, role: Role): Promise<string> {
+    const claims: AccessTokenClaims = { sub: userId, sid: sessionId, role };
+    return this.jwt.signAsync(claims, {
+      secret: this.config.jwt.secret!,
+      algorithm: JWT_ALGORITHM,
+      expiresIn: this.config.jwt.accessTtlSeconds,
+    });
+  }
+
+  /**
+   * Verifies an access token's signature, algorithm and expiry (the session is checked
+   * separately). Expired → SessionExpired; anything else wrong → Unauthorized.
+   */
+  async verifyAccess(token: string): Promise<AccessTokenClaims> {
+    let payload: unknown;
+    try {
+      payload = await this.jwt.verifyAsync(token, { secret: this.config.jwt.secret!, algorithms: [JWT_ALGORITHM] });
+    } catch (error) {
+      if ((error as Error).name === 'TokenExpiredError') {
+        throw new DashboardError(DashboardErrorType.SessionExpired, 'Access token expired');
+      }
+      throw DashboardError.unauthorized('Invalid access token');
+    }
+    if (!isAccessTokenClaims(payload)) throw DashboardError.unauthorized('Invalid access token');
+    return payload;
+  }
+
+  /** A new refresh token: its value goes to the client, only its hash is stored. */
+  newRefreshToken(): { value: string; hash: string } {
+    const value = randomBytes(32).toString('base64url');
+    return { value, hash: this.hashRefreshToken(value) };
+  }
+
+  /** SHA-256 suffices: refresh tokens carry 256 random bits, so there is nothing to brute-force. */
+  hashRefreshToken(value: string): string {
+    return createHash('sha256').update(value).digest('hex');
+  }
+}
+
+export function isAccessTokenClaims(value: unknown): value is AccessTokenClaims {
+  const claims = value as Partial<AccessTokenClaims> | null;
+  return (
+    typeof claims === 'object' &&
+    claims !== null &&
+    Number.isSafeInteger(claims.sub) &&
+    (claims.sub as number) > 0 &&
+    typeof claims.sid === 'string' &&
+    claims.sid.length > 0 &&
+    (claims.role === 'user' || claims.role === 'admin')
+  );
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ReferralStatus } from './entities/referral.entity';
+
+export interface ReferralRow {
+  id: number;
+  referrer_id: number;
+  referee_id: number;
+  referee_username: string;
+  status: ReferralStatus;
+  points: string;
+  created_at: Date;
+}
+
+export interface ReferralCounts {
+  total: number;
+  pending: number;
+  completed: number;
+  rewarded: number;
+  /** Commission (every tier, attributed to the direct referral it flowed through) plus bonuses. */
+  points: string;
+}
+
+/** Named queries on `referrals`. */
+@Injectable()
+export class ReferralRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async insertPending(manager: EntityManager, referrerId: number, refereeId: number): Promise<void> {
+    await manager.query(`INSERT INTO referrals (referrer_id, referee_id) VALUES ($1, $2)`, [referrerId, refereeId]);
+  }
+
+  /** The caller's direct referrals, newest first, keyset by id. */
+  listByReferrer(
+    referrerId: number,
+    options: { status?: ReferralStatus; limit: number; beforeId?: number },
+  ): Promise<ReferralRow[]> {
+    const params: unknown[] = [referrerId, options.limit];
+    let filters = '';
+    if (options.status !== undefined) {
+      params.push(options.status);
+      filters += ` AND r.status = $${params.length}`;
+    }
+    if (options.beforeId !== undefined) {
+      params.push(options.beforeId);
+      filters += ` AND r.id < $${params.length}`;
+    }
+    return this.dataSource.query(
+      `SELECT r.id, r.referrer_id, r.referee_id, u.username AS referee_username, r.status, r.points, r.created_at
+         FROM referrals r JOIN users u ON u.id = r.referee_id
+        WHERE r.referrer_id = $1${filters}
+        ORDER BY r.id DESC
+        LIMIT $2`,
+      params,
+    );
+  }
+
+  async countsOf(referrerId: number): Promise<ReferralCounts> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE status = 'Pending')::int AS pending,
+              count(*) FILTER (WHERE status = 'Completed')::int AS completed,
+              count(*) FILTER (WHERE status = 'Rewarded')::int AS rewarded,
+              COALESCE(sum(points), 0)::numeric(24,6)::text AS points
+         FROM referrals WHERE referrer_id = $1`,
+      [referrerId],
+    )) as ReferralCounts[];
+    return row!;
+  }
+}

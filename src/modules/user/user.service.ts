@@ -1,0 +1,43 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DashboardError } from '../../common/errors';
+import { isUniqueViolation } from '../../database/pg-errors';
+import { UserEntity } from './entities/user.entity';
+import { UpdateMeDto } from './dto/update-me.dto';
+import { toUserJson, UserJson } from './user.mapper';
+import { UserRepository } from './user.repository';
+import { normalizeWalletAddress } from './wallet-address';
+
+@Injectable()
+export class UserService {
+  private readonly logger = new Logger('UserService');
+
+  constructor(private readonly users: UserRepository) {}
+
+  async getMe(userId: number): Promise<UserJson> {
+    return toUserJson(await this.require(userId));
+  }
+
+  async updateMe(userId: number, dto: UpdateMeDto): Promise<UserJson> {
+    const changes: { username?: string; walletAddress?: string | null } = {};
+    if (dto.username !== undefined) changes.username = dto.username;
+    if (dto.wallet_address !== undefined) {
+      changes.walletAddress = dto.wallet_address === null ? null : normalizeWalletAddress(dto.wallet_address);
+    }
+    if (Object.keys(changes).length > 0) {
+      try {
+        await this.users.updateProfile(userId, changes);
+      } catch (error) {
+        if (isUniqueViolation(error, 'uq_users_username_lower')) throw DashboardError.conflict('Username already taken');
+        throw error;
+      }
+      this.logger.log({ userId, fields: Object.keys(changes) }, 'Profile updated');
+    }
+    return this.getMe(userId);
+  }
+
+  async require(userId: number): Promise<UserEntity> {
+    const user = await this.users.findById(userId);
+    if (user === null) throw DashboardError.notFound('User');
+    return user;
+  }
+}
