@@ -1,0 +1,195 @@
+import { adminApi, earningsApi, networksApi, referralsApi, userApi } from '../api/client';
+import { ApiError, errorMessage } from '../api/http';
+import type {
+  Bucket,
+  EarningsData,
+  NetworkConnection,
+  Referral,
+  ReferralData,
+  ServerFrame,
+  Timeseries,
+  User,
+} from '../api/types';
+import { LiveSocket, type LiveState } from '../live/socket';
+import { createStore, throttle } from './store';
+
+/** Minimum spacing of chart re-fetches triggered by EarningsUpdate frames (ms). */
+const CHART_REFETCH_MS = 5_000;
+/** Minimum spacing of referee-list re-fetches triggered by ReferralUpdate frames (ms). */
+const REFEREES_REFETCH_MS = 2_000;
+const REFEREES_PAGE = 50;
+
+export interface DashboardState {
+  user: User | null;
+  earnings: EarningsData | null;
+  networks: NetworkConnection[] | null;
+  referrals: ReferralData | null;
+  referees: { items: Referral[] | null; nextCursor: string | null; loadingMore: boolean; error: string | null };
+  series: { bucket: Bucket; data: Timeseries | null; loading: boolean; error: string | null };
+  live: LiveState;
+  /** The latest WebSocket Error / Disconnect message. */
+  notice: string | null;
+  /** A failure of the initial load, shown with a retry button. */
+  loadError: string | null;
+  /** null until the admin probe answered. */
+  isAdmin: boolean | null;
+}
+
+const initial = (): DashboardState => ({
+  user: null,
+  earnings: null,
+  networks: null,
+  referrals: null,
+  referees: { items: null, nextCursor: null, loadingMore: false, error: null },
+  series: { bucket: 'hour', data: null, loading: false, error: null },
+  live: { status: 'idle' },
+  notice: null,
+  loadError: null,
+  isAdmin: null,
+});
+
+export const dashboard = createStore<DashboardState>(initial());
+
+let socket: LiveSocket | null = null;
+/** Bumped on every start/stop so late responses of a previous session are dropped. */
+let generation = 0;
+
+function guard<T>(gen: number, fn: (value: T) => void): (value: T) => void {
+  return (value) => {
+    if (gen === generation) fn(value);
+  };
+}
+
+/** The window a bucket size shows: the last 24 hours, or the last 30 days. */
+function rangeFor(bucket: Bucket): { from: string; to: string } {
+  const now = new Date();
+  const from = new Date(now);
+  if (bucket === 'hour') {
+    from.setUTCMinutes(0, 0, 0);
+    from.setUTCHours(from.getUTCHours() - 23);
+  } else {
+    from.setUTCHours(0, 0, 0, 0);
+    from.setUTCDate(from.getUTCDate() - 29);
+  }
+  return { from: from.toISOString(), to: now.toISOString() };
+}
+
+export function loadSeries(bucket = dashboard.get().series.bucket): void {
+  const gen = generation;
+  dashboard.set((s) => ({ series: { ...s.series, bucket, loading: true, error: null, data: bucket === s.series.bucket ? s.series.data : null } }));
+  const { from, to } = rangeFor(bucket);
+  earningsApi.timeseries(bucket, from, to).then(
+    guard(gen, (data: Timeseries) => {
+      if (dashboard.get().series.bucket !== bucket) return;
+      dashboard.set({ series: { bucket, data, loading: false, error: null } });
+    }),
+    guard(gen, (err: unknown) => {
+      if (dashboard.get().series.bucket !== bucket) return;
+      dashboard.set((s) => ({ series: { ...s.series, loading: false, error: errorMessage(err) } }));
+    }),
+  );
+}
+
+export function loadReferees(more = false): void {
+  const gen = generation;
+  const cursor = more ? dashboard.get().referees.nextCursor : null;
+  if (more) dashboard.set((s) => ({ referees: { ...s.referees, loadingMore: true } }));
+  referralsApi.list({ limit: REFEREES_PAGE, cursor }).then(
+    guard(gen, (page) => {
+      dashboard.set((s) => ({
+        referees: {
+          items: more ? [...(s.referees.items ?? []), ...page.items] : page.items,
+          nextCursor: page.next_cursor ?? null,
+          loadingMore: false,
+          error: null,
+        },
+      }));
+    }),
+    guard(gen, (err: unknown) => {
+      dashboard.set((s) => ({ referees: { ...s.referees, loadingMore: false, error: errorMessage(err) } }));
+    }),
+  );
+}
+
+const refetchChart = throttle(() => loadSeries(), CHART_REFETCH_MS);
+const refetchReferees = throttle(() => loadReferees(), REFEREES_REFETCH_MS);
+
+/** REST snapshot of everything; the WebSocket snapshot after Connected then keeps it current. */
+export function loadAll(): void {
+  const gen = generation;
+  dashboard.set({ loadError: null });
+  Promise.all([
+    userApi.me().then(guard(gen, (user) => dashboard.set({ user }))),
+    earningsApi.summary().then(guard(gen, (earnings) => dashboard.set({ earnings }))),
+    networksApi.list().then(guard(gen, (res) => dashboard.set({ networks: res.items }))),
+    referralsApi.summary().then(guard(gen, (referrals) => dashboard.set({ referrals }))),
+  ]).catch(
+    guard(gen, (err: unknown) => {
+      if (err instanceof ApiError && err.status === 401) return; // the session listener signs out
+      dashboard.set({ loadError: errorMessage(err) });
+    }),
+  );
+  loadReferees();
+  loadSeries();
+}
+
+function onFrame(frame: ServerFrame): void {
+  switch (frame.type) {
+    case 'NetworkUpdate':
+      dashboard.set({ networks: frame.payload.networks });
+      break;
+    case 'EarningsUpdate':
+      dashboard.set({ earnings: frame.payload.earnings });
+      refetchChart();
+      break;
+    case 'ReferralUpdate':
+      dashboard.set({ referrals: frame.payload.referrals });
+      refetchReferees();
+      break;
+    case 'Connected':
+      dashboard.set({ notice: null });
+      break;
+    case 'Heartbeat':
+    case 'Error':
+    case 'Disconnect':
+      break;
+  }
+}
+
+/** Asks once whether the user is an admin: the User JSON does not say, the admin API does. */
+function probeAdmin(gen: number): void {
+  adminApi.users({ limit: 1 }).then(
+    guard(gen, () => dashboard.set({ isAdmin: true })),
+    guard(gen, () => dashboard.set({ isAdmin: false })),
+  );
+}
+
+export function startDashboard(): void {
+  generation += 1;
+  dashboard.set(initial());
+  loadAll();
+  probeAdmin(generation);
+  socket = new LiveSocket({
+    frame: onFrame,
+    state: (live) => dashboard.set({ live }),
+    notice: (notice) => dashboard.set({ notice }),
+  });
+  socket.start();
+}
+
+export function stopDashboard(): void {
+  generation += 1;
+  socket?.stop();
+  socket = null;
+  refetchChart.cancel();
+  refetchReferees.cancel();
+  dashboard.set(initial());
+}
+
+export function reconnectLive(): void {
+  socket?.reconnectNow();
+}
+
+export function setUser(user: User): void {
+  dashboard.set({ user });
+}
