@@ -5,9 +5,12 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { InfraModule } from './infra/infra.module';
+import { AdminModule } from './modules/admin/admin.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { EarningsModule } from './modules/earnings/earnings.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { NetworkModule } from './modules/network/network.module';
 import { ReferralModule } from './modules/referral/referral.module';
 import { UserModule } from './modules/user/user.module';
 
@@ -42,6 +45,9 @@ export class AppModule {
         AuthModule,
         UserModule,
         ReferralModule,
+        EarningsModule,
+        NetworkModule,
+        AdminModule,
       ],
     };
   }

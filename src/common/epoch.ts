@@ -22,3 +22,13 @@ export function hourBucketOf(at: Date): Date {
 export function utcDayStart(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 }
+
+/**
+ * Start of the ledger bucket containing `at`: the UTC hour, cut at an epoch boundary when an
+ * epoch starts inside that hour, so that an aggregated row never spans two epochs.
+ */
+export function ledgerBucketOf(at: Date, settings: EpochSettings): Date {
+  const hour = hourBucketOf(at).getTime();
+  const epoch = epochStart(epochOf(at, settings), settings).getTime();
+  return new Date(Math.max(hour, epoch));
+}

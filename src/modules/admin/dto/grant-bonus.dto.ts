@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsNumber, IsString, Length, Max } from 'class-validator';
+import { IsPositivePoints } from '../../../common/http/is-points';
+
+export class GrantBonusDto {
+  @ApiProperty({ example: 25.5, minimum: 0, exclusiveMinimum: true, maximum: 1_000_000, description: 'At most 6 decimals' })
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 6 }, { message: 'amount must be a number with at most 6 decimals' })
+  @IsPositivePoints()
+  @Max(1_000_000)
+  amount!: number;
+
+  @ApiProperty({ example: 'Community event winner', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  reason!: string;
+}

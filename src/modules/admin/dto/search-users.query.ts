@@ -1,0 +1,11 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../../../common/http/page.query';
+
+export class SearchUsersQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Substring of email or username, case-insensitive' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  q?: string;
+}

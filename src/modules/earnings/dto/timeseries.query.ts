@@ -1,0 +1,22 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+
+export const TIMESERIES_BUCKETS = ['hour', 'day'] as const;
+export type TimeseriesBucket = (typeof TIMESERIES_BUCKETS)[number];
+
+export class TimeseriesQuery {
+  @ApiPropertyOptional({ enum: TIMESERIES_BUCKETS, default: 'hour' })
+  @IsOptional()
+  @IsIn(TIMESERIES_BUCKETS, { message: 'bucket must be hour or day' })
+  bucket: TimeseriesBucket = 'hour';
+
+  @ApiPropertyOptional({ description: 'RFC 3339; default: 24 hours (hour) or 30 days (day) before `to`' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an RFC 3339 timestamp' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'RFC 3339; default: now' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an RFC 3339 timestamp' })
+  to?: string;
+}

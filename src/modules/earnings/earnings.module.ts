@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EarningsController } from './earnings.controller';
+import { EarningsRepository } from './earnings.repository';
+import { EarningsService } from './earnings.service';
+import { LedgerRepository } from './ledger.repository';
+import { LedgerService } from './ledger.service';
+
+@Module({
+  controllers: [EarningsController],
+  providers: [EarningsRepository, EarningsService, LedgerRepository, LedgerService],
+  exports: [EarningsService, LedgerService],
+})
+export class EarningsModule {}

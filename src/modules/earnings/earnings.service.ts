@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { decodeCursor, isTimeIdCursor, Page, pageOf } from '../../common/cursor';
+import { epochOf, epochStart, utcDayStart } from '../../common/epoch';
+import { DashboardError } from '../../common/errors';
+import { ListEarningsQuery } from './dto/list-earnings.query';
+import { TimeseriesBucket, TimeseriesQuery } from './dto/timeseries.query';
+import {
+  EarningJson,
+  EarningsDataJson,
+  TimeseriesPointJson,
+  toEarningJson,
+  toEarningsData,
+  toTimeseriesPoint,
+} from './earnings.mapper';
+import { EarningsRepository } from './earnings.repository';
+
+const BUCKET_MS: Record<TimeseriesBucket, number> = { hour: 3_600_000, day: 86_400_000 };
+const DEFAULT_SPAN_BUCKETS: Record<TimeseriesBucket, number> = { hour: 24, day: 30 };
+/** A chart does not need more points than this; it also bounds the query's work. */
+const MAX_BUCKETS = 2_000;
+
+/** Reads of the ledger: history, summaries, time series. Writes go through LedgerService. */
+@Injectable()
+export class EarningsService {
+  constructor(
+    private readonly earnings: EarningsRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  async history(userId: number, query: ListEarningsQuery): Promise<Page<EarningJson>> {
+    const from = optionalDate(query.from);
+    const to = optionalDate(query.to);
+    if (from !== undefined && to !== undefined && from >= to) throw rangeError();
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isTimeIdCursor);
+    const rows = await this.earnings.history(userId, {
+      source: query.source,
+      from,
+      to,
+      before: cursor === undefined ? undefined : { t: new Date(cursor.t), id: cursor.id },
+      limit: query.limit + 1,
+    });
+    return pageOf(rows, query.limit, toEarningJson, (row) => ({ t: row.timestamp.toISOString(), id: row.id }));
+  }
+
+  async summary(userId: number): Promise<EarningsDataJson> {
+    return (await this.summaries([userId])).get(userId)!;
+  }
+
+  /** EarningsData of many users in one query (live pushes fan out to thousands at once). */
+  async summaries(userIds: readonly number[], now = new Date()): Promise<Map<number, EarningsDataJson>> {
+    if (userIds.length === 0) return new Map();
+    const currentEpoch = epochOf(now, this.config.earnings);
+    const rows = await this.earnings.summaries(
+      userIds,
+      utcDayStart(now),
+      epochStart(currentEpoch, this.config.earnings),
+      epochStart(currentEpoch + 1, this.config.earnings),
+    );
+    return new Map(rows.map((row) => [row.user_id, toEarningsData(row, currentEpoch, now)]));
+  }
+
+  async timeseries(
+    userId: number,
+    query: TimeseriesQuery,
+  ): Promise<{ bucket: TimeseriesBucket; points: TimeseriesPointJson[] }> {
+    const step = BUCKET_MS[query.bucket];
+    const to = optionalDate(query.to) ?? new Date();
+    const requestedFrom = optionalDate(query.from) ?? new Date(to.getTime() - DEFAULT_SPAN_BUCKETS[query.bucket] * step);
+    if (requestedFrom >= to) throw rangeError();
+    // Buckets are aligned to UTC hours or days; the first one contains `from`.
+    const from = new Date(Math.floor(requestedFrom.getTime() / step) * step);
+    if ((to.getTime() - from.getTime()) / step > MAX_BUCKETS) {
+      throw DashboardError.validation(`At most ${MAX_BUCKETS} buckets per request`, [
+        { field: 'from', problems: [`the range spans more than ${MAX_BUCKETS} ${query.bucket}s`] },
+      ]);
+    }
+    const rows = await this.earnings.timeseries(userId, from, to, query.bucket);
+    return { bucket: query.bucket, points: rows.map(toTimeseriesPoint) };
+  }
+}
+
+function optionalDate(value: string | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(value);
+}
+
+function rangeError(): DashboardError {
+  return DashboardError.validation('from must be before to', [{ field: 'from', problems: ['from must be before to'] }]);
+}

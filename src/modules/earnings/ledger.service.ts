@@ -1,0 +1,197 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../../config';
+import { DashboardError } from '../../common/errors';
+import { epochOf, ledgerBucketOf } from '../../common/epoch';
+import { newId } from '../../common/ids';
+import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
+import { isTransientConflict } from '../../database/pg-errors';
+import { EventBus } from '../../infra/bus/event-bus';
+import { DomainEvent } from '../../infra/bus/domain-event';
+import { BonusCredit, BonusRow, LedgerBatch, LedgerResult } from './ledger-batch';
+import { BalanceDelta, BucketCredit, LedgerRepository } from './ledger.repository';
+
+/** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
+const TRANSIENT_ATTEMPTS = 5;
+
+/**
+ * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
+ * in one transaction of a few set-based statements: Network credits into hourly bucket rows,
+ * tiered referral commission up the chain, bonuses, node uptime and points, per-user totals,
+ * referral qualification and its bonus. Totals change only together with the rows they sum, so
+ * `user_balances == SUM(earnings)` always holds. After commit, domain events name the users whose
+ * state changed.
+ */
+@Injectable()
+export class LedgerService {
+  private readonly logger = new Logger('Ledger');
+  private readonly rates: string[];
+  private readonly qualifyThreshold: MicroPoints;
+  private readonly referralBonus: MicroPoints;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerRepository,
+    private readonly bus: EventBus,
+    private readonly config: AppConfig,
+  ) {
+    this.rates = config.referral.rates.map((rate) => formatMicroPoints(microPointsOf(rate)));
+    this.qualifyThreshold = microPointsOf(config.referral.qualifyPoints);
+    this.referralBonus = microPointsOf(config.referral.bonusPoints);
+  }
+
+  /** Applies a batch (idempotently, by its id) and announces the changes. */
+  async apply(batch: LedgerBatch): Promise<LedgerResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.dataSource.transaction('READ COMMITTED', (manager) => this.applyIn(manager, batch));
+        if (result.applied) await this.announce(result);
+        return result;
+      } catch (error) {
+        if (!isTransientConflict(error) || attempt >= TRANSIENT_ATTEMPTS) throw error;
+        this.logger.warn(`Ledger batch ${batch.id} met a concurrent batch (attempt ${attempt}); retrying`);
+      }
+    }
+  }
+
+  /** An administrator's bonus: one individual Bonus row. */
+  async grantBonus(userId: number, amount: MicroPoints, note: string | null): Promise<BonusRow> {
+    if (amount <= 0n) throw DashboardError.validation('amount must be positive');
+    const ref = `admin:${newId(16)}`;
+    const result = await this.apply({
+      id: `bonus:${ref}`,
+      network: [],
+      nodes: [],
+      bonuses: [{ userId, amount, at: new Date(), ref, note }],
+    });
+    const row = result.bonusRows.find((bonus) => bonus.ref === ref);
+    if (row === undefined) throw new Error('Bonus row was not written');
+    return row;
+  }
+
+  private async applyIn(manager: EntityManager, batch: LedgerBatch): Promise<LedgerResult> {
+    const creditCount = batch.network.length + batch.nodes.length + batch.bonuses.length;
+    if (!(await this.ledger.claimBatch(manager, batch.id, creditCount))) {
+      this.logger.warn(`Ledger batch ${batch.id} was applied before; skipped`);
+      return emptyResult(false);
+    }
+
+    const networkCredits = this.aggregate(batch.network);
+    await this.ledger.addToBuckets(manager, 'Network', networkCredits);
+    const commission = await this.ledger.payCommission(manager, networkCredits, this.rates);
+    const bonusRows = await this.ledger.insertBonuses(
+      manager,
+      batch.bonuses,
+      batch.bonuses.map((bonus) => this.epochOf(bonus.at)),
+    );
+    const networkChanged = await this.ledger.advanceNodes(manager, batch.nodes);
+
+    const deltas = new Deltas();
+    for (const credit of networkCredits) deltas.add(credit.userId, 'network', credit.amount);
+    for (const [userId, amount] of commission) deltas.add(userId, 'referral', amount);
+    for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
+    await this.ledger.addToBalances(manager, deltas.list());
+
+    // Referral qualification: the referee's lifetime Network points (just updated) reached the bar.
+    const earners = [...new Set(networkCredits.map((credit) => credit.userId))];
+    const completed = await this.ledger.completeQualified(manager, earners, this.qualifyThreshold);
+    const referralBonusRows: BonusRow[] = [];
+    if (completed.length > 0) {
+      const now = new Date();
+      const bonuses: BonusCredit[] = completed.map((referral) => ({
+        userId: referral.referrerId,
+        amount: this.referralBonus,
+        at: now,
+        ref: `referral:${referral.referralId}`,
+        note: 'Referral qualified',
+      }));
+      if (this.referralBonus > 0n) {
+        referralBonusRows.push(
+          ...(await this.ledger.insertBonuses(manager, bonuses, bonuses.map((bonus) => this.epochOf(bonus.at)))),
+        );
+        const bonusDeltas = new Deltas();
+        for (const row of referralBonusRows) bonusDeltas.add(row.userId, 'bonus', this.referralBonus);
+        await this.ledger.addToBalances(manager, bonusDeltas.list());
+      }
+      await this.ledger.markRewarded(
+        manager,
+        completed.map((referral) => referral.referralId),
+        this.referralBonus,
+      );
+    }
+
+    return {
+      applied: true,
+      earningsChanged: unique([...deltas.userIds(), ...referralBonusRows.map((row) => row.userId)]),
+      referralChanged: unique([...commission.keys(), ...completed.map((referral) => referral.referrerId)]),
+      networkChanged,
+      completedReferrals: completed,
+      bonusRows: [...bonusRows, ...referralBonusRows],
+    };
+  }
+
+  /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires. */
+  private aggregate(credits: LedgerBatch['network']): BucketCredit[] {
+    const byKey = new Map<string, BucketCredit>();
+    for (const credit of credits) {
+      if (credit.amount <= 0n) continue;
+      const bucket = ledgerBucketOf(credit.at, this.config.earnings);
+      const key = `${credit.userId}:${bucket.getTime()}`;
+      const existing = byKey.get(key);
+      byKey.set(key, {
+        userId: credit.userId,
+        bucket,
+        epoch: this.epochOf(bucket),
+        amount: (existing?.amount ?? 0n) + credit.amount,
+      });
+    }
+    return [...byKey.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime());
+  }
+
+  private epochOf(at: Date): number {
+    return epochOf(at, this.config.earnings);
+  }
+
+  private async announce(result: LedgerResult): Promise<void> {
+    const events: DomainEvent[] = [
+      { type: 'earnings.changed', userIds: result.earningsChanged },
+      { type: 'referral.changed', userIds: result.referralChanged },
+      { type: 'network.changed', userIds: result.networkChanged },
+    ];
+    for (const event of events) {
+      if (event.userIds.length === 0) continue;
+      // Committed already: a lost event only delays a live update, so it never fails the write.
+      await this.bus.publish(event).catch((error: unknown) => {
+        this.logger.warn({ err: error, event: event.type }, 'Could not publish a ledger event');
+      });
+    }
+  }
+}
+
+/** Per-user balance changes by source, accumulated exactly. */
+class Deltas {
+  private readonly byUser = new Map<number, { network: MicroPoints; referral: MicroPoints; bonus: MicroPoints }>();
+
+  add(userId: number, source: 'network' | 'referral' | 'bonus', amount: MicroPoints): void {
+    const delta = this.byUser.get(userId) ?? { network: 0n, referral: 0n, bonus: 0n };
+    delta[source] += amount;
+    this.byUser.set(userId, delta);
+  }
+
+  list(): BalanceDelta[] {
+    return [...this.byUser].map(([userId, delta]) => ({ userId, ...delta }));
+  }
+
+  userIds(): number[] {
+    return [...this.byUser.keys()];
+  }
+}
+
+function unique(ids: number[]): number[] {
+  return [...new Set(ids)];
+}
+
+function emptyResult(applied: boolean): LedgerResult {
+  return { applied, earningsChanged: [], referralChanged: [], networkChanged: [], completedReferrals: [], bonusRows: [] };
+}

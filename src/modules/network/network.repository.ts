@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { NetworkConnectionEntity } from './entities/network-connection.entity';
+
+export interface NetworkSummaryRow {
+  total: number;
+  connected: number;
+  connection_time: string;
+  average_score: number;
+  points_earned: string;
+}
+
+/** Named queries on `network_connections` (a user's nodes). */
+@Injectable()
+export class NetworkRepository {
+  constructor(@InjectRepository(NetworkConnectionEntity) private readonly nodes: Repository<NetworkConnectionEntity>) {}
+
+  listByUser(userId: number): Promise<NetworkConnectionEntity[]> {
+    return this.nodes.find({ where: { userId }, order: { id: 'ASC' } });
+  }
+
+  /** Nodes of many users at once, for live pushes. */
+  listByUsers(userIds: readonly number[]): Promise<NetworkConnectionEntity[]> {
+    return this.nodes.find({ where: { userId: In([...userIds]) }, order: { id: 'ASC' } });
+  }
+
+  /** A node of this user; another user's node is indistinguishable from a missing one. */
+  findOwned(userId: number, id: number): Promise<NetworkConnectionEntity | null> {
+    return this.nodes.findOneBy({ id, userId });
+  }
+
+  async summary(userId: number): Promise<NetworkSummaryRow> {
+    const [row] = (await this.nodes.query(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE connected)::int AS connected,
+              COALESCE(sum(connection_time), 0)::text AS connection_time,
+              COALESCE(avg(network_score), 0)::float8 AS average_score,
+              COALESCE(sum(points_earned), 0)::numeric(24,6)::text AS points_earned
+         FROM network_connections WHERE user_id = $1`,
+      [userId],
+    )) as NetworkSummaryRow[];
+    return row!;
+  }
+
+  /** Deletes a node of this user; returns its device id, or null when there was none. */
+  async deleteOwned(userId: number, id: number): Promise<{ deviceId: string } | null> {
+    const rows = (await this.nodes.query(
+      `DELETE FROM network_connections WHERE id = $1 AND user_id = $2 RETURNING device_id`,
+      [id, userId],
+    )) as [Array<{ device_id: string }>, number];
+    const deleted = rows[0][0];
+    return deleted === undefined ? null : { deviceId: deleted.device_id };
+  }
+
+  /**
+   * The node a Connect refers to, created on first sight; marks it connected from `ip` and
+   * refreshes its name. One statement, so concurrent connects of one device cannot duplicate it.
+   */
+  async connect(userId: number, deviceId: string, networkName: string, ip: string | null): Promise<NetworkConnectionEntity> {
+    const rows = (await this.nodes.query(
+      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, last_seen_at)
+       VALUES ($1, $2, $3, $4, true, now())
+       ON CONFLICT (user_id, device_id) DO UPDATE SET
+         network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
+         last_seen_at = now(), updated_at = now()
+       RETURNING id`,
+      [userId, deviceId, networkName, ip],
+    )) as Array<{ id: number }>;
+    return this.nodes.findOneByOrFail({ id: rows[0]!.id });
+  }
+
+  async setDisconnected(nodeIds: readonly number[]): Promise<number[]> {
+    if (nodeIds.length === 0) return [];
+    const rows = (await this.nodes.query(
+      `UPDATE network_connections SET connected = false, updated_at = now()
+        WHERE id = ANY($1::bigint[]) AND connected RETURNING user_id`,
+      [[...nodeIds]],
+    )) as [Array<{ user_id: number }>, number];
+    return [...new Set(rows[0].map((row) => row.user_id))];
+  }
+
+  /** At start: nodes this cluster believed connected but that no instance holds any more. */
+  async disconnectAllExcept(liveNodeIds: readonly number[]): Promise<number[]> {
+    const rows = (await this.nodes.query(
+      `UPDATE network_connections SET connected = false, updated_at = now()
+        WHERE connected AND NOT (id = ANY($1::bigint[])) RETURNING user_id`,
+      [[...liveNodeIds]],
+    )) as [Array<{ user_id: number }>, number];
+    return [...new Set(rows[0].map((row) => row.user_id))];
+  }
+}

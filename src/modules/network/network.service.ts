@@ -1,0 +1,53 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DashboardError } from '../../common/errors';
+import { EventBus } from '../../infra/bus/event-bus';
+import { NetworkConnectionJson, NetworkSummaryJson, toNetworkJson, toNetworkSummary } from './network.mapper';
+import { NetworkRepository } from './network.repository';
+
+/** The caller's nodes over REST; the realtime side adds connect/disconnect and accrual. */
+@Injectable()
+export class NetworkService {
+  private readonly logger = new Logger('NetworkService');
+
+  constructor(
+    private readonly nodes: NetworkRepository,
+    private readonly bus: EventBus,
+  ) {}
+
+  async list(userId: number): Promise<NetworkConnectionJson[]> {
+    return (await this.nodes.listByUser(userId)).map(toNetworkJson);
+  }
+
+  /** NetworkUpdate payloads for many users: every node of each. */
+  async listForUsers(userIds: readonly number[]): Promise<Map<number, NetworkConnectionJson[]>> {
+    const byUser = new Map<number, NetworkConnectionJson[]>(userIds.map((id) => [id, []]));
+    for (const node of await this.nodes.listByUsers(userIds)) byUser.get(node.userId)?.push(toNetworkJson(node));
+    return byUser;
+  }
+
+  async get(userId: number, id: number): Promise<NetworkConnectionJson> {
+    const node = await this.nodes.findOwned(userId, id);
+    if (node === null) throw DashboardError.notFound('Network connection');
+    return toNetworkJson(node);
+  }
+
+  async summary(userId: number): Promise<NetworkSummaryJson> {
+    return toNetworkSummary(await this.nodes.summary(userId));
+  }
+
+  /** Deletes a node; its live session, wherever it is, is closed with 4001. Earnings stay. */
+  async delete(userId: number, id: number): Promise<void> {
+    const deleted = await this.nodes.deleteOwned(userId, id);
+    if (deleted === null) throw DashboardError.notFound('Network connection');
+    await this.publishAll([
+      { type: 'network.deleted', userIds: [userId], deviceId: deleted.deviceId },
+      { type: 'network.changed', userIds: [userId] },
+    ]);
+  }
+
+  private async publishAll(events: Parameters<EventBus['publish']>[0][]): Promise<void> {
+    for (const event of events) {
+      await this.bus.publish(event).catch((error: unknown) => this.logger.warn({ err: error }, 'Event publish failed'));
+    }
+  }
+}
