@@ -37,7 +37,7 @@ export function Header({ route, username, isAdmin, live, onLogout }: Props) {
       <div class="topbar-inner">
         <a class="brand" href="#/">
           <span class="brand-mark" aria-hidden="true" />
-          Node Dashboard
+          <span class="brand-text">Node Dashboard</span>
         </a>
         <nav class="nav" aria-label="Main">
           <a href="#/" aria-current={route === 'dashboard' ? 'page' : undefined}>
