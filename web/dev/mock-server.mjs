@@ -581,6 +581,23 @@ export function startMockServer(options = {}) {
 
   // ---------- static files ----------
 
+  // Stricter than @fastify/helmet's default policy (no inline styles, no https: sources) and without
+  // upgrade-insecure-requests (this serves plain HTTP). The smoke test fails on any violation, so
+  // the bundle stays compatible with both.
+  const CSP = [
+    "default-src 'self'",
+    "base-uri 'self'",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "script-src 'self'",
+    "script-src-attr 'none'",
+    "style-src 'self'",
+  ].join(';');
+
   const TYPES = {
     '.html': 'text/html; charset=utf-8',
     '.js': 'text/javascript; charset=utf-8',
@@ -608,6 +625,7 @@ export function startMockServer(options = {}) {
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'content-security-policy': CSP,
     });
     createReadStream(file).pipe(res);
   }

@@ -80,6 +80,11 @@ const consoleErrors = [];
 async function newPage(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   page.on('request', (req) => {
     const u = new URL(req.url());
     if (u.origin !== base && !u.protocol.startsWith('data') && !(u.protocol === 'ws:' && u.host === new URL(base).host)) foreign.push(req.url());
