@@ -241,7 +241,7 @@ export function startMockServer(options = {}) {
     const to = toIso ? Date.parse(toIso) : Date.now();
     const from = fromIso ? Date.parse(fromIso) : to - (bucket === 'day' ? 30 * DAY : 24 * HOUR);
     if (Number.isNaN(from) || Number.isNaN(to) || from > to) {
-      throw new HttpError(400, 'ValidationError', 'from must be before to', [{ field: 'from', message: 'invalid range' }]);
+      throw new HttpError(400, 'ValidationError', 'from must be before to', [{ field: 'from', problems: ['invalid range'] }]);
     }
     const start = Math.floor(from / size) * size;
     const points = [];
@@ -290,12 +290,13 @@ export function startMockServer(options = {}) {
 
   // ---------- REST ----------
 
+  /** Details come as `[{field, problems: [..]}]`, the shape the real service sends. */
   function validate(body, allowed, rules) {
     const details = [];
-    for (const k of Object.keys(body ?? {})) if (!allowed.includes(k)) details.push({ field: k, message: `${k} is not allowed` });
+    for (const k of Object.keys(body ?? {})) if (!allowed.includes(k)) details.push({ field: k, problems: [`${k} is not allowed`] });
     for (const [field, check] of Object.entries(rules)) {
       const msg = check(body?.[field]);
-      if (msg) details.push({ field, message: msg });
+      if (msg) details.push({ field, problems: [msg] });
     }
     if (details.length) throw new HttpError(400, 'ValidationError', 'Request validation failed', details);
   }
@@ -322,7 +323,7 @@ export function startMockServer(options = {}) {
       let referrer = null;
       if (body.referral_code != null && body.referral_code !== '') {
         referrer = [...users.values()].find((u) => u.referral_code === body.referral_code);
-        if (!referrer) throw new HttpError(400, 'ValidationError', 'Unknown referral code', [{ field: 'referral_code', message: 'unknown referral code' }]);
+        if (!referrer) throw new HttpError(400, 'ValidationError', 'Unknown referral code', [{ field: 'referral_code', problems: ['referral_code does not belong to any user'] }]);
       }
       for (const u of users.values()) {
         if (u.email === email) throw new HttpError(409, 'Conflict', 'Email is already registered');
@@ -407,7 +408,7 @@ export function startMockServer(options = {}) {
     if (path === '/api/earnings/timeseries' && m === 'GET') {
       const bucket = url.searchParams.get('bucket') ?? 'hour';
       if (bucket !== 'hour' && bucket !== 'day') {
-        throw new HttpError(400, 'ValidationError', 'bucket must be hour or day', [{ field: 'bucket', message: 'must be hour or day' }]);
+        throw new HttpError(400, 'ValidationError', 'bucket must be hour or day', [{ field: 'bucket', problems: ['bucket must be hour or day'] }]);
       }
       return [200, timeseries(user, bucket, url.searchParams.get('from'), url.searchParams.get('to'))];
     }
@@ -424,7 +425,7 @@ export function startMockServer(options = {}) {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         const list = [...users.values()]
           .filter((u) => !q || u.email.includes(q) || u.username.toLowerCase().includes(q))
-          .map((u) => ({ ...publicUser(u), disabled: u.disabled }));
+          .map((u) => ({ ...publicUser(u), role: isAdmin(u) ? 'admin' : 'user', disabled_at: u.disabledAt ?? null }));
         return [200, paginate(list, url.searchParams.get('limit') ?? 25, url.searchParams.get('cursor'))];
       }
       const bonus = path.match(/^\/api\/admin\/users\/(\d+)\/bonus$/);
@@ -444,6 +445,7 @@ export function startMockServer(options = {}) {
         const target = users.get(Number(disable[1]));
         if (!target) throw new HttpError(404, 'EntityNotFound', 'User not found');
         target.disabled = true;
+        target.disabledAt = nowIso();
         revokeUser(target.id);
         for (const s of sockets) if (s.userId === target.id) closeSocket(s, 4401, 'Unauthorized', 'Account disabled');
         return [204];
@@ -711,7 +713,12 @@ export function startMockServer(options = {}) {
     } catch (err) {
       if (err instanceof HttpError) {
         if (!cfg.quiet) console.log(`${req.method} ${url.pathname}${url.search} → ${err.status} ${err.error}`);
-        return json(res, err.status, { error: err.error, message: err.message, ...(err.details ? { details: err.details } : {}) });
+        return json(res, err.status, {
+          error: err.error,
+          message: err.message,
+          request_id: randomBytes(8).toString('base64url'),
+          ...(err.details ? { details: err.details } : {}),
+        });
       }
       console.error(err);
       return json(res, 500, { error: 'InternalError', message: 'Internal server error' });

@@ -80,8 +80,9 @@ export function errorMessage(err: unknown): string {
 }
 
 /**
- * Field-level problems from a ValidationError's `details`, in whatever common shape the server
- * uses: a list of strings, a list of `{field|property, message|constraints}`, or a field → message map.
+ * Field-level problems from a ValidationError's `details`: this API sends `[{field, problems: [..]}]`;
+ * other common shapes (strings, `{property, constraints}`, `{field, message}`, a field → message map)
+ * are rendered too.
  */
 export function detailLines(details: unknown): string[] {
   if (details == null) return [];
@@ -102,6 +103,7 @@ function detailLine(d: unknown): string[] {
   const field = (o.field ?? o.property ?? o.path ?? o.name) as string | undefined;
   let msg: string | undefined;
   if (typeof o.message === 'string') msg = o.message;
+  else if (Array.isArray(o.problems)) msg = o.problems.join(', ');
   else if (Array.isArray(o.messages)) msg = o.messages.join(', ');
   else if (o.constraints && typeof o.constraints === 'object') msg = Object.values(o.constraints as Record<string, string>).join(', ');
   if (msg) return [field && !msg.toLowerCase().startsWith(String(field).toLowerCase()) ? `${field}: ${msg}` : msg];

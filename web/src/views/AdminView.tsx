@@ -7,11 +7,11 @@ import { formatDate, formatPoints, shortAddress } from '../format';
 const PAGE = 25;
 const MAX_BONUS = 1_000_000;
 
-/** Optional flags some admin listings carry; shown when present. */
+/** Account state from the admin listing's extra fields (`disabled_at`, or `disabled` / `status`). */
 function statusOf(u: AdminUser): string | null {
   if (u.disabled === true || typeof u.disabled_at === 'string') return 'disabled';
   if (typeof u.status === 'string') return u.status;
-  if (u.disabled === false) return 'active';
+  if (u.disabled === false || 'disabled_at' in u) return 'active';
   return null;
 }
 
@@ -126,7 +126,10 @@ export function AdminView() {
                       <td data-label="ID" class="mono">
                         {u.id}
                       </td>
-                      <td data-label="Username">{u.username}</td>
+                      <td data-label="Username">
+                        {u.username}
+                        {u.role === 'admin' && <span class="badge badge-role">admin</span>}
+                      </td>
                       <td data-label="Email" class="break">
                         {u.email}
                       </td>
