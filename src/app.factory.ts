@@ -1,7 +1,6 @@
 import { ValidationError as ClassValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -10,6 +9,7 @@ import { AppRuntime } from './app-runtime';
 import { DashboardError, FieldProblem, HttpExceptionFilter } from './common/errors';
 import { requestIdFor } from './common/logging/request-id';
 import { HttpMetrics } from './modules/metrics/http-metrics';
+import { LeanWsAdapter } from './realtime/lean-ws.adapter';
 
 /** JSON bodies of this API are small; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -69,7 +69,7 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
       exceptionFactory: (errors) => DashboardError.validation('Request validation failed', fieldProblems(errors)),
     }),
   );
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new LeanWsAdapter(app, { maxPayload: config.ws.maxMessageBytes }));
 
   const document = SwaggerModule.createDocument(
     app,

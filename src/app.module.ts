@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppRuntime } from './app-runtime';
+import { INSTANCE_ID } from './common/lifecycle/instance-id';
 import { LifecycleState } from './common/lifecycle/lifecycle-state';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config';
@@ -11,10 +12,10 @@ import { EarningsModule } from './modules/earnings/earnings.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { NetworkModule } from './modules/network/network.module';
+import { NotificationModule } from './modules/notification/notification.module';
 import { ReferralModule } from './modules/referral/referral.module';
 import { UserModule } from './modules/user/user.module';
-
-export const INSTANCE_ID = Symbol('INSTANCE_ID');
+import { RealtimeModule } from './realtime/realtime.module';
 
 /** Process-wide singletons that any module may need. */
 @Global()
@@ -48,6 +49,8 @@ export class AppModule {
         EarningsModule,
         NetworkModule,
         AdminModule,
+        RealtimeModule,
+        NotificationModule,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
-import { startServer } from './server';
+import { RunningServer, startServer } from './server';
 
 /** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
 const SHUTDOWN_TIMEOUT_MS = 60_000;
@@ -17,9 +17,12 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const server = await startServer(config);
-
+  // Signal handlers go in first: a SIGTERM during start-up must still end in a graceful stop.
+  let server: RunningServer | null = null;
+  let requested: NodeJS.Signals | null = null;
   const shutdown = (signal: NodeJS.Signals) => {
+    requested ??= signal;
+    if (server === null) return; // picked up as soon as the server is up
     const timer = setTimeout(() => {
       process.stderr.write(`Graceful shutdown after ${signal} timed out; exiting\n`);
       process.exit(1);
@@ -35,6 +38,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+
+  server = await startServer(config);
+  if (requested !== null) shutdown(requested);
 }
 
 main().catch((error: unknown) => {

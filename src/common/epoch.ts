@@ -28,7 +28,14 @@ export function utcDayStart(at: Date): Date {
  * epoch starts inside that hour, so that an aggregated row never spans two epochs.
  */
 export function ledgerBucketOf(at: Date, settings: EpochSettings): Date {
-  const hour = hourBucketOf(at).getTime();
-  const epoch = epochStart(epochOf(at, settings), settings).getTime();
-  return new Date(Math.max(hour, epoch));
+  return new Date(ledgerBucketStartMs(at.getTime(), settings));
+}
+
+/** `ledgerBucketOf` in milliseconds, allocation-free for the heartbeat path. */
+export function ledgerBucketStartMs(ms: number, settings: EpochSettings): number {
+  const hour = ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
+  const epochMs = settings.epochSeconds * 1000;
+  const genesis = settings.epochGenesis.getTime();
+  const epoch = genesis + Math.floor((ms - genesis) / epochMs) * epochMs;
+  return Math.max(hour, epoch);
 }

@@ -72,9 +72,9 @@ describe('REST domain: user, networks, earnings, referrals', () => {
     let aliceNode: number;
     beforeAll(async () => {
       const nodes = app.server.app.get(NetworkRepository);
-      aliceNode = (await nodes.connect(alice.id, 'laptop-1', 'Home fibre', '203.0.113.7')).id;
-      await nodes.connect(alice.id, 'phone-1', 'Mobile', '203.0.113.8');
-      await nodes.setDisconnected([aliceNode]);
+      aliceNode = (await nodes.connect(alice.id, 'laptop-1', 'Home fibre', '203.0.113.7', 's-laptop')).id;
+      await nodes.connect(alice.id, 'phone-1', 'Mobile', '203.0.113.8', 's-phone');
+      await nodes.setDisconnected([{ nodeId: aliceNode, sessionId: 's-laptop' }]);
       await app.server.app.get(LedgerService).apply({
         id: `nodes-${aliceNode}`,
         network: [],

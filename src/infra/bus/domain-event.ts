@@ -18,6 +18,8 @@ export type DomainEvent =
       readonly deviceId: string;
       readonly sessionId: string;
       readonly instanceId: string;
+      /** When the session's Connect was accepted (ms since epoch): the newer session wins. */
+      readonly startedAt: number;
     };
 
 export type DomainEventType = DomainEvent['type'];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EarningsController } from './earnings.controller';
+import { EarningsGateway } from './earnings.gateway';
 import { EarningsRepository } from './earnings.repository';
 import { EarningsService } from './earnings.service';
 import { LedgerRepository } from './ledger.repository';
@@ -7,7 +8,7 @@ import { LedgerService } from './ledger.service';
 
 @Module({
   controllers: [EarningsController],
-  providers: [EarningsRepository, EarningsService, LedgerRepository, LedgerService],
+  providers: [EarningsRepository, EarningsService, LedgerRepository, LedgerService, EarningsGateway],
   exports: [EarningsService, LedgerService],
 })
 export class EarningsModule {}

@@ -41,17 +41,45 @@ export class LedgerService {
     this.referralBonus = microPointsOf(config.referral.bonusPoints);
   }
 
-  /** Applies a batch (idempotently, by its id) and announces the changes. */
+  /**
+   * Applies a batch (idempotently, by its id) and announces the changes. Throws
+   * LedgerOutcomeUnknown when the COMMIT itself failed (the batch may or may not be written:
+   * retry it with the same id); any other error means nothing was written.
+   */
   async apply(batch: LedgerBatch): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.dataSource.transaction('READ COMMITTED', (manager) => this.applyIn(manager, batch));
+        const result = await this.transaction((manager) => this.applyIn(manager, batch));
         if (result.applied) await this.announce(result);
         return result;
       } catch (error) {
         if (!isTransientConflict(error) || attempt >= TRANSIENT_ATTEMPTS) throw error;
         this.logger.warn(`Ledger batch ${batch.id} met a concurrent batch (attempt ${attempt}); retrying`);
       }
+    }
+  }
+
+  /** A transaction that tells a failed COMMIT (outcome unknown) from an earlier failure (rolled back). */
+  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      await runner.connect();
+      await runner.startTransaction('READ COMMITTED');
+      let result: T;
+      try {
+        result = await work(runner.manager);
+      } catch (error) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+      try {
+        await runner.commitTransaction();
+      } catch (error) {
+        throw new LedgerOutcomeUnknown(error);
+      }
+      return result;
+    } finally {
+      await runner.release().catch(() => undefined);
     }
   }
 
@@ -166,6 +194,14 @@ export class LedgerService {
         this.logger.warn({ err: error, event: event.type }, 'Could not publish a ledger event');
       });
     }
+  }
+}
+
+/** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */
+export class LedgerOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super('The ledger commit failed; the batch may or may not have been applied', { cause });
+    this.name = 'LedgerOutcomeUnknown';
   }
 }
 

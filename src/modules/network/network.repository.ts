@@ -57,25 +57,39 @@ export class NetworkRepository {
    * The node a Connect refers to, created on first sight; marks it connected from `ip` and
    * refreshes its name. One statement, so concurrent connects of one device cannot duplicate it.
    */
-  async connect(userId: number, deviceId: string, networkName: string, ip: string | null): Promise<NetworkConnectionEntity> {
+  async connect(
+    userId: number,
+    deviceId: string,
+    networkName: string,
+    ip: string | null,
+    sessionId: string,
+  ): Promise<NetworkConnectionEntity> {
     const rows = (await this.nodes.query(
-      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, last_seen_at)
-       VALUES ($1, $2, $3, $4, true, now())
+      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at)
+       VALUES ($1, $2, $3, $4, true, $5, now())
        ON CONFLICT (user_id, device_id) DO UPDATE SET
          network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
-         last_seen_at = now(), updated_at = now()
+         session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now()
        RETURNING id`,
-      [userId, deviceId, networkName, ip],
+      [userId, deviceId, networkName, ip, sessionId],
     )) as Array<{ id: number }>;
     return this.nodes.findOneByOrFail({ id: rows[0]!.id });
   }
 
-  async setDisconnected(nodeIds: readonly number[]): Promise<number[]> {
-    if (nodeIds.length === 0) return [];
+  /**
+   * Marks nodes disconnected, each only if the session that ends is still the node's latest (a
+   * node that reconnected meanwhile, here or on another instance, stays connected). Returns the
+   * owners of nodes that changed.
+   */
+  async setDisconnected(sessions: ReadonlyArray<{ nodeId: number; sessionId: string }>): Promise<number[]> {
+    if (sessions.length === 0) return [];
+    const sorted = [...sessions].sort((a, b) => a.nodeId - b.nodeId);
     const rows = (await this.nodes.query(
-      `UPDATE network_connections SET connected = false, updated_at = now()
-        WHERE id = ANY($1::bigint[]) AND connected RETURNING user_id`,
-      [[...nodeIds]],
+      `UPDATE network_connections n SET connected = false, updated_at = now()
+         FROM unnest($1::bigint[], $2::text[]) AS t(id, session_id)
+        WHERE n.id = t.id AND n.session_id = t.session_id AND n.connected
+       RETURNING n.user_id`,
+      [sorted.map((session) => session.nodeId), sorted.map((session) => session.sessionId)],
     )) as [Array<{ user_id: number }>, number];
     return [...new Set(rows[0].map((row) => row.user_id))];
   }

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { UserModule } from '../user/user.module';
 import { ReferralController } from './referral.controller';
+import { ReferralGateway } from './referral.gateway';
 import { ReferralRepository } from './referral.repository';
 import { ReferralService } from './referral.service';
 
 @Module({
-  imports: [UserModule],
   controllers: [ReferralController],
-  providers: [ReferralRepository, ReferralService],
+  providers: [ReferralRepository, ReferralService, ReferralGateway],
   exports: [ReferralRepository, ReferralService],
 })
 export class ReferralModule {}

@@ -56,16 +56,20 @@ export class ReferralRepository {
     );
   }
 
-  async countsOf(referrerId: number): Promise<ReferralCounts> {
-    const [row] = (await this.dataSource.query(
-      `SELECT count(*)::int AS total,
-              count(*) FILTER (WHERE status = 'Pending')::int AS pending,
-              count(*) FILTER (WHERE status = 'Completed')::int AS completed,
-              count(*) FILTER (WHERE status = 'Rewarded')::int AS rewarded,
-              COALESCE(sum(points), 0)::numeric(24,6)::text AS points
-         FROM referrals WHERE referrer_id = $1`,
-      [referrerId],
-    )) as ReferralCounts[];
-    return row!;
+  /** Referral code and counts of many referrers in one query (live pushes fan out to thousands). */
+  countsOfMany(referrerIds: readonly number[]): Promise<Array<ReferralCounts & { user_id: number; referral_code: string }>> {
+    return this.dataSource.query(
+      `SELECT u.id AS user_id, u.referral_code,
+              count(r.id)::int AS total,
+              count(r.id) FILTER (WHERE r.status = 'Pending')::int AS pending,
+              count(r.id) FILTER (WHERE r.status = 'Completed')::int AS completed,
+              count(r.id) FILTER (WHERE r.status = 'Rewarded')::int AS rewarded,
+              COALESCE(sum(r.points), 0)::numeric(24,6)::text AS points
+         FROM unnest($1::bigint[]) AS x(id)
+         JOIN users u ON u.id = x.id
+         LEFT JOIN referrals r ON r.referrer_id = u.id
+        GROUP BY u.id, u.referral_code`,
+      [referrerIds],
+    );
   }
 }

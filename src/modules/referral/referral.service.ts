@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, isIdCursor, Page, pageOf } from '../../common/cursor';
-import { UserService } from '../user/user.service';
+import { DashboardError } from '../../common/errors';
 import { ListReferralsQuery } from './dto/list-referrals.query';
 import { ReferralDataJson, ReferralJson, toReferralData, toReferralJson } from './referral.mapper';
 import { ReferralRepository } from './referral.repository';
 
 @Injectable()
 export class ReferralService {
-  constructor(
-    private readonly referrals: ReferralRepository,
-    private readonly users: UserService,
-  ) {}
+  constructor(private readonly referrals: ReferralRepository) {}
 
   async list(userId: number, query: ListReferralsQuery): Promise<Page<ReferralJson>> {
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isIdCursor);
@@ -23,7 +20,15 @@ export class ReferralService {
   }
 
   async summary(userId: number): Promise<ReferralDataJson> {
-    const [user, counts] = await Promise.all([this.users.require(userId), this.referrals.countsOf(userId)]);
-    return toReferralData(user.referralCode, counts);
+    const summary = (await this.summaries([userId])).get(userId);
+    if (summary === undefined) throw DashboardError.notFound('User');
+    return summary;
+  }
+
+  /** ReferralData of many users in one query. */
+  async summaries(userIds: readonly number[]): Promise<Map<number, ReferralDataJson>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.referrals.countsOfMany(userIds);
+    return new Map(rows.map((row) => [row.user_id, toReferralData(row.referral_code, row)]));
   }
 }

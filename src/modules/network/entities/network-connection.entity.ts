@@ -51,6 +51,10 @@ export class NetworkConnectionEntity {
   @Column({ name: 'points_earned', ...NUMERIC_POINTS, default: 0 })
   pointsEarned!: string;
 
+  /** The WebSocket session that last connected this node (guards late disconnects). */
+  @Column({ name: 'session_id', type: 'varchar', length: 32, nullable: true })
+  sessionId!: string | null;
+
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
   lastSeenAt!: Date | null;
 

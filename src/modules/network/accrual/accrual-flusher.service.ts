@@ -1,0 +1,141 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../../../config';
+import { newId } from '../../../common/ids';
+import { LedgerBatch, NetworkCredit, NodeProgress } from '../../earnings/ledger-batch';
+import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
+import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
+import { AccrualBuffer, AccrualEntry } from './accrual-buffer';
+
+/** How long a graceful stop keeps retrying the last flush before giving up. */
+const FINAL_FLUSH_DEADLINE_MS = 15_000;
+
+/**
+ * Writes buffered accruals to the ledger every EARNINGS_FLUSH_MS, as one batch. A batch that
+ * fails before its COMMIT goes back into the buffer (merged with what came since, so nothing is
+ * lost and memory stays bounded); a batch whose COMMIT failed keeps its id and is retried as is,
+ * so the ledger applies it at most once.
+ */
+@Injectable()
+export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger('AccrualFlusher');
+  readonly buffer = new AccrualBuffer();
+  /** Batches whose outcome is unknown, oldest first, with the entries they carry. */
+  private readonly uncertain: Array<{ batch: LedgerBatch; entries: AccrualEntry[] }> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private failing = false;
+  /** Work to do before the final flush on shutdown (closing node sockets). */
+  private beforeFinalFlush: () => Promise<void> = () => Promise.resolve();
+
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly config: AppConfig,
+    private readonly metrics: RealtimeMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.earnings.flushMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  setBeforeFinalFlush(work: () => Promise<void>): void {
+    this.beforeFinalFlush = work;
+  }
+
+  /** One flush; concurrent calls share the one in progress. */
+  flush(): Promise<void> {
+    this.running ??= this.flushOnce().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** True while nothing is buffered or waiting (tests and shutdown wait on this). */
+  get idle(): boolean {
+    return this.buffer.size === 0 && this.uncertain.length === 0 && this.running === null;
+  }
+
+  /** SIGTERM: node sockets are closed first (their last heartbeats counted), then everything is written. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beforeFinalFlush();
+    const deadline = Date.now() + FINAL_FLUSH_DEADLINE_MS;
+    while (Date.now() < deadline) {
+      await this.flush();
+      if (this.buffer.size === 0 && this.uncertain.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    this.logger.error(
+      { buffered: this.buffer.size, uncertainBatches: this.uncertain.length },
+      'Shutting down with accruals that could not be written',
+    );
+  }
+
+  private async flushOnce(): Promise<void> {
+    // Retry batches of unknown outcome first, in order, under their own ids.
+    while (this.uncertain.length > 0) {
+      const head = this.uncertain[0]!;
+      if (!(await this.write(head.batch, head.entries))) return;
+      this.uncertain.shift();
+    }
+    const entries = this.buffer.drain();
+    this.metrics.bufferSize.set(0);
+    if (entries.length === 0) return;
+    await this.write(this.toBatch(entries), entries);
+    this.metrics.bufferSize.set(this.buffer.size);
+  }
+
+  /** Writes one batch; false when it failed (and was put back for a retry). */
+  private async write(batch: LedgerBatch, entries: AccrualEntry[]): Promise<boolean> {
+    const stopTimer = this.metrics.flushDuration.startTimer();
+    try {
+      await this.ledger.apply(batch);
+      stopTimer();
+      this.metrics.flushRows.observe(entries.length);
+      if (this.failing) this.logger.log('Accrual flushes succeed again');
+      this.failing = false;
+      return true;
+    } catch (error) {
+      this.metrics.flushFailures.inc();
+      if (!this.failing) this.logger.error({ err: error }, 'Accrual flush failed; will retry');
+      this.failing = true;
+      if (error instanceof LedgerOutcomeUnknown) {
+        if (!this.uncertain.some((item) => item.batch.id === batch.id)) this.uncertain.push({ batch, entries });
+      } else {
+        this.buffer.restore(entries);
+      }
+      return false;
+    }
+  }
+
+  private toBatch(entries: readonly AccrualEntry[]): LedgerBatch {
+    const network: NetworkCredit[] = [];
+    const nodes = new Map<number, { seconds: number; micro: number; score: number; lastSeenMs: number }>();
+    for (const entry of entries) {
+      if (entry.micro > 0) network.push({ userId: entry.userId, amount: BigInt(entry.micro), at: new Date(entry.bucketMs) });
+      const node = nodes.get(entry.nodeId);
+      if (node === undefined) {
+        nodes.set(entry.nodeId, { seconds: entry.seconds, micro: entry.micro, score: entry.score, lastSeenMs: entry.lastSeenMs });
+      } else {
+        node.seconds += entry.seconds;
+        node.micro += entry.micro;
+        if (entry.lastSeenMs >= node.lastSeenMs) {
+          node.lastSeenMs = entry.lastSeenMs;
+          node.score = entry.score;
+        }
+      }
+    }
+    const progress: NodeProgress[] = [...nodes].map(([nodeId, node]) => ({
+      nodeId,
+      seconds: node.seconds,
+      points: BigInt(node.micro),
+      score: node.score,
+      lastSeenAt: new Date(node.lastSeenMs),
+    }));
+    return { id: `accrual:${newId()}`, network, nodes: progress, bonuses: [] };
+  }
+}

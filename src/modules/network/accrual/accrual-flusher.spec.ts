@@ -1,0 +1,64 @@
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '../../../config';
+import { LedgerBatch } from '../../earnings/ledger-batch';
+import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
+import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
+import { AccrualFlusher } from './accrual-flusher.service';
+
+/** The flusher's retry rules, with the ledger replaced by a scripted fake. */
+describe('AccrualFlusher', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  function setup(outcomes: Array<'ok' | 'fail' | 'unknown'>) {
+    const attempts: LedgerBatch[] = [];
+    const ledger = {
+      apply: jest.fn((batch: LedgerBatch) => {
+        attempts.push(batch);
+        const outcome = outcomes.shift() ?? 'ok';
+        if (outcome === 'fail') return Promise.reject(new Error('connection refused'));
+        if (outcome === 'unknown') return Promise.reject(new LedgerOutcomeUnknown(new Error('connection lost during COMMIT')));
+        return Promise.resolve({ applied: true });
+      }),
+    } as unknown as LedgerService;
+    const flusher = new AccrualFlusher(ledger, loadConfig({}), new RealtimeMetrics());
+    return { flusher, attempts };
+  }
+
+  const total = (batch: LedgerBatch) => batch.network.reduce((sum, credit) => sum + credit.amount, 0n);
+
+  it('puts a batch that failed before commit back, merged with newer accruals, under a new id', async () => {
+    const { flusher, attempts } = setup(['fail', 'ok']);
+    flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+    await flusher.flush();
+    expect(flusher.buffer.size).toBe(1);
+    flusher.buffer.add(1, 10, 0, 30, 300, 1, 2_000);
+    await flusher.flush();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.id).not.toBe(attempts[0]!.id);
+    expect(total(attempts[1]!)).toBe(800n);
+    expect(attempts[1]!.nodes).toEqual([expect.objectContaining({ nodeId: 1, seconds: 60, points: 800n })]);
+    expect(flusher.idle).toBe(true);
+  });
+
+  it('retries a batch whose commit outcome is unknown under the same id, before newer accruals', async () => {
+    const { flusher, attempts } = setup(['unknown', 'unknown', 'ok', 'ok']);
+    flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+    await flusher.flush();
+    flusher.buffer.add(2, 11, 0, 30, 700, 1, 2_000);
+    await flusher.flush(); // the uncertain batch again, still failing; the new accruals wait
+    expect(attempts.map((batch) => batch.id)).toEqual([attempts[0]!.id, attempts[0]!.id]);
+    await flusher.flush();
+    expect(attempts[2]!.id).toBe(attempts[0]!.id);
+    expect(total(attempts[2]!)).toBe(500n);
+    expect(total(attempts[3]!)).toBe(700n);
+    expect(flusher.idle).toBe(true);
+  });
+
+  it('does not overlap flushes', async () => {
+    const { flusher, attempts } = setup(['ok']);
+    flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+    await Promise.all([flusher.flush(), flusher.flush(), flusher.flush()]);
+    expect(attempts).toHaveLength(1);
+  });
+});

@@ -1,0 +1,152 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { DashboardError } from '../../common/errors';
+import { DomainEvent } from '../../infra/bus/domain-event';
+import { Connection } from '../../realtime/connection';
+import { CloseCode, ServerFrame, UpdateMessageType } from '../../realtime/protocol';
+import { RealtimeServer } from '../../realtime/realtime.server';
+import { EarningsService } from '../earnings/earnings.service';
+import { NetworkService } from '../network/network.service';
+import { ReferralService } from '../referral/referral.service';
+
+/** Network and referral changes are pushed this often at most (they are rarer and smaller). */
+const STATE_PUSH_MS = 200;
+
+type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<UpdateMessageType>>>;
+
+/**
+ * Turns domain events into frames for the affected users' sockets on this instance. Events only
+ * mark a user's state dirty; a periodic pass loads the current state of all dirty users in one
+ * query per type and pushes one frame per user, serialised once — so a burst of events costs one
+ * push, and EarningsUpdate goes out at most once per EARNINGS_PUSH_MS and only when it changed.
+ * Also builds the snapshot sent after Connected, and closes sockets on disable (4401) and on
+ * node deletion (4001).
+ */
+@Injectable()
+export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LiveUpdates');
+  private readonly dirty: Record<UpdateMessageType, Set<number>> = {
+    NetworkUpdate: new Set(),
+    EarningsUpdate: new Set(),
+    ReferralUpdate: new Set(),
+  };
+  /** Last EarningsData sent per user (without updated_at), to skip pushes that change nothing. */
+  private readonly lastEarnings = new Map<number, string>();
+  private readonly loaders: Record<UpdateMessageType, Loader>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly inFlight = new Set<UpdateMessageType>();
+
+  constructor(
+    private readonly realtime: RealtimeServer,
+    private readonly earnings: EarningsService,
+    private readonly networks: NetworkService,
+    private readonly referrals: ReferralService,
+    private readonly config: AppConfig,
+  ) {
+    this.loaders = {
+      EarningsUpdate: async (userIds) =>
+        mapValues(await this.earnings.summaries(userIds), (earnings) => ({ type: 'EarningsUpdate', payload: { earnings } })),
+      NetworkUpdate: async (userIds) =>
+        mapValues(await this.networks.listForUsers(userIds), (networks) => ({ type: 'NetworkUpdate', payload: { networks } })),
+      ReferralUpdate: async (userIds) =>
+        mapValues(await this.referrals.summaries(userIds), (referrals) => ({ type: 'ReferralUpdate', payload: { referrals } })),
+    };
+  }
+
+  onModuleInit(): void {
+    this.realtime.onUserEvent((userId, event) => this.onEvent(userId, event));
+    this.realtime.setSnapshotBuilder((connection) => this.snapshot(connection));
+    this.every(this.config.earnings.pushMs, () => this.push('EarningsUpdate'));
+    this.every(STATE_PUSH_MS, () => this.push('NetworkUpdate'));
+    this.every(STATE_PUSH_MS, () => this.push('ReferralUpdate'));
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.timers) clearInterval(timer);
+  }
+
+  private onEvent(userId: number, event: DomainEvent): void {
+    switch (event.type) {
+      case 'earnings.changed':
+        this.dirty.EarningsUpdate.add(userId);
+        return;
+      case 'network.changed':
+        this.dirty.NetworkUpdate.add(userId);
+        return;
+      case 'referral.changed':
+        this.dirty.ReferralUpdate.add(userId);
+        return;
+      case 'user.disabled':
+        this.realtime.closeUser(userId, DashboardError.unauthorized('This account has been disabled'), CloseCode.Unauthorized);
+        return;
+      case 'network.deleted':
+        this.realtime.closeNode(userId, event.deviceId, CloseCode.Replaced, 'node deleted');
+        return;
+      case 'node.session.started':
+        return; // handled by the realtime core's registry
+    }
+  }
+
+  /** The state right after Connected: every update type the endpoint carries. */
+  private async snapshot(connection: Connection): Promise<ServerFrame[]> {
+    const userId = connection.userId;
+    const frames = await Promise.all(
+      connection.endpoint.carries.map(async (type) => (await this.loaders[type]([userId])).get(userId)),
+    );
+    const earnings = frames.find((frame) => frame?.type === 'EarningsUpdate');
+    if (earnings !== undefined) this.lastEarnings.set(userId, earningsKey(earnings));
+    return frames.filter((frame): frame is ServerFrame<UpdateMessageType> => frame !== undefined);
+  }
+
+  private async push(type: UpdateMessageType): Promise<void> {
+    const dirty = this.dirty[type];
+    if (dirty.size === 0 || this.inFlight.has(type)) return;
+    const userIds = [...dirty].filter((userId) => this.realtime.connectionsOf(userId).size > 0);
+    dirty.clear();
+    if (userIds.length === 0) return;
+    this.inFlight.add(type);
+    try {
+      const frames = await this.loaders[type](userIds);
+      for (const [userId, frame] of frames) {
+        if (type === 'EarningsUpdate') {
+          const key = earningsKey(frame);
+          if (this.lastEarnings.get(userId) === key) continue;
+          this.lastEarnings.set(userId, key);
+        }
+        this.realtime.pushToUser(userId, frame);
+      }
+    } catch (error) {
+      // Try again next round rather than lose the update.
+      for (const userId of userIds) dirty.add(userId);
+      this.logger.warn({ err: error, type }, 'Could not load state for live updates; will retry');
+    } finally {
+      this.inFlight.delete(type);
+    }
+    if (type === 'EarningsUpdate') this.forgetOffline();
+  }
+
+  /** Keeps the last-sent cache to users who still have sockets here. */
+  private forgetOffline(): void {
+    if (this.lastEarnings.size <= this.realtime.usersOnline().length * 2) return;
+    for (const userId of this.lastEarnings.keys()) {
+      if (this.realtime.connectionsOf(userId).size === 0) this.lastEarnings.delete(userId);
+    }
+  }
+
+  private every(ms: number, work: () => Promise<void>): void {
+    const timer = setInterval(() => void work(), ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
+
+function earningsKey(frame: ServerFrame<UpdateMessageType>): string {
+  const { updated_at: _ignored, ...rest } = (frame as ServerFrame<'EarningsUpdate'>).payload!.earnings;
+  return JSON.stringify(rest);
+}
+
+function mapValues<K, V, W>(map: Map<K, V>, fn: (value: V) => W): Map<K, W> {
+  const result = new Map<K, W>();
+  for (const [key, value] of map) result.set(key, fn(value));
+  return result;
+}

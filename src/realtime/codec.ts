@@ -1,0 +1,44 @@
+import { Packr, Unpackr } from 'msgpackr';
+import { DashboardErrorType } from '../common/errors';
+import { ClientMessage, ProtocolError, ServerFrame, toClientMessage } from './protocol';
+
+export type WireFormat = 'json' | 'msgpack';
+
+/** Records and extensions off: plain maps and arrays, the same envelope as JSON. */
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+/** Keys that could reach an object's prototype are dropped while parsing. */
+function safeReviver(key: string, value: unknown): unknown {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
+}
+
+/** One encoded frame: text for JSON, binary for MessagePack. */
+export type EncodedFrame = string | Buffer;
+
+export function encodeFrame(frame: ServerFrame, format: WireFormat): EncodedFrame {
+  return format === 'json' ? JSON.stringify(frame) : packr.pack(frame);
+}
+
+/**
+ * Decodes one client frame: text frames are JSON, binary frames MessagePack, whatever the
+ * connection's format (clients may mix). Anything undecodable or unknown is a ProtocolError.
+ */
+export function decodeFrame(data: Buffer, isBinary: boolean): ClientMessage {
+  let value: unknown;
+  try {
+    if (isBinary) {
+      value = unpackr.unpack(data);
+    } else {
+      const text = data.toString('utf8');
+      // ws validates UTF-8 of text frames; a replacement character means the text was not UTF-8.
+      value = JSON.parse(text, safeReviver);
+    }
+  } catch {
+    throw new ProtocolError(
+      DashboardErrorType.MessageParseError,
+      isBinary ? 'Frame is not valid MessagePack' : 'Frame is not valid JSON',
+    );
+  }
+  return toClientMessage(value);
+}

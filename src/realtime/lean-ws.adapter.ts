@@ -1,0 +1,48 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { MessageMappingProperties } from '@nestjs/websockets';
+import { Observable } from 'rxjs';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/**
+ * Nest's WsAdapter builds, for every socket, two rxjs subscriptions and dozens of closures in
+ * `bindMessageHandlers`, handlers or not, and adds an error and a close listener per socket.
+ * Our gateways declare no @SubscribeMessage handlers: the realtime core installs its own three
+ * listeners per socket. So this adapter skips that per-socket work (measured in ARCHITECTURE.md:
+ * it is what keeps memory per socket near a bare `ws` server), and sets the ws server options
+ * every endpoint shares.
+ */
+export class LeanWsAdapter extends WsAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly serverOptions: { maxPayload: number },
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
+    return super.create(port, {
+      ...options,
+      maxPayload: this.serverOptions.maxPayload,
+      // Compression costs tens of KB per socket and CPU per frame; our frames are small.
+      perMessageDeflate: false,
+    }) as WebSocketServer;
+  }
+
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    if (handlers.length > 0) super.bindMessageHandlers(client, handlers, transform);
+  }
+
+  /** The core listens for 'close' itself; Nest's extra listener per socket is not needed. */
+  override bindClientDisconnect(): void {}
+
+  /** Per-socket error listeners are the core's; keep only the server-level one. */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('error', (error: Error) => this.logger.error(error));
+    return server;
+  }
+}

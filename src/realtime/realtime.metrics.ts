@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+
+/**
+ * Metrics of the realtime core and the accrual engine. Label children are bound once and cached:
+ * a label lookup per message would cost more than the message itself at high rates.
+ */
+@Injectable()
+export class RealtimeMetrics {
+  readonly connections = metric('dashboard_ws_connections', () =>
+    new Gauge({ name: 'dashboard_ws_connections', help: 'Open WebSocket connections', labelNames: ['endpoint'] }),
+  );
+  private readonly received = metric('dashboard_ws_messages_received_total', () =>
+    new Counter({ name: 'dashboard_ws_messages_received_total', help: 'Client messages received', labelNames: ['endpoint', 'type'] }),
+  );
+  private readonly sent = metric('dashboard_ws_messages_sent_total', () =>
+    new Counter({ name: 'dashboard_ws_messages_sent_total', help: 'Server messages sent', labelNames: ['endpoint', 'type'] }),
+  );
+  private readonly dropped = metric('dashboard_ws_messages_dropped_total', () =>
+    new Counter({
+      name: 'dashboard_ws_messages_dropped_total',
+      help: 'Messages dropped: rate-limited client messages, coalesced (superseded) updates',
+      labelNames: ['endpoint', 'type', 'reason'],
+    }),
+  );
+  private readonly closes = metric('dashboard_ws_closes_total', () =>
+    new Counter({ name: 'dashboard_ws_closes_total', help: 'WebSocket closes by code', labelNames: ['endpoint', 'code'] }),
+  );
+  readonly flushDuration = metric('dashboard_accrual_flush_duration_seconds', () =>
+    new Histogram({
+      name: 'dashboard_accrual_flush_duration_seconds',
+      help: 'Time to write one accrual flush to the ledger',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
+  );
+  readonly flushRows = metric('dashboard_accrual_flush_rows', () =>
+    new Histogram({
+      name: 'dashboard_accrual_flush_rows',
+      help: 'Node accruals written per flush',
+      buckets: [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000],
+    }),
+  );
+  readonly flushFailures = metric('dashboard_accrual_flush_failures_total', () =>
+    new Counter({ name: 'dashboard_accrual_flush_failures_total', help: 'Accrual flushes that failed and will be retried' }),
+  );
+  readonly bufferSize = metric('dashboard_accrual_buffer_size', () =>
+    new Gauge({ name: 'dashboard_accrual_buffer_size', help: 'Node accruals buffered, not yet written' }),
+  );
+
+  private readonly children = new Map<string, { inc(value?: number): void }>();
+
+  messageReceived(endpoint: string, type: string): void {
+    this.child(this.received, 'r', endpoint, type).inc();
+  }
+
+  messageSent(endpoint: string, type: string): void {
+    this.child(this.sent, 's', endpoint, type).inc();
+  }
+
+  messageDropped(endpoint: string, type: string, reason: 'rate_limited' | 'coalesced' | 'queue_full'): void {
+    this.child(this.dropped, `d${reason}`, endpoint, type, reason).inc();
+  }
+
+  closed(endpoint: string, code: number): void {
+    this.child(this.closes, 'c', endpoint, String(code)).inc();
+  }
+
+  private child(counter: Counter<string>, kind: string, ...labels: string[]): { inc(value?: number): void } {
+    const key = `${kind}|${labels.join('|')}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = counter.labels(...labels);
+      this.children.set(key, child);
+    }
+    return child;
+  }
+}
+
+/** One registration per process (tests start several apps in one process). */
+function metric<T>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}

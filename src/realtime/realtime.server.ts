@@ -1,0 +1,645 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { INSTANCE_ID } from '../common/lifecycle/instance-id';
+import { DashboardError, DashboardErrorType, errorFrameOf } from '../common/errors';
+import { normalizeIp } from '../common/http/client-ip';
+import { newId } from '../common/ids';
+import { LifecycleState } from '../common/lifecycle/lifecycle-state';
+import { AppConfig } from '../config';
+import { DomainEvent } from '../infra/bus/domain-event';
+import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
+import { SessionValidator } from '../modules/auth/session-validator.service';
+import { TokenService } from '../modules/auth/token.service';
+import { decodeFrame, EncodedFrame, encodeFrame, WireFormat } from './codec';
+import { Connection } from './connection';
+import { EndpointSpec } from './endpoint';
+import {
+  ClientMessage,
+  CloseCode,
+  ConnectPayload,
+  ProtocolError,
+  ServerFrame,
+  ServerMessages,
+  ServerMessageType,
+  UpdateMessageType,
+} from './protocol';
+import { RealtimeMetrics } from './realtime.metrics';
+
+/**
+ * Above this many bytes waiting in a socket's send buffer, state updates are held (latest per
+ * type) instead of written, so a slow reader costs at most this plus one frame per type.
+ */
+const SEND_BUFFER_LOW_WATER = 64 * 1024;
+/** A socket that stays over the low-water mark this long is far behind: closed with 1013. */
+const SLOW_CONSUMER_GRACE_MS = 5_000;
+/** A send buffer over this is closed with 1013 at once. */
+const SEND_BUFFER_HARD_LIMIT = 4 * 1024 * 1024;
+/** Messages kept while a socket authenticates or connects; more are dropped. */
+const MAX_QUEUED_MESSAGES = 16;
+/** Windows over the message rate limit in a row before the socket is closed with 1008. */
+const FLOOD_STRIKES_TO_CLOSE = 3;
+/** A window with this many times the limit is flooding on its own. */
+const FLOOD_BURST_FACTOR = 10;
+/** How long a server-side close may take before the socket is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** What the node session service does for sockets of role node. */
+export interface NodeHandler {
+  /** After a node's Connect is accepted: register the node (may do I/O). */
+  connect(connection: Connection, payload: ConnectPayload): Promise<void>;
+  /** Each Heartbeat of a connected node. Must not do I/O: it runs at every heartbeat. */
+  heartbeat(connection: Connection, now: number): void;
+  /** The node's socket closed (after Disconnect, a timeout, replacement, …). */
+  closed(connection: Connection, code: number): void;
+  /** A pong arrived (round-trip measurement). */
+  pong(connection: Connection, now: number): void;
+  /** Periodic upkeep per node socket, from the sweep (e.g. send a ping). */
+  sweep(connection: Connection, now: number): void;
+}
+
+/** Builds the snapshot frames sent right after Connected. */
+export type SnapshotBuilder = (connection: Connection) => Promise<ServerFrame[]>;
+
+type UserEventListener = (userId: number, event: DomainEvent) => void;
+
+/**
+ * The realtime core: accepts sockets from the gateways, authenticates them once at the upgrade,
+ * decodes and rate-limits frames, runs the Connect handshake and heartbeats, keeps the registry
+ * of sockets by user (subscribing this instance to a user's events while it holds a socket of
+ * theirs), sends frames with coalescing and backpressure, and sweeps for stale sockets with one
+ * periodic pass rather than a timer per socket.
+ */
+@Injectable()
+export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestroy {
+  private readonly logger = new Logger('Realtime');
+  private readonly connections = new Set<Connection>();
+  private readonly byUser = new Map<number, Set<Connection>>();
+  private readonly userSubscriptions = new Map<number, Unsubscribe>();
+  private readonly nodes = new Map<string, Connection>();
+  private readonly userEventListeners: UserEventListener[] = [];
+  private readonly trust: (address: string, hop: number) => boolean;
+  private readonly heartbeatFrames: Record<WireFormat, EncodedFrame>;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private nodeHandler: NodeHandler | null = null;
+  private snapshotBuilder: SnapshotBuilder = () => Promise.resolve([]);
+  private acceptingConnections = true;
+  private shutdown: Promise<void> | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionValidator,
+    private readonly bus: EventBus,
+    private readonly lifecycle: LifecycleState,
+    private readonly metrics: RealtimeMetrics,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+  ) {
+    this.trust = proxyAddr.compile([...config.http.trustedProxies]);
+    this.heartbeatFrames = {
+      json: encodeFrame({ type: 'Heartbeat' }, 'json'),
+      msgpack: encodeFrame({ type: 'Heartbeat' }, 'msgpack'),
+    };
+    // Often enough for the shortest timeout and for held updates to go out close to on time.
+    const shortest = Math.min(config.ws.connectTimeoutMs, config.ws.clientTimeoutMs, config.earnings.pushMs);
+    const sweepEveryMs = Math.min(1_000, Math.max(25, Math.floor(shortest / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(Date.now()), sweepEveryMs);
+    this.sweepTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- wiring (from other modules)
+
+  setNodeHandler(handler: NodeHandler): void {
+    this.nodeHandler = handler;
+  }
+
+  setSnapshotBuilder(builder: SnapshotBuilder): void {
+    this.snapshotBuilder = builder;
+  }
+
+  /** Events of users this instance holds sockets of (the bus subscription is shared). */
+  onUserEvent(listener: UserEventListener): void {
+    this.userEventListeners.push(listener);
+  }
+
+  /** Called by a gateway's afterInit: sockets of this ws server belong to `endpoint`. */
+  attach(server: WebSocketServer, endpoint: EndpointSpec): void {
+    server.on('connection', (ws: WebSocket, request: IncomingMessage) => this.accept(ws, request, endpoint));
+    server.on('error', (error) => this.logger.error({ err: error }, `WebSocket server error on ${endpoint.path}`));
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  connectionsOf(userId: number): ReadonlySet<Connection> {
+    return this.byUser.get(userId) ?? EMPTY;
+  }
+
+  usersOnline(): number[] {
+    return [...this.byUser.keys()];
+  }
+
+  /** Open node sockets, for the accrual engine's bookkeeping. */
+  nodeConnections(): IterableIterator<Connection> {
+    return this.nodes.values();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** Sends a control frame (Connected, Heartbeat, Error, Disconnect) right away. */
+  send<T extends ServerMessageType>(connection: Connection, type: T, payload?: ServerMessages[T]): void {
+    const frame: ServerFrame = payload === undefined ? { type } : { type, payload };
+    this.write(connection, encodeFrame(frame, connection.format), type);
+  }
+
+  /**
+   * Pushes a state update to every open socket of `userId` whose endpoint carries its type. The
+   * frame is encoded once per wire format, not once per socket.
+   */
+  pushToUser(userId: number, frame: ServerFrame<UpdateMessageType>): void {
+    const connections = this.byUser.get(userId);
+    if (connections === undefined) return;
+    const encoded: Partial<Record<WireFormat, EncodedFrame>> = {};
+    for (const connection of connections) {
+      if (!connection.isOpen || !connection.endpoint.carries.includes(frame.type)) continue;
+      const data = (encoded[connection.format] ??= encodeFrame(frame, connection.format));
+      this.sendUpdate(connection, frame.type, data);
+    }
+  }
+
+  /** Sends an error frame and closes; used for auth failures and policy closes. */
+  closeWithError(connection: Connection, error: DashboardError, code: CloseCode): void {
+    const frame = errorFrameOf(error);
+    this.send(connection, 'Error', frame.payload);
+    this.close(connection, code, error.message);
+  }
+
+  /** Sends Disconnect {reason} and closes with `code`. */
+  disconnect(connection: Connection, code: CloseCode, reason: string): void {
+    if (connection.state === 'closed') return;
+    this.send(connection, 'Disconnect', { reason });
+    this.close(connection, code, reason);
+  }
+
+  /** Closes every socket of a user (admin disable: 4401). */
+  closeUser(userId: number, error: DashboardError, code: CloseCode): number {
+    const connections = [...this.connectionsOf(userId)];
+    for (const connection of connections) this.closeWithError(connection, error, code);
+    return connections.length;
+  }
+
+  /** Closes the node session of (user, device) on this instance, if any. */
+  closeNode(userId: number, deviceId: string, code: CloseCode, reason: string): boolean {
+    const connection = this.nodes.get(nodeKey(userId, deviceId));
+    if (connection === undefined) return false;
+    this.disconnect(connection, code, reason);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- lifecycle of a socket
+
+  private accept(ws: WebSocket, request: IncomingMessage, endpoint: EndpointSpec): void {
+    const now = Date.now();
+    const url = new URL(request.url ?? '/', 'ws://localhost');
+    const format: WireFormat = url.searchParams.get('format') === 'msgpack' ? 'msgpack' : 'json';
+    const connection = new Connection(newId(16), ws, endpoint, format, this.clientIp(request), now);
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(connection, data as Buffer, isBinary));
+    ws.on('close', (code: number) => this.onClose(connection, code));
+    ws.on('error', (error: Error) => this.onSocketError(connection, error));
+    if (endpoint.name === 'dashboard') ws.on('pong', () => this.nodeHandler?.pong(connection, Date.now()));
+    this.connections.add(connection);
+    this.metrics.connections.labels(endpoint.name).inc();
+
+    if (!this.acceptingConnections || this.lifecycle.isShuttingDown) {
+      this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');
+      return;
+    }
+    void this.authenticate(connection, bearerToken(request, url));
+  }
+
+  private async authenticate(connection: Connection, token: string | null): Promise<void> {
+    try {
+      if (token === null) throw DashboardError.unauthorized('Authentication required: send a bearer token at the upgrade');
+      connection.auth = await this.sessions.authenticate(await this.tokens.verifyAccess(token));
+    } catch (error) {
+      const failure =
+        error instanceof DashboardError &&
+        (error.type === DashboardErrorType.Unauthorized || error.type === DashboardErrorType.SessionExpired)
+          ? error
+          : DashboardError.unauthorized('Could not authenticate');
+      if (!(error instanceof DashboardError)) this.logger.warn({ err: error }, 'Socket authentication failed');
+      if (connection.state !== 'closed') this.closeWithError(connection, failure, CloseCode.Unauthorized);
+      return;
+    }
+    if (connection.state !== 'authenticating') return;
+    connection.state = 'awaiting-connect';
+    this.drainQueue(connection);
+  }
+
+  private onMessage(connection: Connection, data: Buffer, isBinary: boolean): void {
+    const now = Date.now();
+    connection.lastMessageAt = now;
+    if (!this.withinRateLimit(connection, now)) return;
+    if (connection.state === 'authenticating' || connection.state === 'connecting') {
+      connection.queued ??= [];
+      if (connection.queued.length < MAX_QUEUED_MESSAGES) connection.queued.push({ data, isBinary });
+      else this.metrics.messageDropped(connection.endpoint.name, 'unknown', 'queue_full');
+      return;
+    }
+    if (connection.state === 'closed') return;
+    let message: ClientMessage;
+    try {
+      message = decodeFrame(data, isBinary);
+    } catch (error) {
+      this.metrics.messageReceived(connection.endpoint.name, 'invalid');
+      this.sendProtocolError(connection, error);
+      return;
+    }
+    this.metrics.messageReceived(connection.endpoint.name, message.type);
+    this.dispatch(connection, message, now);
+  }
+
+  private dispatch(connection: Connection, message: ClientMessage, now: number): void {
+    switch (message.type) {
+      case 'Connect':
+        if (connection.state !== 'awaiting-connect') {
+          this.sendError(connection, DashboardErrorType.MessageParseError, 'Already connected');
+          return;
+        }
+        void this.handleConnect(connection, message.payload);
+        return;
+      case 'Heartbeat':
+        if (connection.state !== 'open') {
+          this.sendError(connection, DashboardErrorType.MessageParseError, 'Send Connect first');
+          return;
+        }
+        this.write(connection, this.heartbeatFrames[connection.format], 'Heartbeat');
+        if (connection.role === 'node') this.nodeHandler?.heartbeat(connection, now);
+        return;
+      case 'Disconnect':
+        this.close(connection, CloseCode.Normal, 'client disconnected');
+        return;
+    }
+  }
+
+  private async handleConnect(connection: Connection, payload: ConnectPayload): Promise<void> {
+    const auth = connection.auth!;
+    const role = payload.role ?? connection.endpoint.defaultRole;
+    if (!connection.endpoint.roles.includes(role)) {
+      this.sendError(connection, DashboardErrorType.InvalidNetworkData, `role ${role} is not available on ${connection.endpoint.path}`);
+      return;
+    }
+    if (payload.user_id !== undefined && payload.user_id !== auth.userId) {
+      this.closeWithError(connection, DashboardError.unauthorized('user_id does not match the token'), CloseCode.Unauthorized);
+      return;
+    }
+    connection.state = 'connecting';
+    connection.role = role;
+    connection.deviceId = payload.device_id;
+    connection.connectedAt = Date.now();
+    this.register(connection);
+    try {
+      if (role === 'node') {
+        this.replaceOlderNodeSession(connection);
+        await this.nodeHandler?.connect(connection, payload);
+        await this.announceNodeSession(connection);
+      }
+      if (connection.state !== 'connecting') return;
+      this.send(connection, 'Connected', {
+        session_id: connection.id,
+        user_id: auth.userId,
+        device_id: payload.device_id,
+        role,
+        heartbeat_interval_ms: this.config.ws.heartbeatIntervalMs,
+        server_time: new Date().toISOString(),
+      });
+      for (const frame of await this.snapshotBuilder(connection)) {
+        if (connection.state !== 'connecting') return;
+        this.write(connection, encodeFrame(frame, connection.format), frame.type);
+        if (frame.type === 'EarningsUpdate') connection.lastEarningsPushAt = Date.now();
+      }
+    } catch (error) {
+      this.logger.error({ err: error, userId: auth.userId }, 'Connect failed');
+      if (!connection.isClosed) {
+        const failure = new DashboardError(DashboardErrorType.ServiceUnavailable, 'Could not connect');
+        this.closeWithError(connection, failure, CloseCode.InternalError);
+      }
+      return;
+    }
+    if (connection.state !== 'connecting') return;
+    connection.state = 'open';
+    this.drainQueue(connection);
+  }
+
+  private onClose(connection: Connection, code: number): void {
+    if (connection.state === 'closed' && !this.connections.has(connection)) return;
+    const wasNode = connection.role === 'node' && connection.state !== 'authenticating';
+    connection.state = 'closed';
+    connection.queued = null;
+    connection.pending = null;
+    this.connections.delete(connection);
+    this.unregister(connection);
+    this.metrics.connections.labels(connection.endpoint.name).dec();
+    this.metrics.closed(connection.endpoint.name, code);
+    if (wasNode && connection.auth !== null) {
+      try {
+        this.nodeHandler?.closed(connection, code);
+      } catch (error) {
+        this.logger.error({ err: error }, 'Node close handling failed');
+      }
+    }
+  }
+
+  private onSocketError(connection: Connection, error: Error): void {
+    // ws reports protocol violations here (oversized frame → it closes with 1009, bad UTF-8 → 1007)
+    // and then closes the socket itself; we only log what is unexpected.
+    const code = (error as { code?: string }).code;
+    if (code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && code !== 'WS_ERR_INVALID_UTF8' && code !== 'ECONNRESET') {
+      this.logger.debug({ err: error, connection: connection.id }, 'Socket error');
+    }
+  }
+
+  // ---------------------------------------------------------------- registry
+
+  private register(connection: Connection): void {
+    const userId = connection.userId;
+    let set = this.byUser.get(userId);
+    if (set === undefined) {
+      set = new Set();
+      this.byUser.set(userId, set);
+      this.userSubscriptions.set(
+        userId,
+        this.bus.subscribeUser(userId, (event) => this.onUserEvent_(userId, event)),
+      );
+    }
+    set.add(connection);
+  }
+
+  private unregister(connection: Connection): void {
+    if (connection.auth === null) return;
+    const userId = connection.userId;
+    const set = this.byUser.get(userId);
+    if (set?.delete(connection) && set.size === 0) {
+      this.byUser.delete(userId);
+      this.userSubscriptions.get(userId)?.();
+      this.userSubscriptions.delete(userId);
+    }
+    if (connection.role === 'node' && connection.deviceId !== null) {
+      const key = nodeKey(userId, connection.deviceId);
+      if (this.nodes.get(key) === connection) this.nodes.delete(key);
+    }
+  }
+
+  /** A node is one session per (user, device) in the whole cluster: the newer replaces the older. */
+  private replaceOlderNodeSession(connection: Connection): void {
+    const key = nodeKey(connection.userId, connection.deviceId!);
+    const previous = this.nodes.get(key);
+    this.nodes.set(key, connection);
+    if (previous !== undefined && previous !== connection) {
+      this.disconnect(previous, CloseCode.Replaced, 'replaced by a newer session of this device');
+    }
+  }
+
+  private async announceNodeSession(connection: Connection): Promise<void> {
+    await this.bus
+      .publish({
+        type: 'node.session.started',
+        userIds: [connection.userId],
+        deviceId: connection.deviceId!,
+        sessionId: connection.id,
+        instanceId: this.instanceId,
+        startedAt: connection.connectedAt,
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not announce a node session'));
+  }
+
+  private onUserEvent_(userId: number, event: DomainEvent): void {
+    if (event.type === 'node.session.started') {
+      const local = this.nodes.get(nodeKey(userId, event.deviceId));
+      // The newer session wins; ties are broken by session id so both sides agree.
+      if (
+        local !== undefined &&
+        local.id !== event.sessionId &&
+        (local.connectedAt < event.startedAt || (local.connectedAt === event.startedAt && local.id < event.sessionId))
+      ) {
+        this.disconnect(local, CloseCode.Replaced, 'replaced by a newer session of this device');
+      }
+      return;
+    }
+    for (const listener of this.userEventListeners) {
+      try {
+        listener(userId, event);
+      } catch (error) {
+        this.logger.error({ err: error, event: event.type }, 'User event listener failed');
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- limits, sending, sweeping
+
+  private withinRateLimit(connection: Connection, now: number): boolean {
+    if (now - connection.windowStart >= 1_000) {
+      connection.floodStrikes = connection.windowCount > this.config.ws.maxMessagesPerSecond ? connection.floodStrikes : 0;
+      connection.windowStart = now;
+      connection.windowCount = 0;
+    }
+    const limit = this.config.ws.maxMessagesPerSecond;
+    connection.windowCount += 1;
+    if (connection.windowCount <= limit) return true;
+    this.metrics.messageDropped(connection.endpoint.name, 'unknown', 'rate_limited');
+    if (connection.windowCount === limit + 1) {
+      connection.floodStrikes += 1;
+      if (connection.floodStrikes >= FLOOD_STRIKES_TO_CLOSE) {
+        this.closeWithError(connection, DashboardError.rateLimited(1, 'Flooding; closing'), CloseCode.PolicyViolation);
+        return false;
+      }
+      this.sendError(connection, DashboardErrorType.RateLimited, `More than ${limit} messages per second`);
+    } else if (connection.windowCount >= limit * FLOOD_BURST_FACTOR) {
+      this.closeWithError(connection, DashboardError.rateLimited(1, 'Flooding; closing'), CloseCode.PolicyViolation);
+    }
+    return false;
+  }
+
+  private sendUpdate(connection: Connection, type: UpdateMessageType, data: EncodedFrame): void {
+    const tooSoon =
+      type === 'EarningsUpdate' && Date.now() - connection.lastEarningsPushAt < this.config.earnings.pushMs;
+    if (connection.ws.bufferedAmount > SEND_BUFFER_LOW_WATER || tooSoon) {
+      connection.pending ??= new Map();
+      if (connection.pending.has(type)) this.metrics.messageDropped(connection.endpoint.name, type, 'coalesced');
+      connection.pending.set(type, data);
+      return;
+    }
+    if (type === 'EarningsUpdate') connection.lastEarningsPushAt = Date.now();
+    this.write(connection, data, type);
+  }
+
+  private write(connection: Connection, data: EncodedFrame, type: string): void {
+    const { ws } = connection;
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(data);
+    this.metrics.messageSent(connection.endpoint.name, type);
+  }
+
+  private sendError(connection: Connection, type: DashboardErrorType, message: string): void {
+    this.send(connection, 'Error', { error: type, message });
+  }
+
+  private sendProtocolError(connection: Connection, error: unknown): void {
+    if (error instanceof ProtocolError) this.sendError(connection, error.type, error.message);
+    else this.sendError(connection, DashboardErrorType.MessageParseError, 'Could not read the message');
+  }
+
+  private drainQueue(connection: Connection): void {
+    const queued = connection.queued;
+    connection.queued = null;
+    if (queued === null) return;
+    for (const { data, isBinary } of queued) {
+      if (connection.state === 'closed' || connection.state === 'connecting') {
+        // A queued Connect put the socket back into 'connecting': keep the rest for later.
+        if (connection.state === 'connecting') (connection.queued ??= []).push({ data, isBinary });
+        continue;
+      }
+      let message: ClientMessage;
+      try {
+        message = decodeFrame(data, isBinary);
+      } catch (error) {
+        this.sendProtocolError(connection, error);
+        continue;
+      }
+      this.metrics.messageReceived(connection.endpoint.name, message.type);
+      this.dispatch(connection, message, Date.now());
+    }
+  }
+
+  private close(connection: Connection, code: CloseCode, reason: string): void {
+    const { ws } = connection;
+    if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) return;
+    ws.close(code, reason.slice(0, 120));
+    // A client that does not answer the close handshake is cut after a short grace.
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** One pass over all sockets: timeouts, slow consumers, held updates, node upkeep. */
+  private sweep(now: number): void {
+    const { connectTimeoutMs, clientTimeoutMs } = this.config.ws;
+    for (const connection of this.connections) {
+      switch (connection.state) {
+        case 'authenticating':
+        case 'awaiting-connect':
+        case 'connecting':
+          if (now - connection.openedAt > connectTimeoutMs) {
+            this.disconnect(connection, CloseCode.ConnectTimeout, 'no Connect in time');
+          }
+          continue;
+        case 'closed':
+          continue;
+        case 'open':
+          break;
+      }
+      if (now - connection.lastMessageAt > clientTimeoutMs) {
+        this.disconnect(connection, CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+        continue;
+      }
+      const buffered = connection.ws.bufferedAmount;
+      if (buffered > SEND_BUFFER_LOW_WATER) {
+        if (connection.backloggedSince === 0) connection.backloggedSince = now;
+        if (buffered > SEND_BUFFER_HARD_LIMIT || now - connection.backloggedSince > SLOW_CONSUMER_GRACE_MS) {
+          this.closeSlowConsumer(connection);
+          continue;
+        }
+      } else {
+        connection.backloggedSince = 0;
+      }
+      if (connection.pending !== null && buffered <= SEND_BUFFER_LOW_WATER) this.flushPending(connection, now);
+      if (connection.role === 'node') this.nodeHandler?.sweep(connection, now);
+    }
+  }
+
+  /**
+   * The close frame would queue behind everything the reader is not reading, so the socket is
+   * cut right away; the close is recorded with 1013 like any other.
+   */
+  private closeSlowConsumer(connection: Connection): void {
+    this.close(connection, CloseCode.TryAgainLater, 'too slow');
+    connection.ws.terminate();
+    this.onClose(connection, CloseCode.TryAgainLater);
+  }
+
+  private flushPending(connection: Connection, now: number): void {
+    const pending = connection.pending!;
+    for (const [type, data] of pending) {
+      if (type === 'EarningsUpdate' && now - connection.lastEarningsPushAt < this.config.earnings.pushMs) continue;
+      pending.delete(type);
+      if (type === 'EarningsUpdate') connection.lastEarningsPushAt = now;
+      this.write(connection, data, type);
+    }
+    if (pending.size === 0) connection.pending = null;
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /**
+   * SIGTERM: refuse new sockets, tell every client to go elsewhere (Disconnect + 1001) and wait
+   * for the closes, so that node sessions end before the accrual buffer is flushed.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.closeAllForShutdown();
+  }
+
+  /** Idempotent: the accrual flusher awaits it too, so that it flushes after the last heartbeat. */
+  closeAllForShutdown(): Promise<void> {
+    this.shutdown ??= this.closeAll();
+    return this.shutdown;
+  }
+
+  private async closeAll(): Promise<void> {
+    this.acceptingConnections = false;
+    const open = [...this.connections];
+    if (open.length === 0) return;
+    const closed = Promise.all(
+      open.map(
+        (connection) =>
+          new Promise<void>((resolve) => {
+            if (connection.ws.readyState === connection.ws.CLOSED) return resolve();
+            connection.ws.once('close', () => resolve());
+          }),
+      ),
+    );
+    for (const connection of open) this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS + 500).unref());
+    await Promise.race([closed, timeout]);
+    for (const connection of open) connection.ws.terminate();
+    this.logger.log(`Closed ${open.length} WebSocket connection(s) for shutdown`);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+  }
+
+  private clientIp(request: IncomingMessage): string {
+    try {
+      return normalizeIp(proxyAddr(request, this.trust));
+    } catch {
+      return normalizeIp(request.socket.remoteAddress ?? 'unknown');
+    }
+  }
+}
+
+const EMPTY: ReadonlySet<Connection> = new Set();
+
+function nodeKey(userId: number, deviceId: string): string {
+  return `${userId}:${deviceId}`;
+}
+
+/** The access token of an upgrade: `Authorization: Bearer …` or `?token=…`. */
+function bearerToken(request: IncomingMessage, url: URL): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && /^Bearer\s+/i.test(header)) return header.replace(/^Bearer\s+/i, '').trim() || null;
+  const query = url.searchParams.get('token');
+  return query === null || query === '' ? null : query;
+}

@@ -1,0 +1,131 @@
+import { EventBus } from '../../src/infra/bus/event-bus';
+import { LedgerService } from '../../src/modules/earnings/ledger.service';
+import { RealtimeServer } from '../../src/realtime/realtime.server';
+import { registerUser, RegisteredUser } from '../support/api-client';
+import { sql } from '../support/sql';
+import { startTestApp, TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait';
+import { TestSocket } from '../support/ws-client';
+
+describe('per-socket limits and flow control', () => {
+  let app: TestApp;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      label: 'ws_limits',
+      env: { WS_MAX_MESSAGES_PER_SECOND: '10', EARNINGS_PUSH_MS: '300', HEARTBEAT_INTERVAL_MS: '5000', CLIENT_TIMEOUT_MS: '60000' },
+    });
+    user = await registerUser(app);
+  });
+  afterAll(() => app.close());
+
+  it('answers a burst over the limit with RateLimited and keeps the socket', async () => {
+    const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
+    await socket.connect({ device_id: 'burst', role: 'viewer' });
+    for (let i = 0; i < 14; i++) socket.send({ type: 'Heartbeat' });
+    const error = await socket.next('Error');
+    expect(error.payload).toEqual({ error: 'RateLimited', message: 'More than 10 messages per second' });
+    await waitUntil(() => socket.frames.filter((frame) => frame.type === 'Heartbeat').length >= 9, { timeoutMs: 3_000 });
+    // Only the first ten were answered.
+    expect(socket.frames.filter((frame) => frame.type === 'Heartbeat').length).toBeLessThanOrEqual(10);
+    // A second later the socket is fine again.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    socket.send({ type: 'Heartbeat' });
+    await socket.next('Heartbeat');
+    expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+    socket.close();
+  });
+
+  it('closes a socket that keeps flooding with 1008', async () => {
+    const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
+    await socket.connect({ device_id: 'flood', role: 'viewer' });
+    const flood = setInterval(() => {
+      if (socket.ws.readyState === socket.ws.OPEN) for (let i = 0; i < 20; i++) socket.send({ type: 'Heartbeat' });
+    }, 100);
+    try {
+      expect((await socket.closed).code).toBe(1008);
+    } finally {
+      clearInterval(flood);
+    }
+  });
+
+  it('closes an extreme burst with 1008 at once', async () => {
+    const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
+    await socket.connect({ device_id: 'burst-10x', role: 'viewer' });
+    for (let i = 0; i < 150; i++) socket.send({ type: 'Heartbeat' });
+    expect((await socket.closed).code).toBe(1008);
+  });
+
+  it('coalesces EarningsUpdate: at most one per EARNINGS_PUSH_MS, only when changed', async () => {
+    const socket = await TestSocket.open(app.wsUrl, '/ws/earnings', { token: user.accessToken });
+    await socket.connect({ device_id: 'coalesce' });
+    await socket.next('EarningsUpdate');
+    const ledger = app.server.app.get(LedgerService);
+    const started = Date.now();
+    let credits = 0;
+    while (Date.now() - started < 2_000) {
+      await ledger.apply({
+        id: `coalesce-${credits}-${started}`,
+        network: [{ userId: user.id, amount: 1_000n, at: new Date() }],
+        nodes: [],
+        bonuses: [],
+      });
+      credits++;
+    }
+    // The last change goes out within a push period or two.
+    await waitUntil(() => {
+      const updates = socket.frames.filter((frame) => frame.type === 'EarningsUpdate');
+      return Math.abs(updates[updates.length - 1]!.payload.earnings.by_source.network - credits * 0.001) < 1e-9;
+    });
+    const updates = socket.frames.filter((frame) => frame.type === 'EarningsUpdate');
+    // Dozens of credits, at most one update per 300 ms window (+ the snapshot, + a trailing one).
+    expect(credits).toBeGreaterThan(20);
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 300) + 2);
+    // The last update carries the final total.
+    // Nothing changes now: no more updates.
+    const count = socket.frames.length;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(socket.frames.length).toBe(count);
+    socket.close();
+  });
+
+  it('holds updates for a reader that does not read, and closes it with 1013 when it stays far behind', async () => {
+    const reader = await registerUser(app);
+    // Many nodes make a large NetworkUpdate (hundreds of KB per frame).
+    await sql(
+      app.database.url,
+      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected)
+       SELECT $1, 'bulk-' || g, repeat('n', 64), '198.51.100.' || (g % 250), false FROM generate_series(1, 2500) g`,
+      [reader.id],
+    );
+    const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: reader.accessToken });
+    await socket.connect({ device_id: 'slow-viewer', role: 'viewer' });
+    await socket.next('NetworkUpdate');
+    // Stop reading: the kernel buffers fill, then the server's send buffer.
+    (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const realtime = app.server.app.get(RealtimeServer);
+    const connection = [...realtime.connectionsOf(reader.id)][0]!;
+    const bus = app.server.app.get(EventBus);
+    let maxPending = 0;
+    let maxBuffered = 0;
+    const pump = setInterval(() => {
+      void bus.publish({ type: 'network.changed', userIds: [reader.id] });
+      maxPending = Math.max(maxPending, connection.pending?.size ?? 0);
+      maxBuffered = Math.max(maxBuffered, connection.ws.bufferedAmount);
+    }, 50);
+    try {
+      await waitUntil(() => connection.isClosed, { timeoutMs: 30_000, what: 'the slow reader to be closed' });
+    } finally {
+      clearInterval(pump);
+    }
+    // Held updates are coalesced (one per type), and the send buffer stayed bounded: it only ever
+    // grows by frames written while it was under the low-water mark.
+    expect(maxPending).toBeLessThanOrEqual(3);
+    expect(maxBuffered).toBeLessThan(4 * 1024 * 1024);
+    const text = await fetch(`${app.url}/metrics`).then((response) => response.text());
+    expect(text).toMatch(/^dashboard_ws_closes_total\{endpoint="dashboard",code="1013"\} [1-9]/m);
+    expect(text).toMatch(/^dashboard_ws_messages_dropped_total\{endpoint="dashboard",type="NetworkUpdate",reason="coalesced"\} [1-9]/m);
+  });
+});
