@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppRuntime } from './app-runtime';
 import { DashboardError, FieldProblem, HttpExceptionFilter } from './common/errors';
+import { serveWebDashboard } from './common/http/web-dashboard';
 import { requestIdFor } from './common/logging/request-id';
 import { HttpMetrics } from './modules/metrics/http-metrics';
 import { LeanWsAdapter } from './realtime/lean-ws.adapter';
@@ -81,6 +82,9 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+  if (!(await serveWebDashboard(fastify))) {
+    app.get(Logger).warn('The web dashboard is not built (npm run build); / will answer 404');
+  }
 
   return app;
 }
