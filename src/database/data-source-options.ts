@@ -42,6 +42,9 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
       replication: {
         master: { url: target.url },
         slaves: target.replicaUrls.map((url) => ({ url })),
+        // Reads go to the primary unless a repository asks for a replica (see readReplica),
+        // so read-your-writes holds everywhere by default.
+        defaultMode: 'master',
       },
     };
   }
