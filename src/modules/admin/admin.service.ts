@@ -77,8 +77,8 @@ export class AdminService {
       if (!(await this.users.disable(userId, manager))) throw DashboardError.notFound('User');
       return this.sessions.revokeAllOfUser(userId, 'user_disabled', manager);
     });
-    this.validator.forgetAll();
-    this.logger.log({ adminId, userId, revokedSessions: revoked }, 'User disabled');
+    await this.validator.invalidate(revoked);
+    this.logger.log({ adminId, userId, revokedSessions: revoked.length }, 'User disabled');
     await this.bus
       .publish({ type: 'user.disabled', userIds: [userId] })
       .catch((error: unknown) => this.logger.warn({ err: error }, 'Event publish failed'));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AuthSessionEntity } from './entities/auth-session.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 
@@ -8,6 +8,7 @@ export interface SessionStatus {
   userId: number;
   email: string;
   active: boolean;
+  expiresAt: Date;
 }
 
 export type RotationOutcome =
@@ -36,7 +37,7 @@ export class AuthSessionRepository {
   /** One read of what an access token's validity depends on: the session and its user. */
   async status(sessionId: string, now = new Date()): Promise<SessionStatus | null> {
     const rows = (await this.sessions.query(
-      `SELECT s.user_id AS "userId", u.email AS "email",
+      `SELECT s.user_id AS "userId", u.email AS "email", s.expires_at AS "expiresAt",
               (s.revoked_at IS NULL AND s.expires_at > $2 AND u.disabled_at IS NULL) AS "active"
          FROM auth_sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1`,
@@ -82,10 +83,13 @@ export class AuthSessionRepository {
     return result[0][0]?.user_id ?? null;
   }
 
-  async revokeAllOfUser(userId: number, reason: string, manager: EntityManager): Promise<number> {
-    const result = await manager
-      .getRepository(AuthSessionEntity)
-      .update({ userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokeReason: reason });
-    return result.affected ?? 0;
+  /** Revokes every live session of a user; returns their ids. */
+  async revokeAllOfUser(userId: number, reason: string, manager: EntityManager): Promise<string[]> {
+    const result = (await manager.query(
+      `UPDATE auth_sessions SET revoked_at = now(), revoke_reason = $2
+        WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, reason],
+    )) as [Array<{ id: string }>, number];
+    return result[0].map((row) => row.id);
   }
 }

@@ -108,7 +108,7 @@ export class AuthService {
         throw DashboardError.unauthorized('Invalid refresh token');
       case 'reused': {
         await this.sessions.revoke(outcome.sessionId, 'refresh_reuse');
-        this.validator.forget(outcome.sessionId);
+        await this.validator.invalidate([outcome.sessionId]);
         this.logger.warn({ sessionId: outcome.sessionId }, 'Refresh token reused; session revoked');
         throw new DashboardError(DashboardErrorType.SessionExpired, 'Refresh token already used; session revoked');
       }
@@ -126,7 +126,7 @@ export class AuthService {
     const sessionId = await this.sessions.findSessionIdByRefreshToken(this.tokens.hashRefreshToken(refreshToken));
     if (sessionId === null) return;
     await this.sessions.revoke(sessionId, 'logout');
-    this.validator.forget(sessionId);
+    await this.validator.invalidate([sessionId]);
   }
 
   private async insertUser(

@@ -1,15 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { DashboardError, DashboardErrorType } from '../../common/errors';
+import { Cache } from '../../infra/cache/cache';
 import { AuthSessionRepository, SessionStatus } from './auth-session.repository';
 import { AccessTokenClaims, AuthUser, Role } from './auth-user';
 
 /**
- * How long a session's status is trusted without asking the database. Bounds how long a revoked
- * session or a disabled user's access token keeps working on any instance (API: within a second).
+ * How long this instance trusts a session's status without asking again. Bounds how long a
+ * revoked session or a disabled user's access token keeps working on another instance (API:
+ * within a second): revocation clears the shared cache at once, this local copy expires.
  */
-const STATUS_TTL_MS = 500;
+const LOCAL_TTL_MS = 500;
+/** Shared cache (Redis when configured) in front of the database; revocations delete from it. */
+const SHARED_TTL_MS = 60_000;
 const MAX_CACHED = 100_000;
+
+interface CachedStatus {
+  status: SessionStatus | null;
+  /** The session's expiry (ms), so a cached status never outlives the session. */
+  expiresAt: number;
+}
 
 /**
  * Turns verified access-token claims into an AuthUser, checking that the session is live and
@@ -17,10 +27,11 @@ const MAX_CACHED = 100_000;
  */
 @Injectable()
 export class SessionValidator {
-  private readonly cache = new Map<string, { status: SessionStatus | null; expiresAt: number }>();
+  private readonly local = new Map<string, { cached: CachedStatus; until: number }>();
 
   constructor(
     private readonly sessions: AuthSessionRepository,
+    private readonly shared: Cache,
     private readonly config: AppConfig,
   ) {}
 
@@ -35,23 +46,32 @@ export class SessionValidator {
     return this.config.auth.adminEmails.includes(email.toLowerCase()) ? 'admin' : 'user';
   }
 
-  /** Drops what this instance knows about a session (after revoking it here). */
-  forget(sessionId: string): void {
-    this.cache.delete(sessionId);
-  }
-
-  /** Drops every cached session (after disabling a user here; other instances expire within the TTL). */
-  forgetAll(): void {
-    this.cache.clear();
+  /** After revoking sessions: forget them here and in the shared cache (so on every instance). */
+  async invalidate(sessionIds: readonly string[]): Promise<void> {
+    for (const sessionId of sessionIds) this.local.delete(sessionId);
+    await Promise.all(sessionIds.map((sessionId) => this.shared.delete(cacheKey(sessionId))));
   }
 
   private async statusOf(sessionId: string): Promise<SessionStatus | null> {
     const now = Date.now();
-    const cached = this.cache.get(sessionId);
-    if (cached !== undefined && cached.expiresAt > now) return cached.status;
-    const status = await this.sessions.status(sessionId);
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(sessionId, { status, expiresAt: now + STATUS_TTL_MS });
-    return status;
+    const local = this.local.get(sessionId);
+    let cached = local !== undefined && local.until > now ? local.cached : undefined;
+    if (cached === undefined) {
+      cached = await this.shared.get<CachedStatus>(cacheKey(sessionId));
+      if (cached === undefined) {
+        const status = await this.sessions.status(sessionId);
+        cached = { status, expiresAt: status === null ? now + SHARED_TTL_MS : new Date(status.expiresAt).getTime() };
+        await this.shared.set(cacheKey(sessionId), cached, SHARED_TTL_MS);
+      }
+      if (this.local.size >= MAX_CACHED) this.local.clear();
+      this.local.set(sessionId, { cached, until: now + LOCAL_TTL_MS });
+    }
+    const { status } = cached;
+    if (status === null) return null;
+    return status.active && cached.expiresAt > now ? status : { ...status, active: false };
   }
+}
+
+function cacheKey(sessionId: string): string {
+  return `auth-session:${sessionId}`;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { onReadReplica } from '../../database/read-replica';
 import { EarningSource } from './entities/earning.entity';
 
 export interface EarningRow {
@@ -34,7 +35,7 @@ export interface TimeseriesRow {
 export class EarningsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** History, newest first, keyset on (timestamp, id). */
+  /** History, newest first, keyset on (timestamp, id). Lag-tolerant: served by a replica if any. */
   history(
     userId: number,
     filter: { source?: EarningSource; from?: Date; to?: Date; before?: { t: Date; id: number }; limit: number },
@@ -52,7 +53,8 @@ export class EarningsRepository {
       params.push(filter.before.t, filter.before.id);
       where.push(`("timestamp", id) < ($${params.length - 1}, $${params.length})`);
     }
-    return this.dataSource.query(
+    return onReadReplica(
+      this.dataSource,
       `SELECT id, user_id, amount, source, "timestamp", epoch FROM earnings
         WHERE ${where.join(' AND ')}
         ORDER BY "timestamp" DESC, id DESC
@@ -82,10 +84,11 @@ export class EarningsRepository {
     );
   }
 
-  /** Sums per bucket by source over [from, to), every bucket present (zero-filled), ascending. */
+  /** Sums per bucket by source over [from, to), zero-filled, ascending. Served by a replica if any. */
   timeseries(userId: number, from: Date, to: Date, bucket: 'hour' | 'day'): Promise<TimeseriesRow[]> {
     const step = bucket === 'hour' ? '1 hour' : '1 day';
-    return this.dataSource.query(
+    return onReadReplica(
+      this.dataSource,
       `SELECT s.t,
               COALESCE(sum(e.amount) FILTER (WHERE e.source = 'Network'), 0)::text AS network,
               COALESCE(sum(e.amount) FILTER (WHERE e.source = 'Referral'), 0)::text AS referral,
