@@ -13,9 +13,9 @@ describe('admin', () => {
 
   beforeAll(async () => {
     const env = { ADMIN_EMAILS: 'root@example.com,ops@example.com' };
-    app = await startTestApp({ label: 'admin', env });
-    // A second instance on the same database: tokens must stop working there too.
-    other = await startTestApp({ label: 'admin', env, database: app.database });
+    app = await startTestApp({ label: 'admin', env, redis: true });
+    // A second instance on the same database and Redis: tokens must stop working there too.
+    other = await startTestApp({ label: 'admin', env, database: app.database, redisNamespace: app.redis! });
     admin = await registerUser(app, { email: 'root@example.com', username: 'root_admin' });
     user = await registerUser(app, { email: 'Plain.User@example.com', username: 'plain_user' });
   });

@@ -28,12 +28,16 @@ interface CachedStatus {
 @Injectable()
 export class SessionValidator {
   private readonly local = new Map<string, { cached: CachedStatus; until: number }>();
+  /** Without Redis the "shared" cache would be this process's alone: one level is enough. */
+  private readonly useShared: boolean;
 
   constructor(
     private readonly sessions: AuthSessionRepository,
     private readonly shared: Cache,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.useShared = config.redis.url !== null;
+  }
 
   async authenticate(claims: AccessTokenClaims): Promise<AuthUser> {
     const status = await this.statusOf(claims.sid);
@@ -49,7 +53,7 @@ export class SessionValidator {
   /** After revoking sessions: forget them here and in the shared cache (so on every instance). */
   async invalidate(sessionIds: readonly string[]): Promise<void> {
     for (const sessionId of sessionIds) this.local.delete(sessionId);
-    await Promise.all(sessionIds.map((sessionId) => this.shared.delete(cacheKey(sessionId))));
+    if (this.useShared) await Promise.all(sessionIds.map((sessionId) => this.shared.delete(cacheKey(sessionId))));
   }
 
   private async statusOf(sessionId: string): Promise<SessionStatus | null> {
@@ -57,11 +61,11 @@ export class SessionValidator {
     const local = this.local.get(sessionId);
     let cached = local !== undefined && local.until > now ? local.cached : undefined;
     if (cached === undefined) {
-      cached = await this.shared.get<CachedStatus>(cacheKey(sessionId));
+      cached = this.useShared ? await this.shared.get<CachedStatus>(cacheKey(sessionId)) : undefined;
       if (cached === undefined) {
         const status = await this.sessions.status(sessionId);
         cached = { status, expiresAt: status === null ? now + SHARED_TTL_MS : new Date(status.expiresAt).getTime() };
-        await this.shared.set(cacheKey(sessionId), cached, SHARED_TTL_MS);
+        if (this.useShared) await this.shared.set(cacheKey(sessionId), cached, SHARED_TTL_MS);
       }
       if (this.local.size >= MAX_CACHED) this.local.clear();
       this.local.set(sessionId, { cached, until: now + LOCAL_TTL_MS });
