@@ -9,6 +9,10 @@ import { RedisCache } from './cache/redis-cache';
 import { InProcessRateLimitStore } from './rate-limit/in-process-rate-limit-store';
 import { RateLimitStore } from './rate-limit/rate-limit-store';
 import { RedisRateLimitStore } from './rate-limit/redis-rate-limit-store';
+import { INSTANCE_ID } from '../common/lifecycle/instance-id';
+import { InProcessNodeRegistry } from './presence/in-process-node-registry';
+import { NodeRegistry } from './presence/node-registry';
+import { RedisNodeRegistry } from './presence/redis-node-registry';
 import { RedisClients } from './redis/redis-clients';
 
 /**
@@ -30,8 +34,9 @@ export class InfraModule implements OnApplicationShutdown {
           { provide: EventBus, useClass: InProcessEventBus },
           { provide: Cache, useValue: new InProcessCache() },
           { provide: RateLimitStore, useValue: new InProcessRateLimitStore() },
+          { provide: NodeRegistry, useValue: new InProcessNodeRegistry(config.earnings.maxEarningNodesPerIp) },
         ],
-        exports: [RedisClients, EventBus, Cache, RateLimitStore],
+        exports: [RedisClients, EventBus, Cache, RateLimitStore, NodeRegistry],
       };
     }
     return {
@@ -53,8 +58,14 @@ export class InfraModule implements OnApplicationShutdown {
           useFactory: (redis: RedisClients) => new RedisRateLimitStore(redis),
           inject: [RedisClients],
         },
+        {
+          provide: NodeRegistry,
+          useFactory: (redis: RedisClients, instanceId: string) =>
+            new RedisNodeRegistry(redis, instanceId, config.earnings.maxEarningNodesPerIp),
+          inject: [RedisClients, INSTANCE_ID],
+        },
       ],
-      exports: [RedisClients, EventBus, Cache, RateLimitStore],
+      exports: [RedisClients, EventBus, Cache, RateLimitStore, NodeRegistry],
     };
   }
 

@@ -200,6 +200,16 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     return true;
   }
 
+  /** Closes the node session with this id on this instance, if any (replaced elsewhere: 4001). */
+  closeNodeSession(sessionId: string, code: CloseCode, reason: string): boolean {
+    for (const connection of this.nodes.values()) {
+      if (connection.id !== sessionId) continue;
+      this.disconnect(connection, code, reason);
+      return true;
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- lifecycle of a socket
 
   private accept(ws: WebSocket, request: IncomingMessage, endpoint: EndpointSpec): void {

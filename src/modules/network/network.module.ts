@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NetworkConnectionEntity } from './entities/network-connection.entity';
-import { AppConfig } from '../../config';
 import { EarningsModule } from '../earnings/earnings.module';
 import { AccrualFlusher } from './accrual/accrual-flusher.service';
-import { InProcessNodeIpLimiter, NodeIpLimiter } from './accrual/node-ip-limiter';
 import { DashboardGateway } from './dashboard.gateway';
 import { NetworkController } from './network.controller';
+import { NodePresenceJob } from './node-presence.job';
 import { NodeSessionService } from './node-sessions.service';
 import { NetworkRepository } from './network.repository';
 import { NetworkService } from './network.service';
@@ -20,11 +19,7 @@ import { NetworkService } from './network.service';
     NodeSessionService,
     AccrualFlusher,
     DashboardGateway,
-    {
-      provide: NodeIpLimiter,
-      useFactory: (config: AppConfig) => new InProcessNodeIpLimiter(config.earnings.maxEarningNodesPerIp),
-      inject: [AppConfig],
-    },
+    NodePresenceJob,
   ],
   exports: [NetworkRepository, NetworkService, AccrualFlusher],
 })

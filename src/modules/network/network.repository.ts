@@ -94,6 +94,20 @@ export class NetworkRepository {
     return [...new Set(rows[0].map((row) => row.user_id))];
   }
 
+  /**
+   * Nodes marked connected whose last heartbeat is older than `before`: no instance can still
+   * hold them (a socket is closed after CLIENT_TIMEOUT_MS of silence). The safety net for
+   * sessions a crashed instance left behind.
+   */
+  async disconnectStale(before: Date): Promise<number[]> {
+    const rows = (await this.nodes.query(
+      `UPDATE network_connections SET connected = false, updated_at = now()
+        WHERE connected AND COALESCE(last_seen_at, updated_at) < $1 RETURNING user_id`,
+      [before],
+    )) as [Array<{ user_id: number }>, number];
+    return [...new Set(rows[0].map((row) => row.user_id))];
+  }
+
   /** At start: nodes this cluster believed connected but that no instance holds any more. */
   async disconnectAllExcept(liveNodeIds: readonly number[]): Promise<number[]> {
     const rows = (await this.nodes.query(

@@ -2,17 +2,18 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleIn
 import { AppConfig } from '../../config';
 import { ledgerBucketStartMs } from '../../common/epoch';
 import { EventBus } from '../../infra/bus/event-bus';
+import { NodeRegistry, NodeSessionInfo } from '../../infra/presence/node-registry';
 import { Connection } from '../../realtime/connection';
 import { ConnectPayload } from '../../realtime/protocol';
 import { NodeHandler, RealtimeServer } from '../../realtime/realtime.server';
 import { AccrualFlusher } from './accrual/accrual-flusher.service';
 import { nextRtt, nextScore } from './accrual/network-score';
-import { NodeIpLimiter } from './accrual/node-ip-limiter';
 import { NetworkRepository } from './network.repository';
 
 /** Per-node state kept on its connection (see Connection.node). */
 interface NodeState {
   readonly nodeId: number;
+  readonly session: NodeSessionInfo;
   lastBeatAt: number;
   score: number;
   rttMs: number | null;
@@ -42,7 +43,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     private readonly realtime: RealtimeServer,
     private readonly nodes: NetworkRepository,
     private readonly flusher: AccrualFlusher,
-    private readonly ipLimiter: NodeIpLimiter,
+    private readonly registry: NodeRegistry,
     private readonly bus: EventBus,
     private readonly config: AppConfig,
   ) {
@@ -87,9 +88,17 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
       return;
     }
     const now = Date.now();
-    const state: NodeState = { nodeId: node.id, lastBeatAt: now, score: 1, rttMs: null, lastPingAt: 0, pingSentAt: 0 };
+    const session: NodeSessionInfo = {
+      sessionId: connection.id,
+      nodeId: node.id,
+      userId: connection.userId,
+      deviceId: payload.device_id,
+      ip: connection.ip,
+      startedAt: connection.connectedAt,
+    };
+    const state: NodeState = { nodeId: node.id, session, lastBeatAt: now, score: 1, rttMs: null, lastPingAt: 0, pingSentAt: 0 };
     connection.node = state;
-    this.ipLimiter.add(connection.ip, connection.id, connection.connectedAt);
+    this.registry.register(session);
     await this.publishNetworkChanged([connection.userId]);
   }
 
@@ -100,7 +109,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     state.lastBeatAt = now;
     const credited = Math.min(elapsed, this.capMs);
     state.score = nextScore(state.score, elapsed, this.config.ws.heartbeatIntervalMs, state.rttMs);
-    const score = this.ipLimiter.allows(connection.ip, connection.id) ? state.score : 0;
+    const score = this.registry.allows(state.session) ? state.score : 0;
     const micro = Math.round(this.microPerMs * score * credited);
     this.flusher.buffer.add(
       state.nodeId,
@@ -115,8 +124,8 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
 
   closed(connection: Connection): void {
     const state = connection.node as NodeState | null;
-    this.ipLimiter.remove(connection.ip, connection.id);
     if (state === null) return;
+    this.registry.unregister(state.session);
     connection.node = null;
     this.disconnects.push({ nodeId: state.nodeId, sessionId: connection.id });
   }
