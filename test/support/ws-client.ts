@@ -12,6 +12,8 @@ export interface OpenOptions {
   tokenInQuery?: boolean;
   format?: 'json' | 'msgpack';
   headers?: Record<string, string>;
+  /** Source address of the connection (e.g. 127.0.0.7), to look like another client to nginx. */
+  localAddress?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export class TestSocket {
       if (options.tokenInQuery) url.searchParams.set('token', options.token);
       else headers.authorization = `Bearer ${options.token}`;
     }
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, { headers, localAddress: options.localAddress });
     const socket = new TestSocket(ws, options.format ?? 'json');
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(socket));

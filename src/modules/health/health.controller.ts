@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -8,6 +8,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { INSTANCE_ID } from '../../common/lifecycle/instance-id';
 import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
 import { Public } from '../auth/guards/public.decorator';
 import { RedisHealthIndicator } from './redis.health';
@@ -25,12 +26,16 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly lifecycle: LifecycleState,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
   ) {}
 
+  /** Liveness; `x-instance-id` tells operators (and the cluster test) which instance answered. */
   @Get('live')
+  @Header('cache-control', 'no-store')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers' })
-  live(): Promise<HealthCheckResult> {
+  live(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    void reply.header('x-instance-id', this.instanceId);
     return this.health.check([]);
   }
 
