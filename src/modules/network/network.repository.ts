@@ -54,8 +54,8 @@ export class NetworkRepository {
   }
 
   /**
-   * The node a Connect refers to, created on first sight; marks it connected from `ip` and
-   * refreshes its name. One statement, so concurrent connects of one device cannot duplicate it.
+   * The node a Connect refers to, created on first sight (new nodes start at score 1, as their
+   * session does); marks it connected from `ip` and refreshes its name. One statement, so concurrent connects of one device cannot duplicate it.
    */
   async connect(
     userId: number,
@@ -65,8 +65,8 @@ export class NetworkRepository {
     sessionId: string,
   ): Promise<NetworkConnectionEntity> {
     const rows = (await this.nodes.query(
-      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at)
-       VALUES ($1, $2, $3, $4, true, $5, now())
+      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score)
+       VALUES ($1, $2, $3, $4, true, $5, now(), 1)
        ON CONFLICT (user_id, device_id) DO UPDATE SET
          network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
          session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now()
