@@ -1,0 +1,90 @@
+import { api, registerUser } from '../support/api-client';
+import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
+import { NodeRunner } from '../support/node-runner';
+import { PrivatePostgres } from '../support/private-postgres';
+import { ServiceProcess, spawnService } from '../support/service-process';
+import { sql } from '../support/sql';
+import { TEST_JWT_SECRET } from '../support/test-app';
+import { waitUntil } from '../support/wait';
+
+const HEARTBEAT_MS = 200;
+
+/**
+ * PostgreSQL stops mid-run and comes back: flushes fail and are retried, credits stay buffered
+ * and are written when it returns, readiness is 503 meanwhile, nothing crashes or is credited twice.
+ */
+describe('PostgreSQL outage', () => {
+  let postgres: PrivatePostgres;
+  let service: ServiceProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    postgres = await PrivatePostgres.create();
+    service = spawnService({
+      DATABASE_URL: postgres.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+      CLIENT_TIMEOUT_MS: '5000',
+      POINTS_PER_HOUR: '36000',
+      EARNINGS_FLUSH_MS: '300',
+      REFERRAL_RATES: '0.2,0.1',
+      REFERRAL_QUALIFY_POINTS: '20',
+      REFERRAL_BONUS_POINTS: '50',
+    });
+    url = await service.ready;
+  });
+  afterAll(async () => {
+    service?.kill('SIGTERM');
+    await service?.exited;
+    await postgres?.destroy();
+  });
+
+  it('keeps credits through the outage and writes each exactly once when the database returns', async () => {
+    const grand = await registerUser({ url });
+    const referrer = await registerUser({ url }, { referral_code: grand.referralCode });
+    const earner = await registerUser({ url }, { referral_code: referrer.referralCode });
+    const node = new NodeRunner(() => url.replace('http', 'ws'), earner.accessToken, 'outage-node', HEARTBEAT_MS).start();
+    await waitUntil(() => node.answeredHeartbeats >= 5);
+
+    await postgres.stop();
+    await waitUntil(async () => (await fetch(`${url}/health/ready`)).status === 503, { what: 'readiness 503' });
+    // The node keeps earning while the database is away: heartbeats are still answered.
+    const during = node.answeredHeartbeats;
+    await waitUntil(() => node.answeredHeartbeats >= during + 10, { what: 'heartbeats during the outage' });
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    // REST that needs the database says so, with the contract's error and no internals.
+    const summary = await api({ url }, 'GET', '/api/earnings/summary', { token: earner.accessToken });
+    expect(summary.status).toBe(503);
+    expect(summary.body).toMatchObject({ error: 'ServiceUnavailable' });
+    expect(JSON.stringify(summary.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/i);
+
+    await postgres.start();
+    await waitUntil(async () => (await fetch(`${url}/health/ready`)).status === 200, { timeoutMs: 20_000, what: 'readiness 200' });
+    await waitUntil(() => node.answeredHeartbeats >= during + 20);
+    await node.stop();
+    expect(node.closeCodes).toEqual([1000]);
+
+    const client = node.creditedSeconds();
+    await waitUntil(async () => {
+      const [row] = await sql<{ seconds: number; connected: boolean }>(
+        postgres.url,
+        `SELECT connection_time::float8 AS seconds, connected FROM network_connections WHERE device_id = 'outage-node'`,
+      );
+      return row !== undefined && !row.connected && row.seconds >= client - 0.5;
+    }, { timeoutMs: 15_000, what: 'the buffered uptime to be written' });
+    const [row] = await sql<{ seconds: number }>(
+      postgres.url,
+      `SELECT connection_time::float8 AS seconds FROM network_connections WHERE device_id = 'outage-node'`,
+    );
+    // Everything the node earned, across the outage: nothing lost, nothing twice (scheduling
+    // jitter between the client's clock and the server's is a few ms per beat).
+    expect(row!.seconds).toBeGreaterThan(client - 0.5);
+    expect(row!.seconds).toBeLessThan(client + 0.5);
+    expect(await ledgerMismatches(postgres.url)).toEqual([]);
+    expect(await referralMismatches(postgres.url)).toEqual([]);
+    // The referral qualified (20 points) once, even with flushes retried.
+    const bonuses = await sql(postgres.url, `SELECT 1 FROM earnings WHERE source = 'Bonus' AND ref LIKE 'referral:%'`);
+    expect(bonuses).toHaveLength(1);
+    expect(service.child.exitCode).toBeNull();
+  });
+});

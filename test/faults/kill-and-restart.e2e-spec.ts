@@ -1,0 +1,113 @@
+import { registerUser } from '../support/api-client';
+import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
+import { NodeRunner } from '../support/node-runner';
+import { freePort } from '../support/private-redis';
+import { spawnService } from '../support/service-process';
+import { sql } from '../support/sql';
+import { TEST_JWT_SECRET } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { waitUntil } from '../support/wait';
+
+const HEARTBEAT_MS = 100;
+const FLUSH_MS = 400;
+
+/** Crashes and stops of a real process: the loss bound of API.md, and never a double credit. */
+describe('process kills and stops', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('kill');
+  });
+  afterAll(() => database.drop());
+
+  const env = (port: number) => ({
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PORT: String(port),
+    HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+    CLIENT_TIMEOUT_MS: '3000',
+    POINTS_PER_HOUR: '36000',
+    EARNINGS_FLUSH_MS: String(FLUSH_MS),
+    REFERRAL_RATES: '0.2,0.1,0.05',
+    REFERRAL_QUALIFY_POINTS: '1000000',
+    AUTH_REQUESTS_PER_MINUTE: '100000',
+  });
+
+  async function uptimeOf(deviceId: string): Promise<number> {
+    const [row] = await sql<{ seconds: number }>(
+      database.url,
+      `SELECT connection_time::float8 AS seconds FROM network_connections WHERE device_id = $1`,
+      [deviceId],
+    );
+    return row?.seconds ?? 0;
+  }
+
+  it('SIGKILL during flushes loses at most one flush interval and credits nothing twice after a restart', async () => {
+    // The restarted process listens where the first did, so the node finds it again.
+    const port = await freePort();
+    let service = spawnService(env(port));
+    const url = await service.ready;
+    const root = await registerUser({ url });
+    const middle = await registerUser({ url }, { referral_code: root.referralCode });
+    const earner = await registerUser({ url }, { referral_code: middle.referralCode });
+    const node = new NodeRunner(() => url.replace('http', 'ws'), earner.accessToken, 'crashy', HEARTBEAT_MS).start();
+
+    for (let crash = 0; crash < 2; crash++) {
+      const sessions = crash + 1;
+      await waitUntil(() => node.sessions.length === sessions && node.sessions[sessions - 1]!.length > 12, {
+        what: 'heartbeats before the crash',
+      });
+      // Flushes run every 400 ms and take a few: a kill lands between or in the middle of one.
+      service.kill('SIGKILL');
+      expect((await service.exited).signal).toBe('SIGKILL');
+      service = spawnService(env(port));
+      await service.ready;
+      await waitUntil(() => node.sessions.length === sessions + 1 && node.sessions[sessions]!.length > 12, {
+        timeoutMs: 20_000,
+        what: 'the node to reconnect to the restarted service',
+      });
+    }
+    await node.stop();
+    const client = node.creditedSeconds();
+    await waitUntil(async () => {
+      const [row] = await sql<{ connected: boolean }>(database.url, `SELECT connected FROM network_connections WHERE device_id = 'crashy'`);
+      return row?.connected === false;
+    });
+    await waitUntil(async () => (await uptimeOf('crashy')) >= client - 2 * (FLUSH_MS / 1000 + 0.3));
+    const written = await uptimeOf('crashy');
+    // Two crashes, each losing at most the accruals of one flush interval (plus a beat of jitter);
+    // never more than the client itself counted.
+    expect(written).toBeLessThanOrEqual(client + 0.3);
+    expect(written).toBeGreaterThanOrEqual(client - 2 * (FLUSH_MS / 1000 + 0.3));
+    expect(await ledgerMismatches(database.url)).toEqual([]);
+    expect(await referralMismatches(database.url)).toEqual([]);
+    service.kill('SIGTERM');
+    expect((await service.exited).code).toBe(0);
+  });
+
+  it('SIGTERM under load writes every node’s accruals and exits 0', async () => {
+    const service = spawnService({ ...env(0), EARNINGS_FLUSH_MS: '600000', WS_MAX_MESSAGES_PER_SECOND: '100' });
+    const url = await service.ready;
+    const users = await Promise.all(Array.from({ length: 20 }, () => registerUser({ url })));
+    const nodes = users.flatMap((user, u) =>
+      Array.from({ length: 10 }, (_, n) => new NodeRunner(() => url.replace('http', 'ws'), user.accessToken, `load-${u}-${n}`, HEARTBEAT_MS).start()),
+    );
+    await waitUntil(() => nodes.every((node) => node.answeredHeartbeats >= 8), { timeoutMs: 20_000, what: '200 nodes heartbeating' });
+    service.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    await Promise.all(nodes.map((node) => node.stop()));
+    expect(new Set(nodes.flatMap((node) => node.closeCodes))).toEqual(new Set([1001]));
+
+    const rows = await sql<{ device_id: string; seconds: number }>(
+      database.url,
+      `SELECT device_id, connection_time::float8 AS seconds FROM network_connections WHERE device_id LIKE 'load-%'`,
+    );
+    expect(rows).toHaveLength(200);
+    const byDevice = new Map(rows.map((row) => [row.device_id, row.seconds]));
+    for (const [index, node] of nodes.entries()) {
+      const device = `load-${Math.floor(index / 10)}-${index % 10}`;
+      // Everything counted, none of it twice (a flush period of ten minutes never came).
+      expect([device, Math.abs(byDevice.get(device)! - node.creditedSeconds()) < 0.25]).toEqual([device, true]);
+    }
+    expect(await ledgerMismatches(database.url)).toEqual([]);
+  });
+});
