@@ -25,6 +25,8 @@ interface Prepared {
   /** Cumulative tops for stacking: network, network+referral, network+referral+bonus. */
   stacked: [number[], number[], number[]];
   totals: Record<'network' | 'referral' | 'bonus', number>;
+  /** All sources over the period, rounded to micro-points (the API's precision). */
+  total: number;
   empty: boolean;
 }
 
@@ -38,11 +40,13 @@ function prepare(data: Timeseries | null): Prepared {
   const s2 = s1.map((v, i) => v + referral[i]);
   const s3 = s2.map((v, i) => v + bonus[i]);
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  const totals = { network: sum(network), referral: sum(referral), bonus: sum(bonus) };
   return {
     xs,
     raw: { network, referral, bonus },
     stacked: [s1, s2, s3],
-    totals: { network: sum(network), referral: sum(referral), bonus: sum(bonus) },
+    totals,
+    total: Math.round((totals.network + totals.referral + totals.bonus) * 1e6) / 1e6,
     empty: points.length === 0 || s3.every((v) => v === 0),
   };
 }
@@ -85,6 +89,9 @@ export function EarningsChart({ bucket, data, loading, error, onBucket }: Props)
     const opts: uPlot.Options = {
       width,
       height: chartHeight(width),
+      // Daily buckets are UTC days (like "Today (UTC)"): label them in UTC, or west of Greenwich
+      // every bar would carry the previous day's date.
+      ...(bucket === 'day' ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') } : {}),
       legend: { show: false },
       cursor: { points: { show: false }, drag: { x: false, y: false } },
       scales: {
@@ -152,7 +159,7 @@ export function EarningsChart({ bucket, data, loading, error, onBucket }: Props)
       : new Date(prepared.xs[hovered] * 1000).toLocaleString(undefined, {
           month: 'short',
           day: 'numeric',
-          ...(bucket === 'hour' ? { hour: '2-digit', minute: '2-digit' } : {}),
+          ...(bucket === 'hour' ? { hour: '2-digit', minute: '2-digit' } : { timeZone: 'UTC' }),
         });
 
   return (
@@ -175,7 +182,9 @@ export function EarningsChart({ bucket, data, loading, error, onBucket }: Props)
         </div>
       </div>
       <div class="chart-legend" aria-live="off">
-        <span class="muted">{legendTitle}</span>
+        <span class="muted" data-testid="chart-legend-title">
+          {legendTitle}
+        </span>
         {SOURCES.map((s) => (
           <span class="legend-item" key={s.key}>
             <span class={`swatch swatch-${s.key}`} aria-hidden="true" />
@@ -190,6 +199,7 @@ export function EarningsChart({ bucket, data, loading, error, onBucket }: Props)
           data-testid="earnings-chart"
           data-bucket={bucket}
           data-points={String(prepared.xs.length)}
+          data-total={String(prepared.total)}
           role="img"
           aria-label={`Earnings per ${bucket}: network ${formatPoints(prepared.totals.network)}, referral ${formatPoints(
             prepared.totals.referral,
