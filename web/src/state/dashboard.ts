@@ -53,6 +53,19 @@ export const dashboard = createStore<DashboardState>(initial());
 let socket: LiveSocket | null = null;
 /** Bumped on every start/stop so late responses of a previous session are dropped. */
 let generation = 0;
+/**
+ * Parts of the state a WebSocket frame has set in this session. Frames are always the newest
+ * state (the snapshot after Connected, then pushes), so a slower REST answer to the initial load
+ * must not overwrite them with what the server saw before.
+ */
+type LivePart = 'earnings' | 'networks' | 'referrals';
+let fromLive = new Set<LivePart>();
+
+function fromRest<K extends LivePart>(gen: number, key: K): (value: DashboardState[K]) => void {
+  return guard(gen, (value: DashboardState[K]) => {
+    if (!fromLive.has(key)) dashboard.set({ [key]: value } as Pick<DashboardState, K>);
+  });
+}
 
 function guard<T>(gen: number, fn: (value: T) => void): (value: T) => void {
   return (value) => {
@@ -120,9 +133,9 @@ export function loadAll(): void {
   dashboard.set({ loadError: null });
   Promise.all([
     userApi.me().then(guard(gen, (user) => dashboard.set({ user }))),
-    earningsApi.summary().then(guard(gen, (earnings) => dashboard.set({ earnings }))),
-    networksApi.list().then(guard(gen, (res) => dashboard.set({ networks: res.items }))),
-    referralsApi.summary().then(guard(gen, (referrals) => dashboard.set({ referrals }))),
+    earningsApi.summary().then(fromRest(gen, 'earnings')),
+    networksApi.list().then((res) => fromRest(gen, 'networks')(res.items)),
+    referralsApi.summary().then(fromRest(gen, 'referrals')),
   ]).catch(
     guard(gen, (err: unknown) => {
       if (err instanceof ApiError && err.status === 401) return; // the session listener signs out
@@ -136,13 +149,16 @@ export function loadAll(): void {
 function onFrame(frame: ServerFrame): void {
   switch (frame.type) {
     case 'NetworkUpdate':
+      fromLive.add('networks');
       dashboard.set({ networks: frame.payload.networks });
       break;
     case 'EarningsUpdate':
+      fromLive.add('earnings');
       dashboard.set({ earnings: frame.payload.earnings });
       refetchChart();
       break;
     case 'ReferralUpdate':
+      fromLive.add('referrals');
       dashboard.set({ referrals: frame.payload.referrals });
       refetchReferees();
       break;
@@ -166,6 +182,7 @@ function probeAdmin(gen: number): void {
 
 export function startDashboard(): void {
   generation += 1;
+  fromLive = new Set();
   dashboard.set(initial());
   loadAll();
   probeAdmin(generation);
