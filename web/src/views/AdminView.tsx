@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { adminApi } from '../api/client';
 import type { AdminUser, Page } from '../api/types';
 import { ErrorNote } from '../components/ErrorNote';
@@ -155,9 +155,7 @@ export function AdminView() {
                         </button>
                         {confirming === u.id ? (
                           <>
-                            <button type="button" class="btn btn-danger" data-testid="admin-disable-confirm" onClick={() => void disable(u)}>
-                              Confirm disable
-                            </button>
+                            <ConfirmButton onConfirm={() => void disable(u)} />
                             <button type="button" class="btn btn-ghost" onClick={() => setConfirming(null)}>
                               Cancel
                             </button>
@@ -202,11 +200,30 @@ export function AdminView() {
   );
 }
 
+/**
+ * The second step of "Disable". It replaces the button that was just pressed, so it takes the
+ * focus (once, when it appears) or a keyboard user would be dropped back to the top of the page.
+ */
+function ConfirmButton({ onConfirm }: { onConfirm(): void }) {
+  const button = useRef<HTMLButtonElement>(null);
+  useLayoutEffect(() => button.current?.focus(), []);
+  return (
+    <button type="button" class="btn btn-danger" data-testid="admin-disable-confirm" ref={button} onClick={onConfirm}>
+      Confirm disable
+    </button>
+  );
+}
+
 function BonusForm({ user, onClose, onDone }: { user: AdminUser; onClose(): void; onDone(msg: string): void }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const amountInput = useRef<HTMLInputElement>(null);
+
+  // `autofocus` is ignored when the page already has a focused element (the Bonus button that
+  // opened this form), so keyboard users would be left behind in the table: move focus here.
+  useLayoutEffect(() => amountInput.current?.focus(), []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -250,8 +267,8 @@ function BonusForm({ user, onClose, onDone }: { user: AdminUser; onClose(): void
             type="text"
             inputMode="decimal"
             name="amount"
+            ref={amountInput}
             value={amount}
-            autoFocus
             onInput={(e) => setAmount(e.currentTarget.value)}
           />
         </label>
