@@ -96,7 +96,7 @@ export function ReferralPanel({ referrals, userCode, referees, onMore, onRetry }
                 <span class={`badge badge-${r.status.toLowerCase()}`} data-testid="referral-status">
                   {r.status}
                 </span>
-                <span class="referee-points num" data-value={String(r.points)}>
+                <span class="referee-points num" data-testid="referral-row-points" data-value={String(r.points)}>
                   {formatPoints(r.points)} pts
                 </span>
                 <span class="muted small referee-date">{formatDate(r.created_at)}</span>
