@@ -103,7 +103,7 @@ describe('REST domain: user, networks, earnings, referrals', () => {
       const one = await api(app, 'GET', `/api/networks/${aliceNode}`, { token: alice.accessToken });
       expect(one.body).toEqual(list.body.items[0]);
       const summary = await api(app, 'GET', '/api/networks/summary', { token: alice.accessToken });
-      expect(summary.body).toEqual({ total: 2, connected: 1, connection_time: 90.5, average_score: 0.475, points_earned: 1.5 });
+      expect(summary.body).toEqual({ total: 2, connected: 1, connection_time: 90.5, average_score: 0.975, points_earned: 1.5 });
       expect((await api(app, 'GET', '/api/networks', { token: bob.accessToken })).body).toEqual({ items: [] });
     });
 
