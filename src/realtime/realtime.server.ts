@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { INSTANCE_ID } from '../common/lifecycle/instance-id';
-import { DashboardError, DashboardErrorType, errorFrameOf } from '../common/errors';
+import { DashboardError, DashboardErrorType, errorFrameOf, toDashboardError } from '../common/errors';
 import { normalizeIp } from '../common/http/client-ip';
 import { newId } from '../common/ids';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
@@ -237,13 +237,16 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       if (token === null) throw DashboardError.unauthorized('Authentication required: send a bearer token at the upgrade');
       connection.auth = await this.sessions.authenticate(await this.tokens.verifyAccess(token));
     } catch (error) {
-      const failure =
-        error instanceof DashboardError &&
-        (error.type === DashboardErrorType.Unauthorized || error.type === DashboardErrorType.SessionExpired)
-          ? error
-          : DashboardError.unauthorized('Could not authenticate');
-      if (!(error instanceof DashboardError)) this.logger.warn({ err: error }, 'Socket authentication failed');
-      if (connection.state !== 'closed') this.closeWithError(connection, failure, CloseCode.Unauthorized);
+      if (connection.isClosed) return;
+      const failure = toDashboardError(error);
+      if (failure.type === DashboardErrorType.Unauthorized || failure.type === DashboardErrorType.SessionExpired) {
+        this.closeWithError(connection, failure, CloseCode.Unauthorized);
+      } else {
+        // The token may be fine: the server could not check it (database down). Not a 4401,
+        // which would send the client to refresh its token for nothing.
+        this.logger.warn({ err: error }, 'Could not authenticate a socket');
+        this.closeWithError(connection, failure, CloseCode.InternalError);
+      }
       return;
     }
     if (connection.state !== 'authenticating') return;

@@ -6,6 +6,7 @@ import { ServiceProcess, spawnService } from '../support/service-process';
 import { sql } from '../support/sql';
 import { TEST_JWT_SECRET } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { TestSocket } from '../support/ws-client';
 
 const HEARTBEAT_MS = 200;
 
@@ -57,6 +58,11 @@ describe('PostgreSQL outage', () => {
     expect(summary.status).toBe(503);
     expect(summary.body).toMatchObject({ error: 'ServiceUnavailable' });
     expect(JSON.stringify(summary.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/i);
+    // A node connecting now cannot be checked or registered: it is told so (not 4401) and closed with 1011.
+    const late = await TestSocket.open(url.replace('http', 'ws'), '/ws/dashboard', { token: earner.accessToken });
+    late.send({ type: 'Connect', payload: { device_id: 'late-node' } });
+    expect((await late.next('Error')).payload.error).toBe('ServiceUnavailable');
+    expect((await late.closed).code).toBe(1011);
 
     await postgres.start();
     await waitUntil(async () => (await fetch(`${url}/health/ready`)).status === 200, { timeoutMs: 20_000, what: 'readiness 200' });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { api, registerUser } from '../support/api-client';
 import { spawnService } from '../support/service-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { TEST_JWT_SECRET } from '../support/test-app';
@@ -66,11 +67,16 @@ describe('the service as a process', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' } } });
       const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8');
+      const user = await registerUser({ url });
       first.kill('SIGTERM');
       expect((await first.exited).code).toBe(0);
 
       const second = spawnService({ DATA_DIR: dataDir });
-      await second.ready;
+      const secondUrl = await second.ready;
+      // The account made before the restart logs in, and its old access token is still good.
+      const login = await api({ url: secondUrl }, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+      expect(login.status).toBe(200);
+      expect((await api({ url: secondUrl }, 'GET', '/api/user/me', { token: user.accessToken })).body.id).toBe(user.id);
       // Same database: migrations already applied; same generated secret.
       expect(second.stdout.join('\n')).not.toContain('Ran migrations');
       expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
