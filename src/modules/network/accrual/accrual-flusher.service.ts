@@ -82,11 +82,12 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       if (!(await this.write(head.batch, head.entries))) return;
       this.uncertain.shift();
     }
+    // The gauge shows what each flush found buffered (node × bucket accruals); after a failed
+    // write it shows what is held for the retry.
     const entries = this.buffer.drain();
-    this.metrics.bufferSize.set(0);
+    this.metrics.bufferSize.set(entries.length);
     if (entries.length === 0) return;
-    await this.write(this.toBatch(entries), entries);
-    this.metrics.bufferSize.set(this.buffer.size);
+    if (!(await this.write(this.toBatch(entries), entries))) this.metrics.bufferSize.set(this.buffer.size);
   }
 
   /** Writes one batch; false when it failed (and was put back for a retry). */
