@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNumber, IsString, Length, Max } from 'class-validator';
 import { IsPositivePoints } from '../../../common/http/is-points';
+import { HasNoNul } from '../../../common/http/no-nul';
 
 export class GrantBonusDto {
   @ApiProperty({ example: 25.5, minimum: 0, exclusiveMinimum: true, maximum: 1_000_000, description: 'At most 6 decimals' })
@@ -12,5 +13,6 @@ export class GrantBonusDto {
   @ApiProperty({ example: 'Community event winner', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @HasNoNul()
   reason!: string;
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { HasNoNul } from '../../../common/http/no-nul';
 import { PageQuery } from '../../../common/http/page.query';
 
 export class SearchUsersQuery extends PageQuery {
@@ -7,5 +8,6 @@ export class SearchUsersQuery extends PageQuery {
   @IsOptional()
   @IsString()
   @MaxLength(254)
+  @HasNoNul()
   q?: string;
 }

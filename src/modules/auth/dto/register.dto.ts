@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { HasNoNul } from '../../../common/http/no-nul';
 import { IsUsername } from '../../user/dto/username';
 
 const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -24,5 +25,6 @@ export class RegisterDto {
   @IsOptional()
   @IsString()
   @Length(1, 32)
+  @HasNoNul()
   referral_code?: string;
 }
