@@ -1,10 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, ValidateIf } from 'class-validator';
+import { ValidateIf } from 'class-validator';
 import { IsUsername } from './username';
 import { IsWalletAddress } from './is-wallet-address';
 
 export class UpdateMeDto {
-  @IsOptional()
+  // Absent leaves the name unchanged; null is validated (and refused), not treated as absent, since
+  // a username cannot be removed (IsOptional would let null through to the NOT NULL column).
+  @ValidateIf((dto: UpdateMeDto) => dto.username !== undefined)
   @IsUsername(false)
   username?: string;
 
