@@ -202,7 +202,7 @@ describe('web dashboard in Chromium', () => {
 
     await alicePage.locator(`${byTestId('live-status')}[data-status="live"]`).waitFor();
     expect(await alicePage.getByTestId('current-username').textContent()).toBe('alice');
-    expect(await alicePage.getByTestId('live-status').textContent()).toBe('live');
+    expect(await alicePage.locator(`${byTestId('live-status')}[data-status="live"]`).textContent()).toBe('live');
     await alicePage.getByTestId('networks-empty').waitFor();
     await alicePage.getByTestId('referrals-empty').waitFor();
     await alicePage.getByTestId('chart-empty').waitFor();
@@ -485,8 +485,10 @@ describe('web dashboard in Chromium', () => {
     expect(await alicePage.evaluate(() => window.liveMarker)).toBe('set before the nodes ran');
   });
 
-  it('loaded nothing from outside the service and raised no page errors', () => {
+  it('loaded nothing from outside the service, raised no page errors, and caused no server errors', () => {
     expect(guard.foreignRequests).toEqual([]);
     expect(guard.pageErrors).toEqual([]);
+    expect(app.logs.lines.filter((line) => Number(line.level) >= 50).map((line) => line.msg)).toEqual([]);
+    expect(app.logs.accessLines().filter((line) => line.res.statusCode >= 500)).toEqual([]);
   });
 });
