@@ -14,6 +14,11 @@ import { LeanWsAdapter } from './realtime/lean-ws.adapter';
 
 /** JSON bodies of this API are small; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+/**
+ * Bodies of this API are flat objects; deeper nesting is refused before parsing, because
+ * class-transformer walks bodies recursively and overflows the stack (a 500) on deep ones.
+ */
+const BODY_MAX_DEPTH = 32;
 
 /**
  * Builds the application (not yet listening): Fastify with request ids and trusted proxies,
@@ -92,19 +97,42 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
 /**
  * JSON bodies: a parse failure becomes the contract's ValidationError (Fastify's own error would
  * reach the filter stripped of its code), and `__proto__`/`constructor` keys are dropped so that
- * no body can reach an object's prototype.
+ * no body can reach an object's prototype. Bodies nested deeper than BODY_MAX_DEPTH are refused.
  */
 function replaceJsonParser(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (nestingExceeds(text, BODY_MAX_DEPTH)) {
+      return done(DashboardError.validation(`Request body is nested more than ${BODY_MAX_DEPTH} levels deep`), undefined);
+    }
     try {
       done(null, JSON.parse(text, (key, value: unknown) => (key === '__proto__' || key === 'constructor' ? undefined : value)));
     } catch {
       done(DashboardError.validation('Request body is not valid JSON'), undefined);
     }
   });
+}
+
+/** True when the JSON text opens more than `max` arrays/objects at once (strings are skipped). */
+function nestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i++; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      if (++depth > max) return true;
+    } else if (char === 0x5d || char === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 /** Flattens class-validator's tree into `[{field, problems}]` with dotted paths. */
