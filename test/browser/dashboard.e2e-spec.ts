@@ -23,6 +23,8 @@ const PASSWORD = 'correct horse battery';
 /** The EIP-55 test vector, and the same address with one letter's case flipped (bad checksum). */
 const WALLET = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
 const WALLET_BAD_CHECKSUM = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD';
+/** Set on alice's page before the others act; it survives anything but a reload. */
+const MARKER = 'set before bob signed up';
 const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'dashboard.png');
 
 // Page functions run in the browser; the test tsconfig has no DOM library, so the few browser
@@ -207,6 +209,8 @@ describe('web dashboard in Chromium', () => {
     await alicePage.getByTestId('referrals-empty').waitFor();
     await alicePage.getByTestId('chart-empty').waitFor();
     expect(await waitForNumber(alicePage, byTestId('total-points'), { equals: 0 })).toBe(0);
+    // ReferralData (which carries the code) has arrived once its counts show.
+    expect(await waitForNumber(alicePage, byTestId('referral-count-total'), { equals: 0 })).toBe(0);
     aliceCode = (await alicePage.getByTestId('referral-code').textContent())!;
     expect(aliceCode).toMatch(/^[A-Za-z0-9_-]{6,}$/);
 
@@ -221,6 +225,10 @@ describe('web dashboard in Chromium', () => {
   });
 
   it('prefills the referral code from an invite link; the new referral shows Pending on the referrer’s page', async () => {
+    // From here on alice's page must follow by itself; a reload would wipe this.
+    await alicePage.evaluate((marker) => {
+      window.liveMarker = marker;
+    }, MARKER);
     const link = await alicePage.getByTestId('referral-link').inputValue();
     expect(link).toBe(`${app.url}/?ref=${aliceCode}`);
 
@@ -245,13 +253,10 @@ describe('web dashboard in Chromium', () => {
     expect(await row.getByTestId('referral-status').textContent()).toBe('Pending');
     expect(await waitForNumber(alicePage, byTestId('referral-count-pending'), { equals: 1 })).toBe(1);
     expect(await waitForNumber(alicePage, byTestId('referral-count-total'), { equals: 1 })).toBe(1);
+    expect(await alicePage.evaluate(() => window.liveMarker)).toBe(MARKER);
   });
 
   it('comes alive without a reload: nodes, figures, referral status and chart', async () => {
-    // Set before anything runs: a reload would wipe it.
-    await alicePage.evaluate(() => {
-      window.liveMarker = 'set before the nodes ran';
-    });
     expect(await waitForNumber(alicePage, byTestId('bonus-points'), { equals: 0 })).toBe(0);
     await alicePage.getByTestId('chart-empty').waitFor();
 
@@ -304,7 +309,7 @@ describe('web dashboard in Chromium', () => {
     expect(today).toBeGreaterThan(0); // all of it, unless the test ran across midnight UTC
     expect(today).toBeLessThanOrEqual(total);
 
-    expect(await alicePage.evaluate(() => window.liveMarker)).toBe('set before the nodes ran');
+    expect(await alicePage.evaluate(() => window.liveMarker)).toBe(MARKER);
 
     // The README's picture of a page come alive.
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
@@ -316,7 +321,7 @@ describe('web dashboard in Chromium', () => {
     await alicePage.locator(`${nodeRow}[data-connected="false"]`).waitFor();
     expect(await alicePage.locator(`${nodeRow} ${byTestId('node-status')}`).textContent()).toBe('offline');
     expect(await alicePage.getByTestId('networks-summary').textContent()).toBe('1 node · 0 online');
-    expect(await alicePage.evaluate(() => window.liveMarker)).toBe('set before the nodes ran');
+    expect(await alicePage.evaluate(() => window.liveMarker)).toBe(MARKER);
   });
 
   it('labels daily buckets with their UTC date, even west of Greenwich', async () => {
@@ -464,7 +469,7 @@ describe('web dashboard in Chromium', () => {
     await adminPage.getByTestId('admin-action-ok').waitFor();
     expect(await adminPage.getByTestId('admin-action-ok').textContent()).toBe('Credited 25.00 bonus points to alice.');
     expect(await waitForNumber(alicePage, byTestId('bonus-points'), { equals: bonusBefore + 25 })).toBe(bonusBefore + 25);
-    expect(await alicePage.evaluate(() => window.liveMarker)).toBe('set before the nodes ran');
+    expect(await alicePage.evaluate(() => window.liveMarker)).toBe(MARKER);
 
     // Disabling carol closes her socket with 4401; her refresh is refused, so her page signs out.
     const carol = await api(app, 'GET', '/api/admin/users?q=carol', { token: (await loginWithApi(app, ADMIN_EMAIL)).token });
@@ -482,7 +487,7 @@ describe('web dashboard in Chromium', () => {
     await expectNoHorizontalOverflow(alicePage, 375); // dashboard with a node and a referee
     await expectNoHorizontalOverflow(adminPage, 375); // admin table
     await expectNoHorizontalOverflow(carolPage, 375); // sign-in form
-    expect(await alicePage.evaluate(() => window.liveMarker)).toBe('set before the nodes ran');
+    expect(await alicePage.evaluate(() => window.liveMarker)).toBe(MARKER);
   });
 
   it('loaded nothing from outside the service, raised no page errors, and caused no server errors', () => {
