@@ -45,6 +45,8 @@ describe('error taxonomy', () => {
     expect(toDashboardError(new NotFoundException()).type).toBe('EntityNotFound');
     expect(toDashboardError(new BadRequestException('bad')).type).toBe('ValidationError');
     expect(toDashboardError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).type).toBe('ServiceUnavailable');
+    // A client that aborts its own request is not a dependency outage.
+    expect(toDashboardError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })).type).toBe('ValidationError');
     expect(toDashboardError(Object.assign(new Error('syntax'), { code: '42601' })).type).toBe('DatabaseError');
     expect(
       toDashboardError(Object.assign(new Error('Body is not valid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }))

@@ -41,6 +41,14 @@ export function toDashboardError(error: unknown): DashboardError {
     return fromFastifyError(code, candidate.statusCode, error);
   }
 
+  // The client went away in the middle of sending its request (node's http server reports
+  // "aborted" with ECONNRESET). Its own doing, not an unreachable dependency; nobody reads the answer.
+  if (code === 'ECONNRESET' && message === 'aborted') {
+    return new DashboardError(DashboardErrorType.ValidationError, 'Request aborted before its body was received', {
+      cause: error,
+    });
+  }
+
   if (
     (code !== undefined && UNREACHABLE_CODES.has(code)) ||
     UNREACHABLE_MESSAGES.some((fragment) => message.includes(fragment))
