@@ -2,14 +2,18 @@ import { ValidationError as ClassValidationError, ValidationPipe } from '@nestjs
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { nanoid } from 'nanoid';
+import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppRuntime } from './app-runtime';
-import { DashboardError, FieldProblem, HttpExceptionFilter } from './common/errors';
+import { DashboardError, DashboardErrorType, errorBodyOf, FieldProblem, httpStatusOf, HttpExceptionFilter } from './common/errors';
 import { serveWebDashboard } from './common/http/web-dashboard';
 import { requestIdFor } from './common/logging/request-id';
 import { HttpMetrics } from './modules/metrics/http-metrics';
+import { API_DESCRIPTION } from './openapi/api-description';
+import { declareRequestIdHeader } from './openapi/request-id-header';
 import { LeanWsAdapter } from './realtime/lean-ws.adapter';
 
 /** JSON bodies of this API are small; anything larger is refused before parsing. */
@@ -34,6 +38,9 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
     forceCloseConnections: 'idle',
     // Our own access log (pino-http) replaces Fastify's.
     logger: false,
+    // Requests that never reach a route still get the contract's error body and request id.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
     bufferLogs: true,
@@ -77,14 +84,17 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   );
   app.useWebSocketAdapter(new LeanWsAdapter(app, { maxPayload: config.ws.maxMessageBytes }));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('DePIN dashboard API')
-      .setDescription('REST half of the contract; the WebSocket protocol is described in API.md and the README.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = declareRequestIdHeader(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('DePIN dashboard API')
+        .setDescription(API_DESCRIPTION)
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token of register, login or refresh' })
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, required only when it is set' }, 'metrics')
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
   if (!(await serveWebDashboard(fastify))) {
@@ -113,6 +123,44 @@ function replaceJsonParser(fastify: FastifyInstance): void {
       done(DashboardError.validation('Request body is not valid JSON'), undefined);
     }
   });
+}
+
+/**
+ * Fastify answers a URL it cannot decode (bad percent-encoding) or route (a parameter too long)
+ * before any hook runs, in a body of its own and without a request id; this answers in the contract's.
+ */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const failure =
+    error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? DashboardError.validation('Malformed URL')
+      : new DashboardError(DashboardErrorType.InternalError, 'Internal error', { cause: error });
+  void reply
+    .code(httpStatusOf(failure.type))
+    .header('x-request-id', request.id)
+    .type('application/json; charset=utf-8')
+    .send(errorBodyOf(failure, request.id));
+}
+
+/**
+ * Node's HTTP parser rejects a request it cannot parse (bad request line or header, header block
+ * too large, broken chunked framing) before Fastify sees it. Answer 400 in the contract's body with
+ * a request id, then close; a reset or timed-out connection gets no answer (nobody would read it).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const requestId = nanoid(16);
+  const message = error.code === 'HPE_HEADER_OVERFLOW' ? 'Request headers are too large' : 'Malformed HTTP request';
+  const body = JSON.stringify(errorBodyOf(DashboardError.validation(message), requestId));
+  if (socket.writable) {
+    socket.write(
+      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** True when the JSON text opens more than `max` arrays/objects at once (strings are skipped). */
