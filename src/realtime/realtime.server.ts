@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { INSTANCE_ID } from '../common/lifecycle/instance-id';
@@ -635,10 +636,14 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   private clientIp(request: IncomingMessage): string {
+    const socketAddress = normalizeIp(request.socket.remoteAddress ?? 'unknown');
     try {
-      return normalizeIp(proxyAddr(request, this.trust));
+      // X-Forwarded-For is free text: an entry that is not an address (from a trusted peer) must not
+      // become the node's ip_address (varchar 45, so a long one failed the Connect) or its per-IP key.
+      const address = proxyAddr(request, this.trust);
+      return isIP(address) === 0 ? socketAddress : normalizeIp(address);
     } catch {
-      return normalizeIp(request.socket.remoteAddress ?? 'unknown');
+      return socketAddress;
     }
   }
 }
