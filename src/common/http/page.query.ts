@@ -4,7 +4,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 
 /** `limit` and `cursor` of list endpoints (API.md: limit 1–200, default 50). */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'Page size' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer' })
@@ -12,7 +12,7 @@ export class PageQuery {
   @Max(200)
   limit: number = 50;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @ApiPropertyOptional({ maxLength: 512, description: 'next_cursor of the previous page, unchanged' })
   @IsOptional()
   @IsString()
   @MaxLength(512)

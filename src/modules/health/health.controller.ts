@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import { INSTANCE_ID } from '../../common/lifecycle/instance-id';
 import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
 import { Public } from '../auth/guards/public.decorator';
+import { HealthCheckResponse } from './dto/health-check.response';
 import { RedisHealthIndicator } from './redis.health';
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -34,6 +35,14 @@ export class HealthController {
   @Header('cache-control', 'no-store')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers' })
+  @ApiOkResponse({
+    type: HealthCheckResponse,
+    description: 'Alive (no checks: `details` is empty)',
+    headers: {
+      'x-instance-id': { description: 'Which instance answered', schema: { type: 'string' } },
+      'cache-control': { description: '`no-store`', schema: { type: 'string' } },
+    },
+  })
   live(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     void reply.header('x-instance-id', this.instanceId);
     return this.health.check([]);
@@ -42,6 +51,11 @@ export class HealthController {
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: database (and Redis where configured) reachable, not shutting down' })
+  @ApiOkResponse({ type: HealthCheckResponse, description: 'Ready: every check is up' })
+  @ApiServiceUnavailableResponse({
+    type: HealthCheckResponse,
+    description: 'Not ready: the database or Redis is unreachable, or the instance is shutting down (`error` names the checks that are down)',
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

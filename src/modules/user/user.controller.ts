@@ -1,8 +1,11 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DashboardErrorType } from '../../common/errors';
+import { ApiErrors } from '../../openapi';
 import { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/guards/current-user.decorator';
 import { UpdateMeDto } from './dto/update-me.dto';
+import { UserResponse } from './dto/user.response';
 import { UserJson } from './user.mapper';
 import { UserService } from './user.service';
 
@@ -14,12 +17,20 @@ export class UserController {
 
   @Get('me')
   @ApiOperation({ summary: 'The caller' })
+  @ApiOkResponse({ type: UserResponse, description: 'The caller' })
+  @ApiErrors(401)
   me(@CurrentUser() auth: AuthUser): Promise<UserJson> {
     return this.users.getMe(auth.userId);
   }
 
   @Patch('me')
   @ApiOperation({ summary: 'Change username and/or link (null: unlink) a wallet address' })
+  @ApiOkResponse({ type: UserResponse, description: 'The caller after the change' })
+  @ApiErrors(400, 401, {
+    status: 409,
+    errors: [DashboardErrorType.Conflict],
+    when: 'username already taken (regardless of case)',
+  })
   update(@CurrentUser() auth: AuthUser, @Body() dto: UpdateMeDto): Promise<UserJson> {
     return this.users.updateMe(auth.userId, dto);
   }

@@ -4,7 +4,7 @@ import { HasNoNul } from '../../../common/http/no-nul';
 import { PageQuery } from '../../../common/http/page.query';
 
 export class SearchUsersQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Substring of email or username, case-insensitive' })
+  @ApiPropertyOptional({ maxLength: 254, description: 'Substring of email or username, case-insensitive' })
   @IsOptional()
   @IsString()
   @MaxLength(254)

@@ -7,7 +7,7 @@ import { IsUsername } from '../../user/dto/username';
 const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export class RegisterDto {
-  @ApiProperty({ example: 'alice@example.com' })
+  @ApiProperty({ format: 'email', maxLength: 254, example: 'alice@example.com', description: 'Stored lower-case' })
   @Transform(trimLower)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(254)
@@ -16,12 +16,17 @@ export class RegisterDto {
   @IsUsername()
   username!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty({ minLength: 8, maxLength: 128, example: 'correct horse battery' })
   @IsString()
   @Length(8, 128, { message: 'password must be 8-128 characters' })
   password!: string;
 
-  @ApiPropertyOptional({ description: "Another user's referral code" })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 32,
+    example: 'k3Xq9PzA',
+    description: "Another user's referral code; an unknown one is a ValidationError",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 32)

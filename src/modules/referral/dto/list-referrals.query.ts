@@ -4,7 +4,7 @@ import { PageQuery } from '../../../common/http/page.query';
 import { REFERRAL_STATUSES, ReferralStatus } from '../entities/referral.entity';
 
 export class ListReferralsQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: REFERRAL_STATUSES })
+  @ApiPropertyOptional({ enum: REFERRAL_STATUSES, enumName: 'ReferralStatus', description: 'Only referrals in this status' })
   @IsOptional()
   @IsIn(REFERRAL_STATUSES, { message: `status must be one of ${REFERRAL_STATUSES.join(', ')}` })
   status?: ReferralStatus;

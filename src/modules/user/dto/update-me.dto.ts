@@ -11,7 +11,9 @@ export class UpdateMeDto {
   username?: string;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
+    pattern: '^0x[0-9a-fA-F]{40}$',
     example: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
     description: 'EIP-55 checksum enforced when mixed-case; null unlinks',
   })
