@@ -1,0 +1,610 @@
+/**
+ * `npm run bench`: runs the service and a baseline on the same load, in the same run, and prints a
+ * table of ratios (see BENCHMARKS.md). Phases:
+ *
+ *   memory      RSS per idle, connected, heartbeating node socket (~15,000 in one process)
+ *   heartbeat   heartbeat throughput and round-trip p99 at increasing rates
+ *   fanout      EarningsUpdate delivery rate and latency to 5,000 dashboard sockets
+ *   cross       cross-instance delivery p99 through Redis at ~10,000 updates/s
+ *   rest        GET /api/earnings/summary requests/s and p99
+ *   flush       one accrual flush of 100,000 users with referral tiers
+ *
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results]
+ * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
+ * server side gets one whole core, like a container with one CPU.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+import { pool, registerUsers, request } from './lib/api.mjs';
+import { Fleet, nodeSpecs, viewerSpecs } from './lib/fleet.mjs';
+import { LeanSocket, frameType } from './lib/lean-ws.mjs';
+import { lineChart } from './lib/plot.mjs';
+import {
+  createDatabase,
+  cpuOfCommand,
+  MAIN_JS,
+  parseArgs,
+  REDIS_URL,
+  ROOT,
+  sleep,
+  startBaseline,
+  startService,
+} from './lib/proc.mjs';
+import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
+
+const require = createRequire(import.meta.url);
+const Redis = require('ioredis');
+
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true });
+const SMOKE = options.smoke;
+const SIZES = SMOKE
+  ? { users: 12, nodesPerUser: 5, rates: [100, 400], stepMs: 1_500, viewersPerUser: 2, rounds: 3, crossUsers: 12, crossMs: 2_000, crossBeatMs: 100, restConnections: [2, 8], restMs: 1_000, flushUsers: 500, flushRuns: 2 }
+  : { users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossBeatMs: 100, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5 };
+const OUT = options.out || (SMOKE ? join(os.tmpdir(), `bench-smoke-${process.pid}`) : join(ROOT, 'bench', 'results'));
+mkdirSync(OUT, { recursive: true });
+const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'fanout', 'cross', 'rest', 'flush'];
+const SERVER_CPUS = options.pin && os.cpus().length >= 2 ? '0' : null;
+const logFile = createWriteStream(join(OUT, 'bench.log'));
+const startedAt = Date.now();
+const results = { machine: machine(), sizes: SIZES, smoke: SMOKE, startedAt: new Date().toISOString() };
+
+function log(message) {
+  const line = `[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s] ${message}`;
+  process.stdout.write(`${line}\n`);
+  logFile.write(`${line}\n`);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    postgres: safe(() => execFileSync('psql', ['--version']).toString().trim()),
+    redis: safe(() => execFileSync('redis-server', ['--version']).toString().trim().split(' ').slice(0, 3).join(' ')),
+    fileLimit: safe(() => execFileSync('bash', ['-c', 'ulimit -n']).toString().trim()),
+    loadAverageAtStart: os.loadavg().map((v) => v.toFixed(2)).join(' '),
+  };
+}
+
+function safe(fn) {
+  try {
+    return fn();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Pins this process (and so every load-generator process it forks) to CPU 1. */
+function pinSelf() {
+  if (SERVER_CPUS === null) return;
+  safe(() => execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }));
+}
+
+async function progressWhile(fleet, label, work) {
+  const timer = setInterval(async () => {
+    const s = await fleet.stats();
+    log(`  ${label}: ${s.connected}/${s.sockets} connected, ${s.errors} failed`);
+  }, 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function metricsOf(service) {
+  const response = await fetch(`${service.url}/metrics`);
+  const text = await response.text();
+  const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { heapUsed: value('nodejs_heap_size_used_bytes') };
+}
+
+async function heapOf(target) {
+  if (target.kind === 'service') return (await metricsOf(target.server)).heapUsed;
+  const response = await fetch(`${target.server.url}/stats`);
+  return (await response.json()).heapUsed;
+}
+
+/** Median of `samples` RSS readings one second apart. */
+async function steadyRss(server, samples = 5) {
+  const values = [];
+  for (let i = 0; i < samples; i++) {
+    values.push(server.stats().rss);
+    await sleep(1_000);
+  }
+  return median(values);
+}
+
+// ------------------------------------------------------------------------------ setup
+
+async function setup() {
+  const db = await createDatabase('bench');
+  log(`database ${db.name}; registering ${SIZES.users} users through POST /api/auth/register …`);
+  const registrar = await startService({ DATABASE_URL: db.url }, { label: 'registrar', logFile });
+  const t = nowMs();
+  let lastLog = 0;
+  const { users, failures } = await registerUsers(registrar.url, SIZES.users, {
+    concurrency: 8,
+    onProgress: (done) => {
+      if (Date.now() - lastLog > 5_000) {
+        lastLog = Date.now();
+        log(`  registered ${done}/${SIZES.users}`);
+      }
+    },
+  });
+  const seconds = (nowMs() - t) / 1000;
+  results.registration = { users: users.length, failures, perSecond: users.length / seconds };
+  log(`registered ${users.length} users in ${seconds.toFixed(1)} s (${(users.length / seconds).toFixed(0)}/s, ${failures} retries)`);
+  await registrar.stop();
+  return { db, users };
+}
+
+// ------------------------------------------------------------------------------ memory + heartbeat
+
+/**
+ * Starts the target, opens the node sockets, measures RSS per socket, then runs the heartbeat
+ * rate steps on the same sockets.
+ */
+async function memoryAndHeartbeat(kind, db, users) {
+  const server =
+    kind === 'service'
+      ? await startService({ DATABASE_URL: db.url }, { cpus: SERVER_CPUS, label: 'service', logFile })
+      : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0'], {}, { cpus: SERVER_CPUS, label: 'bare-ws', logFile });
+  const target = { kind, server };
+  const specs = nodeSpecs(users, SIZES.nodesPerUser);
+  const fleet = Fleet.forSockets(specs.length);
+  try {
+    await sleep(1_000);
+    const idleRss = await steadyRss(server, 3);
+    const idleHeap = await heapOf(target);
+    const t = nowMs();
+    await progressWhile(fleet, `${kind} connecting`, () => fleet.open(server.url, specs));
+    const openSeconds = (nowMs() - t) / 1000;
+    let s = await fleet.stats(true);
+    log(`${kind}: ${s.connected}/${specs.length} node sockets connected in ${openSeconds.toFixed(1)} s (${(s.connected / openSeconds).toFixed(0)}/s), connect p99 ${fmt(s.connectLatency.percentile(99))} ms, ${s.errors} failed${s.lastError ? ` (${s.lastError})` : ''}`);
+    const connect = { seconds: openSeconds, perSecond: s.connected / openSeconds, p50: s.connectLatency.percentile(50), p99: s.connectLatency.percentile(99), failed: s.errors };
+
+    // Idle and heartbeating at the lowest rate: let start-up work (snapshots, first flushes) settle.
+    await fleet.heartbeat((specs.length / SIZES.rates[0]) * 1000);
+    await sleep(SMOKE ? 2_000 : 12_000);
+    const loadedRss = await steadyRss(server, SMOKE ? 2 : 5);
+    const loadedHeap = await heapOf(target);
+    s = await fleet.stats(true);
+    const memory = {
+      sockets: s.connected,
+      idleRss,
+      loadedRss,
+      rssPerSocket: (loadedRss - idleRss) / Math.max(1, s.connected),
+      heapPerSocket: (loadedHeap - idleHeap) / Math.max(1, s.connected),
+      connect,
+    };
+    log(`${kind}: RSS ${(idleRss / 2 ** 20).toFixed(0)} → ${(loadedRss / 2 ** 20).toFixed(0)} MiB: ${(memory.rssPerSocket / 1024).toFixed(2)} KiB RSS, ${(memory.heapPerSocket / 1024).toFixed(2)} KiB heap per socket`);
+
+    const steps = [];
+    if (PHASES.includes('heartbeat')) {
+      for (const rate of SIZES.rates) {
+        await fleet.heartbeat((s.connected / rate) * 1000);
+        await sleep(1_500);
+        await fleet.stats(true);
+        const cpu0 = server.stats().cpuMs;
+        const pg0 = cpuOfCommand(/^postgres/);
+        const t0 = nowMs();
+        await sleep(SIZES.stepMs);
+        const st = await fleet.stats(true);
+        const elapsed = (nowMs() - t0) / 1000;
+        const cpu = (server.stats().cpuMs - cpu0) / 1000 / elapsed;
+        const step = {
+          offered: rate,
+          sent: st.hbSent / elapsed,
+          achieved: st.hbReceived / elapsed,
+          p50: st.rtt.percentile(50),
+          p99: st.rtt.percentile(99),
+          serverCpu: cpu,
+          cpuUsPerHeartbeat: (cpu * 1e6) / Math.max(1, st.hbReceived / elapsed),
+          postgresCpu: (cpuOfCommand(/^postgres/) - pg0) / 1000 / elapsed,
+          connected: st.connected,
+        };
+        steps.push(step);
+        log(`${kind}: offered ${rate}/s → sent ${fmt(step.sent, 0)}/s, answered ${fmt(step.achieved, 0)}/s, RTT p50 ${fmt(step.p50, 2)} p99 ${fmt(step.p99, 2)} ms, server CPU ${(cpu * 100).toFixed(0)} %, ${st.connected} connected`);
+      }
+    }
+    return { memory, heartbeat: steps };
+  } finally {
+    await fleet.close();
+    await server.stop();
+  }
+}
+
+/** Highest answered rate at which the target kept up: ≥ 95 % answered and p99 under 100 ms. */
+function sustained(steps) {
+  let best = 0;
+  for (const step of steps) if (step.achieved >= 0.95 * step.sent && step.p99 < 100) best = Math.max(best, step.achieved);
+  return best;
+}
+
+// ------------------------------------------------------------------------------ fan-out
+
+/**
+ * Each round changes every user's balance (a bonus row and its total, written as the ledger
+ * does), then publishes `earnings.changed` for every user on the service's Redis channels. The
+ * service coalesces, reads the summaries and pushes; the bare server pushes at once. Latency: from
+ * just before the publish to each EarningsUpdate's arrival.
+ */
+async function fanout(kind, db, users) {
+  const prefix = `benchfan${kind}${Date.now().toString(36)}:`;
+  const server =
+    kind === 'service'
+      ? await startService(
+          { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, EARNINGS_PUSH_MS: '10' },
+          { cpus: SERVER_CPUS, label: 'service-fanout', logFile },
+        )
+      : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0', '--redis-prefix', prefix, '--redis-url', REDIS_URL], {}, { cpus: SERVER_CPUS, label: 'bare-fanout', logFile });
+  const specs = viewerSpecs(users, SIZES.viewersPerUser);
+  const fleet = Fleet.forSockets(specs.length);
+  const redis = new Redis(REDIS_URL);
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  try {
+    await fleet.open(server.url, specs);
+    const connected = (await fleet.stats(true)).connected;
+    log(`${kind}: ${connected} dashboard sockets connected`);
+    await fleet.heartbeat(10_000);
+    await sleep(1_000);
+    const ids = users.map((u) => u.id);
+    const latency = new Histogram();
+    const rates = [];
+    let complete = 0;
+    for (let round = 1; round <= SIZES.rounds; round++) {
+      await bonusForAll(sql, ids, `${kind}-${round}`);
+      await fleet.startRound(round);
+      const t0 = nowMs();
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, JSON.stringify({ type: 'earnings.changed', userIds: [id] }));
+      await pipeline.exec();
+      let times = [];
+      const deadline = t0 + 5_000;
+      while (nowMs() < deadline) {
+        await sleep(20);
+        times = await fleet.roundTimes();
+        if (times.length >= connected) break;
+      }
+      for (const t of times) latency.record(t - t0);
+      if (times.length >= connected) complete += 1;
+      const last = Math.max(...times);
+      rates.push(times.length / ((last - t0) / 1000));
+      await sleep(50);
+    }
+    await fleet.startRound(0);
+    const result = { sockets: connected, rounds: SIZES.rounds, complete, perSecond: median(rates), p50: latency.percentile(50), p99: latency.percentile(99), max: latency.max };
+    log(`${kind}: fan-out to ${connected} sockets: ${fmt(result.perSecond, 0)} frames/s, latency p50 ${fmt(result.p50, 1)} p99 ${fmt(result.p99, 1)} ms, ${complete}/${SIZES.rounds} rounds complete`);
+    return result;
+  } finally {
+    await sql.end();
+    redis.disconnect();
+    await fleet.close();
+    await server.stop();
+  }
+}
+
+let epochGenesis = Date.parse('2026-01-01T00:00:00Z');
+/** The ledger's own bookkeeping for one Bonus row per user (ledger invariant kept). */
+async function bonusForAll(sql, ids, tag) {
+  const epoch = Math.floor((Date.now() - epochGenesis) / 86_400_000);
+  await sql.query(
+    `WITH rows AS (
+       INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref, note)
+       SELECT u, 'Bonus', now(), $2, 0.000001, 'bench:' || $3 || ':' || u, 'benchmark' FROM unnest($1::bigint[]) AS u
+       RETURNING user_id, amount)
+     INSERT INTO user_balances (user_id, bonus, updated_at) SELECT user_id, amount, now() FROM rows
+     ON CONFLICT (user_id) DO UPDATE SET bonus = user_balances.bonus + EXCLUDED.bonus, updated_at = now()`,
+    [ids, epoch, tag],
+  );
+}
+
+// ------------------------------------------------------------------------------ cross-instance
+
+/**
+ * Instance A holds one node per user, heartbeating every 100 ms and flushing every 100 ms, so
+ * its ledger publishes ~10 × users `earnings.changed` events a second on Redis. Instance B (or the
+ * bare relay) holds one /ws/earnings viewer per user. This process watches the Redis channels and
+ * the viewers: latency = arrival of the EarningsUpdate on B's socket − arrival of the first
+ * not-yet-delivered event for that user on Redis.
+ */
+async function crossInstance(kind, db, users) {
+  const prefix = `benchx${kind}${Date.now().toString(36)}:`;
+  const crossUsers = users.slice(0, SIZES.crossUsers);
+  const common = { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix };
+  const a = await startService(
+    { ...common, HEARTBEAT_INTERVAL_MS: String(SIZES.crossBeatMs), EARNINGS_FLUSH_MS: '100' },
+    { cpus: SERVER_CPUS === null ? null : '1', label: 'instance-A', logFile },
+  );
+  const b =
+    kind === 'service'
+      ? await startService({ ...common, EARNINGS_PUSH_MS: '10' }, { cpus: SERVER_CPUS, label: 'instance-B', logFile })
+      : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0', '--redis-prefix', prefix, '--redis-url', REDIS_URL], {}, { cpus: SERVER_CPUS, label: 'bare-relay', logFile });
+  const fleet = Fleet.forSockets(crossUsers.length, 1);
+  const subscriber = new Redis(REDIS_URL);
+  const viewers = [];
+  try {
+    const pendingSince = new Map();
+    let events = 0;
+    let measuring = false;
+    const latency = new Histogram();
+    await subscriber.psubscribe(`${prefix}user:*`);
+    subscriber.on('pmessage', (_p, channel, message) => {
+      if (!message.includes('"earnings.changed"')) return;
+      const userId = Number(channel.slice(channel.lastIndexOf(':') + 1));
+      if (measuring) events += 1;
+      if (!pendingSince.has(userId)) pendingSince.set(userId, nowMs());
+    });
+    const { hostname, port } = new URL(b.url);
+    await new Promise((resolve) => {
+      let settled = 0;
+      crossUsers.forEach((user, i) => {
+        const socket = new LeanSocket({
+          host: hostname,
+          port: Number(port),
+          path: `/ws/earnings?token=${user.token}`,
+          localAddress: `127.0.0.${200 + (i % 40)}`,
+          onOpen: (s) => s.sendText(JSON.stringify({ type: 'Connect', payload: { device_id: 'cross-view', role: 'viewer' } })),
+          onFrame: (_s, _op, payload) => {
+            const type = frameType(payload);
+            if (type === 'Connected') {
+              settled += 1;
+              if (settled === crossUsers.length) resolve();
+            } else if (type === 'EarningsUpdate') {
+              const since = pendingSince.get(user.id);
+              if (since === undefined) return;
+              pendingSince.delete(user.id);
+              if (measuring) latency.record(nowMs() - since);
+            }
+          },
+          onClose: () => {
+            settled += 1;
+            if (settled === crossUsers.length) resolve();
+          },
+        });
+        viewers.push(socket);
+      });
+    });
+    const keepAlive = setInterval(() => {
+      for (const v of viewers) v.sendText('{"type":"Heartbeat"}');
+    }, 20_000);
+    await fleet.open(a.url, nodeSpecs(crossUsers, 1, { prefix: 'cross' }));
+    await fleet.heartbeat(SIZES.crossBeatMs, 0.1);
+    await sleep(3_000);
+    measuring = true;
+    const t0 = nowMs();
+    await sleep(SIZES.crossMs);
+    measuring = false;
+    const elapsed = (nowMs() - t0) / 1000;
+    clearInterval(keepAlive);
+    const result = { users: crossUsers.length, eventsPerSecond: events / elapsed, delivered: latency.count, p50: latency.percentile(50), p99: latency.percentile(99), max: latency.max };
+    log(`${kind}: cross-instance: ${fmt(result.eventsPerSecond, 0)} earnings events/s on Redis, ${latency.count} updates measured, p50 ${fmt(result.p50, 1)} p99 ${fmt(result.p99, 1)} ms`);
+    return result;
+  } finally {
+    for (const v of viewers) v.destroy();
+    subscriber.disconnect();
+    await fleet.close();
+    await a.stop();
+    await b.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------ REST
+
+async function rest(db, users) {
+  const service = await startService({ DATABASE_URL: db.url }, { cpus: SERVER_CPUS, label: 'service-rest', logFile });
+  const tokens = users.map((u) => u.token);
+  const bodies = {};
+  try {
+    await pool(users.length, 16, async (i) => {
+      const response = await request(service.url, 'GET', '/api/earnings/summary', { token: users[i].token });
+      bodies[users[i].id] = response.body;
+    });
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+  const dataFile = join(OUT, 'summaries.json');
+  writeFileSync(dataFile, JSON.stringify(bodies));
+  const targets = [
+    { name: 'service', start: async () => service },
+    { name: 'node:http (same JSON)', start: () => startBaseline('bench/baseline/plain-http-server.mjs', ['--port', '0', '--mode', 'static', '--data', dataFile], {}, { cpus: SERVER_CPUS, label: 'plain-http', logFile }) },
+    { name: 'node:http + pg (same SQL)', start: () => startBaseline('bench/baseline/plain-http-server.mjs', ['--port', '0', '--mode', 'pg', '--database-url', db.url], {}, { cpus: SERVER_CPUS, label: 'plain-http-pg', logFile }) },
+  ];
+  const out = {};
+  for (const target of targets) {
+    const server = await target.start();
+    const fleet = new Fleet(2);
+    try {
+      await fleet.http(server.url, '/api/earnings/summary', tokens, 4, 1_000); // warm-up
+      out[target.name] = [];
+      for (const connections of SIZES.restConnections) {
+        const cpu0 = server.stats().cpuMs;
+        const r = await fleet.http(server.url, '/api/earnings/summary', tokens, connections, SIZES.restMs);
+        const cpu = (server.stats().cpuMs - cpu0) / SIZES.restMs;
+        const step = { connections: r.connections, perSecond: r.rate, p50: r.latency.percentile(50), p99: r.latency.percentile(99), statuses: r.statuses, errors: r.errors, serverCpu: cpu };
+        out[target.name].push(step);
+        log(`REST ${target.name}: ${r.connections} connections → ${fmt(r.rate, 0)} req/s, p50 ${fmt(step.p50, 2)} p99 ${fmt(step.p99, 2)} ms, CPU ${(cpu * 100).toFixed(0)} %, statuses ${JSON.stringify(r.statuses)}`);
+      }
+    } finally {
+      await fleet.close();
+      await server.stop();
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------ flush
+
+function flush() {
+  const { command, args } = SERVER_CPUS === null ? { command: process.execPath, args: [] } : { command: 'taskset', args: ['-c', SERVER_CPUS, process.execPath] };
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args, join(ROOT, 'bench', 'flush.mjs'), '--users', String(SIZES.flushUsers), '--runs', String(SIZES.flushRuns)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      for (const line of String(d).split('\n')) if (line.trim()) log(line.trim());
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`flush benchmark exited ${code}`));
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------ report
+
+function ratio(a, b) {
+  return b > 0 && Number.isFinite(a) && Number.isFinite(b) ? a / b : NaN;
+}
+
+function table() {
+  const rows = [];
+  const add = (name, service, baseline, ratioValue, target, met, unit = '') => rows.push({ name, service, baseline, ratio: ratioValue, target, met });
+  const m = results.memory;
+  if (m) {
+    add(`memory per node socket (${m.service.sockets.toLocaleString('en-US')} sockets, RSS)`, `${(m.service.rssPerSocket / 1024).toFixed(2)} KiB`, `${(m.bare.rssPerSocket / 1024).toFixed(2)} KiB`, ratio(m.service.rssPerSocket, m.bare.rssPerSocket), '≤ 1.5×', ratio(m.service.rssPerSocket, m.bare.rssPerSocket) <= 1.5);
+    add('  (heap per socket, for reference)', `${(m.service.heapPerSocket / 1024).toFixed(2)} KiB`, `${(m.bare.heapPerSocket / 1024).toFixed(2)} KiB`, ratio(m.service.heapPerSocket, m.bare.heapPerSocket), '', null);
+  }
+  const h = results.heartbeat;
+  if (h) {
+    const s = sustained(h.service);
+    const b = sustained(h.bare);
+    add('heartbeat throughput (sustained, answered/s)', fmt(s, 0), fmt(b, 0), ratio(s, b), '≥ 0.7×', ratio(s, b) >= 0.7);
+    const cs = median(h.service.map((x) => x.cpuUsPerHeartbeat));
+    const cb = median(h.bare.map((x) => x.cpuUsPerHeartbeat));
+    add('  server CPU per heartbeat (median over rates)', `${fmt(cs, 1)} µs`, `${fmt(cb, 1)} µs`, ratio(cs, cb), '', null);
+    for (let i = 0; i < h.service.length; i++) {
+      const sv = h.service[i];
+      const bv = h.bare[i];
+      if (!bv) continue;
+      add(`  heartbeat RTT p99 at ${sv.offered.toLocaleString('en-US')}/s offered`, `${fmt(sv.p99, 2)} ms`, `${fmt(bv.p99, 2)} ms`, ratio(sv.p99, bv.p99), '', null);
+    }
+  }
+  const f = results.fanout;
+  if (f) {
+    add(`fan-out EarningsUpdate delivery (${f.service.sockets.toLocaleString('en-US')} sockets, frames/s)`, fmt(f.service.perSecond, 0), fmt(f.bare.perSecond, 0), ratio(f.service.perSecond, f.bare.perSecond), '≥ 0.7×', ratio(f.service.perSecond, f.bare.perSecond) >= 0.7);
+    add('  fan-out latency p99', `${fmt(f.service.p99, 1)} ms`, `${fmt(f.bare.p99, 1)} ms`, ratio(f.service.p99, f.bare.p99), '', null);
+  }
+  const c = results.cross;
+  if (c) {
+    add(`cross-instance delivery p99 via Redis (${fmt(c.service.eventsPerSecond, 0)} updates/s)`, `${fmt(c.service.p99, 1)} ms`, `${fmt(c.bare.p99, 1)} ms`, ratio(c.service.p99, c.bare.p99), '< 50 ms', c.service.p99 < 50);
+  }
+  const r = results.rest;
+  if (r) {
+    const best = (name) => Math.max(...r[name].map((x) => x.perSecond));
+    const p99At = (name) => r[name][r[name].length - 1].p99;
+    add('GET /api/earnings/summary req/s (best)', fmt(best('service'), 0), fmt(best('node:http (same JSON)'), 0), ratio(best('service'), best('node:http (same JSON)')), '≥ 0.5×', ratio(best('service'), best('node:http (same JSON)')) >= 0.5);
+    add(`  p99 at ${r.service.at(-1).connections} connections`, `${fmt(p99At('service'), 2)} ms`, `${fmt(p99At('node:http (same JSON)'), 2)} ms`, ratio(p99At('service'), p99At('node:http (same JSON)')), '', null);
+    add('  against node:http + pg running the same SQL', fmt(best('service'), 0), fmt(best('node:http + pg (same SQL)'), 0), ratio(best('service'), best('node:http + pg (same SQL)')), '', null);
+  }
+  const fl = results.flush;
+  if (fl) {
+    add(`accrual flush of ${fl.users.toLocaleString('en-US')} users (median of ${fl.runsMs.length})`, `${fmt(fl.medianMs, 0)} ms`, `${fmt(fl.baselineMedianMs, 0)} ms`, ratio(fl.medianMs, fl.baselineMedianMs), '< 1 s', fl.medianMs < 1000);
+  }
+  return rows;
+}
+
+function printTable(rows) {
+  const header = ['benchmark', 'service', 'baseline', 'ratio', 'target', 'met'];
+  const lines = rows.map((r) => [r.name, r.service, r.baseline, Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '–', r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const fmtLine = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  const text = [fmtLine(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmtLine)].join('\n');
+  process.stdout.write(`\n${text}\n\n`);
+  return text;
+}
+
+function plots() {
+  const files = [];
+  if (results.heartbeat) {
+    const file = join(OUT, 'heartbeat-rtt.png');
+    lineChart(file, {
+      title: 'Heartbeat round trip p99 against load',
+      xLabel: 'heartbeats answered per second',
+      yLabel: 'RTT p99 (ms)',
+      logY: true,
+      series: [
+        { name: 'service', points: results.heartbeat.service.map((s) => [s.achieved, s.p99]) },
+        { name: 'bare ws', points: results.heartbeat.bare.map((s) => [s.achieved, s.p99]) },
+      ],
+    });
+    files.push(file);
+    const cpuFile = join(OUT, 'heartbeat-cpu.png');
+    lineChart(cpuFile, {
+      title: 'Server CPU against heartbeat load',
+      xLabel: 'heartbeats answered per second',
+      yLabel: 'server CPU (% of one core)',
+      series: [
+        { name: 'service', points: results.heartbeat.service.map((s) => [s.achieved, s.serverCpu * 100]) },
+        { name: 'bare ws', points: results.heartbeat.bare.map((s) => [s.achieved, s.serverCpu * 100]) },
+      ],
+    });
+    files.push(cpuFile);
+  }
+  if (results.rest) {
+    const file = join(OUT, 'rest-latency.png');
+    lineChart(file, {
+      title: 'GET /api/earnings/summary: p99 against load',
+      xLabel: 'requests per second',
+      yLabel: 'p99 (ms)',
+      logY: true,
+      logX: true,
+      series: Object.entries(results.rest).map(([name, steps]) => ({ name, points: steps.map((s) => [s.perSecond, s.p99]) })),
+    });
+    files.push(file);
+  }
+  return files;
+}
+
+// ------------------------------------------------------------------------------ main
+
+async function main() {
+  if (!existsSync(MAIN_JS)) throw new Error('dist/src/main.js is missing: run "npm run build" first');
+  pinSelf();
+  log(`bench ${SMOKE ? '(smoke sizes) ' : ''}on ${results.machine.cpu}, ${results.machine.memoryGiB} GiB, Node ${process.version}; results in ${OUT}`);
+  const needsUsers = PHASES.some((p) => p !== 'flush');
+  const { db, users } = needsUsers ? await setup() : { db: null, users: [] };
+  try {
+    if (PHASES.includes('memory') || PHASES.includes('heartbeat')) {
+      const service = await memoryAndHeartbeat('service', db, users);
+      const bare = await memoryAndHeartbeat('bare', db, users);
+      results.memory = { service: service.memory, bare: bare.memory };
+      if (PHASES.includes('heartbeat')) results.heartbeat = { service: service.heartbeat, bare: bare.heartbeat };
+    }
+    if (PHASES.includes('fanout')) {
+      const subset = users.slice(0, Math.ceil(5_000 / SIZES.viewersPerUser));
+      results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset) };
+    }
+    if (PHASES.includes('cross')) results.cross = { service: await crossInstance('service', db, users), bare: await crossInstance('bare', db, users) };
+    if (PHASES.includes('rest')) results.rest = await rest(db, users);
+    if (PHASES.includes('flush')) results.flush = await flush();
+  } finally {
+    await db?.drop();
+  }
+  results.finishedAt = new Date().toISOString();
+  results.durationSeconds = (Date.now() - startedAt) / 1000;
+  const rows = table();
+  results.table = rows;
+  results.plots = plots();
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
+  printTable(rows);
+  log(`done in ${(results.durationSeconds / 60).toFixed(1)} min; results.json and plots in ${OUT}`);
+  logFile.end();
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,146 @@
+/**
+ * Accrual flush benchmark: the time to write one flush of N users' buffered accruals (one node
+ * each, every user inside a referral tree deep enough for all commission tiers) into PostgreSQL,
+ * through the service's own AccrualFlusher → LedgerService → LedgerRepository, in-process.
+ *
+ * Baseline, same run: one plain `INSERT … SELECT FROM unnest … ON CONFLICT DO UPDATE` of the same
+ * N rows into a table with the same unique key, over a bare pg client — the least a flush of N
+ * users can cost (one set-based statement), against the ledger's whole transaction (earnings
+ * buckets, three commission tiers, referral points, node progress, balances, qualification).
+ *
+ * Usage: node bench/flush.mjs [--users 100000] [--runs 5] [--database-url …]
+ * Prints progress on stderr and one JSON line (the result) on stdout.
+ */
+import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import pg from 'pg';
+import { median, nowMs } from './lib/stats.mjs';
+import { BENCH_JWT_SECRET, createDatabase, parseArgs, ROOT } from './lib/proc.mjs';
+
+const require = createRequire(import.meta.url);
+const { loadConfig } = require(join(ROOT, 'dist/src/config/index.js'));
+const { startServer } = require(join(ROOT, 'dist/src/server.js'));
+const { AccrualFlusher } = require(join(ROOT, 'dist/src/modules/network/accrual/accrual-flusher.service.js'));
+const { LedgerRepository } = require(join(ROOT, 'dist/src/modules/earnings/ledger.repository.js'));
+const { ledgerBucketStartMs } = require(join(ROOT, 'dist/src/common/epoch.js'));
+
+const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3 });
+const log = (message) => process.stderr.write(`[flush] ${message}\n`);
+
+const own = options.databaseUrl === '' ? await createDatabase('bench_flush') : null;
+const databaseUrl = own?.url ?? options.databaseUrl;
+const config = loadConfig({
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: databaseUrl,
+  JWT_SECRET: BENCH_JWT_SECRET,
+  // The flusher's own timer must not take the benchmark's entries.
+  EARNINGS_FLUSH_MS: '600000',
+});
+const server = await startServer(config);
+const db = new pg.Client({ connectionString: databaseUrl });
+await db.connect();
+
+try {
+  const n = options.users;
+  const t = nowMs();
+  // Set-based seeding: users 1..n, user i (> 1) referred by ⌊(i − 2) / fanout⌋ + 1, one node each.
+  await db.query(`TRUNCATE users RESTART IDENTITY CASCADE`);
+  await db.query(
+    `INSERT INTO users (email, username, password_hash, referral_code)
+     SELECT 'flush' || i || '@bench.example.com', 'flush_' || i, 'x', 'fl' || i FROM generate_series(1, $1) AS i`,
+    [n],
+  );
+  await db.query(
+    `INSERT INTO referrals (referrer_id, referee_id) SELECT (i - 2) / $2 + 1, i FROM generate_series(2, $1) AS i`,
+    [n, options.fanout],
+  );
+  await db.query(
+    `INSERT INTO network_connections (user_id, device_id, network_name, connected, network_score)
+     SELECT i, 'node-1', 'node-1', true, 1 FROM generate_series(1, $1) AS i`,
+    [n],
+  );
+  await db.query(`ANALYZE`);
+  log(`seeded ${n} users, ${n - 1} referrals and ${n} nodes in ${Math.round(nowMs() - t)} ms`);
+
+  // Time each statement of the ledger write (the profile of a flush), without touching src/.
+  const repository = server.app.get(LedgerRepository);
+  const statementMs = {};
+  for (const name of ['claimBatch', 'addToBuckets', 'payCommission', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded']) {
+    const original = repository[name].bind(repository);
+    repository[name] = async (...args) => {
+      const started = nowMs();
+      try {
+        return await original(...args);
+      } finally {
+        (statementMs[name] ??= []).push(nowMs() - started);
+      }
+    };
+  }
+
+  const flusher = server.app.get(AccrualFlusher);
+  const runs = [];
+  for (let run = 1; run <= options.runs; run++) {
+    const now = Date.now();
+    const bucket = ledgerBucketStartMs(now, config.earnings);
+    for (let i = 1; i <= n; i++) flusher.buffer.add(i, i, bucket, 30, 500_000 + (i % 1000), 1, now);
+    for (const key of Object.keys(statementMs)) delete statementMs[key];
+    const started = nowMs();
+    await flusher.flush();
+    const elapsed = nowMs() - started;
+    if (!flusher.idle) throw new Error('flush failed (entries were put back); see the log above');
+    runs.push({ ms: elapsed, statements: Object.fromEntries(Object.entries(statementMs).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0)])) });
+    log(`run ${run}: ${Math.round(elapsed)} ms ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
+  }
+
+  // Baseline: one upsert statement of the same n rows into a table with the same unique key.
+  await db.query(`DROP TABLE IF EXISTS bench_flush_baseline`);
+  await db.query(
+    `CREATE TABLE bench_flush_baseline (user_id bigint NOT NULL, source varchar(16) NOT NULL, "timestamp" timestamptz NOT NULL,
+       epoch int NOT NULL, amount numeric(24,6) NOT NULL, ref varchar(64) NOT NULL DEFAULT '')`,
+  );
+  await db.query(`CREATE UNIQUE INDEX uq_bench_flush_baseline ON bench_flush_baseline (user_id, source, "timestamp", ref)`);
+  const baseline = [];
+  const ids = Array.from({ length: n }, (_, i) => i + 1);
+  for (let run = 1; run <= options.runs; run++) {
+    const bucket = new Date(ledgerBucketStartMs(Date.now(), config.earnings));
+    const amounts = ids.map((i) => ((500_000 + (i % 1000)) / 1e6).toFixed(6));
+    const started = nowMs();
+    await db.query('BEGIN');
+    await db.query(
+      `INSERT INTO bench_flush_baseline (user_id, source, "timestamp", epoch, amount, ref)
+       SELECT t.user_id, 'Network', $2, 0, t.amount, '' FROM unnest($1::bigint[], $3::numeric[]) AS t(user_id, amount)
+       ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = bench_flush_baseline.amount + EXCLUDED.amount`,
+      [ids, bucket, amounts],
+    );
+    await db.query('COMMIT');
+    baseline.push(nowMs() - started);
+    log(`baseline run ${run}: ${Math.round(baseline.at(-1))} ms`);
+  }
+
+  // The ledger invariant still holds after the benchmark's flushes.
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS bad FROM user_balances b
+       LEFT JOIN (SELECT user_id, sum(amount) AS total FROM earnings GROUP BY user_id) e ON e.user_id = b.user_id
+      WHERE b.network + b.referral + b.bonus <> COALESCE(e.total, 0)`,
+  );
+  const result = {
+    users: n,
+    runsMs: runs.map((r) => r.ms),
+    medianMs: median(runs.map((r) => r.ms)),
+    statementsMedianMs: Object.fromEntries(
+      Object.keys(runs[0].statements).map((k) => [k, median(runs.map((r) => r.statements[k] ?? 0))]),
+    ),
+    baselineRunsMs: baseline,
+    baselineMedianMs: median(baseline),
+    invariantViolations: rows[0].bad,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await db.end();
+  await server.stop();
+  await own?.drop();
+}
