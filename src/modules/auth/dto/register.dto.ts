@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmailAddress } from '../../../common/http/is-email-address';
 import { HasNoNul } from '../../../common/http/no-nul';
 import { IsUsername } from '../../user/dto/username';
 
@@ -9,7 +10,7 @@ const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' 
 export class RegisterDto {
   @ApiProperty({ format: 'email', maxLength: 254, example: 'alice@example.com', description: 'Stored lower-case' })
   @Transform(trimLower)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsEmailAddress()
   @MaxLength(254)
   email!: string;
 
