@@ -1,5 +1,6 @@
 import { ValidationError as ClassValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -52,6 +53,7 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  await registerSecurityHeaders(app, fastify);
   replaceJsonParser(fastify);
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
@@ -123,6 +125,50 @@ function replaceJsonParser(fastify: FastifyInstance): void {
       done(DashboardError.validation('Request body is not valid JSON'), undefined);
     }
   });
+}
+
+/**
+ * Content-Security-Policy of every response (the API's JSON, the web dashboard at /): same-origin
+ * scripts, styles, fetches and WebSockets only. Written out rather than helmet's defaults, which
+ * add `upgrade-insecure-requests` — that makes browsers fetch the dashboard's assets over https,
+ * breaking any deployment served over plain HTTP beyond localhost (TLS is the proxy's job here).
+ */
+const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+};
+
+/**
+ * The OpenAPI UI (/docs) ships inline <style> blocks and a style attribute in its HTML, so its
+ * pages allow inline styles; scripts stay same-origin only.
+ */
+const DOCS_CSP_DIRECTIVES = { ...CSP_DIRECTIVES, styleSrc: ["'self'", "'unsafe-inline'"] };
+
+/**
+ * Security headers on every response (helmet: CSP, HSTS, nosniff, frame and referrer policies,
+ * cross-origin isolation). Registered before any route, so that every route, static file and
+ * error answer gets them; /docs gets its own CSP through the route option helmet reads.
+ */
+async function registerSecurityHeaders(app: NestFastifyApplication, fastify: FastifyInstance): Promise<void> {
+  const policy = (directives: Readonly<Record<string, readonly string[]>>) => ({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: Object.fromEntries(Object.entries(directives).map(([name, values]) => [name, [...values]])),
+    },
+  });
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.helmet = policy(DOCS_CSP_DIRECTIVES);
+  });
+  await app.register(helmet, policy(CSP_DIRECTIVES));
 }
 
 /**
