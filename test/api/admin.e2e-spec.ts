@@ -136,9 +136,11 @@ describe('admin', () => {
     expect(relogin.status).toBe(401);
     const refresh = await api(app, 'POST', '/api/auth/refresh', { body: { refresh_token: victim.refreshToken } });
     expect(refresh.status).toBe(401);
-    expect((await api(app, 'GET', `/api/admin/users/${victim.id}`, { token: admin.accessToken })).body.disabled_at).toEqual(
-      expect.any(String),
-    );
+    const disabledAt = (await api(app, 'GET', `/api/admin/users/${victim.id}`, { token: admin.accessToken })).body.disabled_at;
+    expect(disabledAt).toEqual(expect.any(String));
+    // Disabling again changes nothing, not even the time it happened.
+    expect((await api(app, 'POST', `/api/admin/users/${victim.id}/disable`, { token: admin.accessToken })).status).toBe(204);
+    expect((await api(app, 'GET', `/api/admin/users/${victim.id}`, { token: admin.accessToken })).body.disabled_at).toBe(disabledAt);
   });
 
   it('does not let an admin disable themselves', async () => {

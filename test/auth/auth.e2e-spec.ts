@@ -132,6 +132,9 @@ describe('auth', () => {
       expect(response.status).toBe(200);
       expect(response.body.user.id).toBe(user.id);
       expect(response.body.token_type).toBe('Bearer');
+      // The answer already carries this login as the latest activity.
+      const me = await api(app, 'GET', '/api/user/me', { token: response.body.access_token });
+      expect(response.body.user.last_active).toBe(me.body.last_active);
     });
 
     it('answers a wrong password and an unknown email identically', async () => {

@@ -77,9 +77,8 @@ export class AuthService {
     }
     if (user.disabledAt !== null) throw DashboardError.unauthorized('This account has been disabled');
     await this.throttle.clearLoginFailures(dto.email);
-    const tokens = await this.dataSource.transaction((manager) => this.openSession(manager, user, client));
-    await this.users.touchLastActive(user.id);
-    return tokens;
+    user.lastActive = await this.users.touchLastActive(user.id);
+    return this.dataSource.transaction((manager) => this.openSession(manager, user, client));
   }
 
   /**
@@ -115,7 +114,7 @@ export class AuthService {
       case 'ended':
         throw new DashboardError(DashboardErrorType.SessionExpired, 'Session has ended; log in again');
       case 'issued': {
-        await this.users.touchLastActive(outcome.user.id);
+        outcome.user.lastActive = await this.users.touchLastActive(outcome.user.id);
         return this.tokenResponse(outcome.user, outcome.sessionId, outcome.refreshToken);
       }
     }

@@ -39,14 +39,19 @@ export class UserRepository {
     await this.users.update({ id }, changes);
   }
 
-  async touchLastActive(id: number, at = new Date()): Promise<void> {
+  /** Records activity now; returns the time recorded, for responses built right after. */
+  async touchLastActive(id: number, at = new Date()): Promise<Date> {
     await this.users.update({ id }, { lastActive: at });
+    return at;
   }
 
-  /** Marks the user disabled; returns false when the user does not exist. */
-  async disable(id: number, manager: EntityManager, at = new Date()): Promise<boolean> {
-    const result = await manager.getRepository(UserEntity).update({ id }, { disabledAt: at });
-    return (result.affected ?? 0) > 0;
+  /** Marks the user disabled (keeping the first time it was); false when the user does not exist. */
+  async disable(id: number, manager: EntityManager): Promise<boolean> {
+    const rows = (await manager.query(
+      `UPDATE users SET disabled_at = COALESCE(disabled_at, now()), updated_at = now() WHERE id = $1 RETURNING id`,
+      [id],
+    )) as [unknown[], number];
+    return rows[0].length > 0;
   }
 
   /**
