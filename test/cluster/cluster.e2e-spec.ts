@@ -1,3 +1,4 @@
+import { recordFigure } from '../support/figures';
 import { httpFrom } from '../support/http-from';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { TestNginx } from '../support/nginx';
@@ -243,6 +244,7 @@ describe('a cluster of two instances behind nginx', () => {
       database.url,
       `SELECT connection_time::float8 AS seconds, points_earned::float8 AS points FROM network_connections WHERE device_id = 'survivor-node'`,
     );
+    recordFigure('cluster-sigkill', 'uptime lost when an instance was killed (flush interval 0.5 s)', clientUptime - row!.seconds, 's');
     // Never more than the client's own count (no double credit), never less than it minus one
     // flush interval of the killed instance (plus scheduling jitter of a few beats).
     expect(row!.seconds).toBeLessThanOrEqual(clientUptime + 0.2);

@@ -1,5 +1,6 @@
 import { api, registerUser } from '../support/api-client';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
+import { recordFigure } from '../support/figures';
 import { NodeRunner } from '../support/node-runner';
 import { PrivatePostgres } from '../support/private-postgres';
 import { ServiceProcess, spawnService } from '../support/service-process';
@@ -82,6 +83,8 @@ describe('PostgreSQL outage', () => {
       postgres.url,
       `SELECT connection_time::float8 AS seconds FROM network_connections WHERE device_id = 'outage-node'`,
     );
+    recordFigure('postgres-outage', 'uptime written minus uptime counted by the node', row!.seconds - client, 's');
+    recordFigure('postgres-outage', 'heartbeats answered during the outage', node.answeredHeartbeats - during, 'heartbeats');
     // Everything the node earned, across the outage: nothing lost, nothing twice (scheduling
     // jitter between the client's clock and the server's is a few ms per beat).
     expect(row!.seconds).toBeGreaterThan(client - 0.5);

@@ -1,5 +1,6 @@
 import { registerUser } from '../support/api-client';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
+import { recordFigure } from '../support/figures';
 import { NodeRunner } from '../support/node-runner';
 import { freePort } from '../support/private-redis';
 import { spawnService } from '../support/service-process';
@@ -74,6 +75,7 @@ describe('process kills and stops', () => {
     });
     await waitUntil(async () => (await uptimeOf('crashy')) >= client - 2 * (FLUSH_MS / 1000 + 0.3));
     const written = await uptimeOf('crashy');
+    recordFigure('sigkill-restart', 'uptime lost over two SIGKILLs (flush interval 0.4 s)', client - written, 's');
     // Two crashes, each losing at most the accruals of one flush interval (plus a beat of jitter);
     // never more than the client itself counted.
     expect(written).toBeLessThanOrEqual(client + 0.3);
@@ -103,6 +105,8 @@ describe('process kills and stops', () => {
     );
     expect(rows).toHaveLength(200);
     const byDevice = new Map(rows.map((row) => [row.device_id, row.seconds]));
+    const worst = Math.max(...nodes.map((node, index) => Math.abs(byDevice.get(`load-${Math.floor(index / 10)}-${index % 10}`)! - node.creditedSeconds())));
+    recordFigure('sigterm-under-load', 'largest |uptime written - counted| over 200 nodes', worst, 's');
     for (const [index, node] of nodes.entries()) {
       const device = `load-${Math.floor(index / 10)}-${index % 10}`;
       // Everything counted, none of it twice (a flush period of ten minutes never came).
