@@ -25,7 +25,7 @@ const { AccrualFlusher } = require(join(ROOT, 'dist/src/modules/network/accrual/
 const { LedgerRepository } = require(join(ROOT, 'dist/src/modules/earnings/ledger.repository.js'));
 const { ledgerBucketStartMs } = require(join(ROOT, 'dist/src/common/epoch.js'));
 
-const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3 });
+const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '' });
 const log = (message) => process.stderr.write(`[flush] ${message}\n`);
 
 const own = options.databaseUrl === '' ? await createDatabase('bench_flush') : null;
@@ -96,6 +96,8 @@ try {
     log(`run ${run}: ${Math.round(elapsed)} ms ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
   }
 
+  if (options.explain !== '') await explainRun(repository, flusher, n, options.explain);
+
   // Baseline: one upsert statement of the same n rows into a table with the same unique key.
   await db.query(`DROP TABLE IF EXISTS bench_flush_baseline`);
   await db.query(
@@ -138,9 +140,35 @@ try {
     baselineMedianMs: median(baseline),
     invariantViolations: rows[0].bad,
   };
+  if (options.explain !== '') result.invariantViolations = 'not checked (--explain writes through EXPLAIN ANALYZE)';
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await db.end();
   await server.stop();
   await own?.drop();
+}
+
+/**
+ * --explain addToBuckets,payCommission,…: one more flush, not measured, in which the named ledger
+ * statements run under EXPLAIN (ANALYZE, BUFFERS); their plans go to stderr. (The statements
+ * still execute, so this run's effects are real but its bookkeeping is not: use a throwaway DB.)
+ */
+async function explainRun(repository, flusher, n, names) {
+  for (const name of names.split(',')) {
+    const timed = repository[name];
+    repository[name] = (manager, ...args) => {
+      const explaining = Object.create(manager);
+      explaining.query = async (sql, params) => {
+        const plan = await manager.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+        log(`plan of ${name}:\n${plan.map((row) => row['QUERY PLAN']).join('\n')}`);
+        // What each caller expects from an empty result: UPDATE … RETURNING gives [rows, count].
+        return name === 'advanceNodes' || name === 'completeQualified' ? [[], 0] : [];
+      };
+      return timed(explaining, ...args);
+    };
+  }
+  const now = Date.now();
+  const bucket = ledgerBucketStartMs(now, config.earnings);
+  for (let i = 1; i <= n; i++) flusher.buffer.add(i, i, bucket, 30, 500_000 + (i % 1000), 1, now);
+  await flusher.flush();
 }

@@ -156,7 +156,8 @@ function earningsFrame(userId) {
 
 if (options.redisPrefix !== '') {
   const Redis = require('ioredis');
-  const subscriber = new Redis(options.redisUrl, { lazyConnect: false });
+  const subscriber = new Redis(options.redisUrl, { lazyConnect: true });
+  await subscriber.connect();
   const channelPrefix = `${options.redisPrefix}user:`;
   await subscriber.psubscribe(`${channelPrefix}*`);
   subscriber.on('pmessage', (_pattern, channel, message) => {

@@ -5,6 +5,9 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createRequire } from 'node:module';
+
+const { WebSocket } = createRequire(import.meta.url)('ws');
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
@@ -197,8 +200,8 @@ export function parseArgs(argv, defaults) {
 /**
  * Runs a baseline server script (bench/baseline/*.mjs) that prints `listening <port>` when ready.
  */
-export async function startBaseline(script, scriptArgs, env = {}, { cpus = null, label = 'baseline', logFile = null } = {}) {
-  const { command, args } = pinned(cpus, process.execPath, [join(ROOT, script), ...scriptArgs]);
+export async function startBaseline(script, scriptArgs, env = {}, { cpus = null, label = 'baseline', logFile = null, nodeArgs = [] } = {}) {
+  const { command, args } = pinned(cpus, process.execPath, [...nodeArgs, join(ROOT, script), ...scriptArgs]);
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', JWT_SECRET: BENCH_JWT_SECRET, ...env },
@@ -234,4 +237,37 @@ export async function startBaseline(script, scriptArgs, env = {}, { cpus = null,
       return result;
     },
   };
+}
+
+/**
+ * Forces a full garbage collection in a process started with --inspect=127.0.0.1:0 (through the
+ * inspector protocol: no code of the process changes) and returns its V8 heap use afterwards.
+ */
+export async function collectGarbage(server) {
+  const line = server.lines.find((l) => /Debugger listening on ws:\/\//.test(l));
+  if (line === undefined) throw new Error(`${server.label} was not started with --inspect`);
+  const url = /(ws:\/\/\S+)/.exec(line)[1];
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  let nextId = 1;
+  const call = (method) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const onMessage = (data) => {
+        const message = JSON.parse(String(data));
+        if (message.id !== id) return;
+        socket.off('message', onMessage);
+        resolve(message.result);
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id, method }));
+    });
+  await call('HeapProfiler.collectGarbage');
+  await call('HeapProfiler.collectGarbage');
+  const usage = await call('Runtime.getHeapUsage');
+  socket.close();
+  return usage.usedSize;
 }
