@@ -489,6 +489,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       return;
     }
     if (type === 'EarningsUpdate') connection.lastEarningsPushAt = Date.now();
+    // An older held frame of this type must not go out after this newer one.
+    if (connection.pending?.delete(type) && connection.pending.size === 0) connection.pending = null;
     this.write(connection, data, type);
   }
 
