@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -54,6 +56,7 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
 
   const fastify = app.getHttpAdapter().getInstance();
   await registerSecurityHeaders(app, fastify);
+  closeSilentConnectionsOnShutdown(fastify);
   replaceJsonParser(fastify);
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
@@ -169,6 +172,28 @@ async function registerSecurityHeaders(app: NestFastifyApplication, fastify: Fas
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.helmet = policy(DOCS_CSP_DIRECTIVES);
   });
   await app.register(helmet, policy(CSP_DIRECTIVES));
+}
+
+/**
+ * At shutdown node closes idle keep-alive connections, but not connections that never sent a
+ * request (browsers open such speculative "preconnect" sockets; so does a slowloris client):
+ * server.close() then waits for headersTimeout (60 s) and a SIGTERM ends in the shutdown timeout.
+ * Connections that have not started a request when the server closes are cut instead.
+ */
+function closeSilentConnectionsOnShutdown(fastify: FastifyInstance): void {
+  const silent = new Set<Socket>();
+  fastify.server.on('connection', (socket: Socket) => {
+    silent.add(socket);
+    socket.once('close', () => silent.delete(socket));
+  });
+  const spoke = (request: IncomingMessage) => silent.delete(request.socket);
+  fastify.server.on('request', spoke);
+  fastify.server.on('upgrade', spoke);
+  fastify.addHook('preClose', (done) => {
+    for (const socket of silent) socket.destroy();
+    silent.clear();
+    done();
+  });
 }
 
 /**
