@@ -31,7 +31,7 @@ describe('benchmarks (smoke run on tiny sizes)', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('runs every phase end to end and reports a ratio for each target', async () => {
-    const { code, output } = await run('bench/bench.mjs', ['--smoke', '--pin', 'false', '--out', out]);
+    const { code, output } = await run('bench/bench.mjs', ['--smoke', '--pin', 'false', '--nice', '0', '--out', out]);
     expect({ code, tail: output.split('\n').slice(-30).join('\n') }).toEqual(expect.objectContaining({ code: 0 }));
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { table: Row[]; plots: string[] };
     const targets = results.table.filter((row) => row.met !== null).map((row) => row.name.replace(/ \(.*$/, ''));
