@@ -317,6 +317,22 @@ async function fanout(kind, db, users) {
     redis.disconnect();
     await fleet.close();
     await server.stop();
+    await clearPrefix(prefix);
+  }
+}
+
+/** Removes what a service instance left under its Redis key prefix (caches, registries). */
+async function clearPrefix(prefix) {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -456,6 +472,7 @@ async function crossInstance(kind, db, users) {
     publisher.disconnect();
     await sql.end();
     await b.stop();
+    await clearPrefix(prefix);
   }
 }
 
