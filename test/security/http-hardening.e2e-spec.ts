@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { WEB_DIST } from '../../src/common/http/web-dashboard';
 import { CHROMIUM_PATH, launchChromium } from '../browser/chromium';
@@ -29,6 +30,13 @@ const HELMET_HEADERS: Record<string, string | RegExp> = {
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
 };
+
+/** fetch, with the body read (an unread body keeps its request in flight on the server). */
+async function fetchRead(input: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(input, init);
+  await response.arrayBuffer();
+  return response;
+}
 
 function headersOf(response: { headers: Headers }): Record<string, string> {
   return Object.fromEntries([...response.headers]);
@@ -61,6 +69,8 @@ describe('HTTP hardening with defaults (no CORS_ORIGINS, no METRICS_TOKEN)', () 
     ];
     for (const [method, path, headers, status] of cases) {
       const response = await fetch(`${app.url}${path}`, { method, headers, body: method === 'POST' ? '{}' : undefined });
+      // Read every body: an unread large one (the Swagger bundle) keeps its request in flight.
+      await response.arrayBuffer();
       const got = headersOf(response);
       expect([path, response.status]).toEqual([path, status]);
       for (const [name, expected] of Object.entries(HELMET_HEADERS)) {
@@ -73,7 +83,9 @@ describe('HTTP hardening with defaults (no CORS_ORIGINS, no METRICS_TOKEN)', () 
 
   it('never asks browsers to upgrade to https (plain HTTP deployments keep working)', async () => {
     for (const path of ['/', '/docs', '/api/user/me']) {
-      const csp = (await fetch(`${app.url}${path}`)).headers.get('content-security-policy')!;
+      const response = await fetch(`${app.url}${path}`);
+      await response.arrayBuffer();
+      const csp = response.headers.get('content-security-policy')!;
       expect(csp).not.toContain('upgrade-insecure-requests');
       expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
     }
@@ -129,15 +141,16 @@ describe('HTTP hardening with defaults (no CORS_ORIGINS, no METRICS_TOKEN)', () 
     expect([...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].every(([, attributes, body]) => /src=/.test(attributes!) && body!.trim() === '')).toBe(true);
     for (const source of sources) {
       const asset = await fetch(new URL(source, `${app.url}/docs`));
+      await asset.arrayBuffer();
       expect([source, asset.status]).toEqual([source, 200]);
     }
   });
 
   it('answers cross-origin requests without any CORS header when CORS_ORIGINS is unset', async () => {
-    const simple = await fetch(`${app.url}/api/user/me`, { headers: { origin: 'https://app.example.com', authorization: `Bearer ${token}` } });
+    const simple = await fetchRead(`${app.url}/api/user/me`, { headers: { origin: 'https://app.example.com', authorization: `Bearer ${token}` } });
     expect(simple.status).toBe(200);
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${app.url}/api/user/me`, {
+    const preflight = await fetchRead(`${app.url}/api/user/me`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization' },
     });
@@ -169,7 +182,7 @@ describe('HTTP hardening with CORS_ORIGINS and METRICS_TOKEN set', () => {
 
   it('allows exactly the listed origins', async () => {
     for (const origin of ['https://app.example.com', 'http://localhost:5173']) {
-      const response = await fetch(`${app.url}/api/user/me`, { headers: { origin, authorization: `Bearer ${token}` } });
+      const response = await fetchRead(`${app.url}/api/user/me`, { headers: { origin, authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe(origin);
       expect(response.headers.get('vary')).toMatch(/origin/i);
@@ -177,7 +190,7 @@ describe('HTTP hardening with CORS_ORIGINS and METRICS_TOKEN set', () => {
       // Tokens travel in headers, never cookies: credentials are not allowed.
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
 
-      const preflight = await fetch(`${app.url}/api/user/me`, {
+      const preflight = await fetchRead(`${app.url}/api/user/me`, {
         method: 'OPTIONS',
         headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' },
       });
@@ -197,9 +210,9 @@ describe('HTTP hardening with CORS_ORIGINS and METRICS_TOKEN set', () => {
     'http://localhost:5174',
     'null',
   ])('refuses the origin %s', async (origin) => {
-    const simple = await fetch(`${app.url}/api/user/me`, { headers: { origin, authorization: `Bearer ${token}` } });
+    const simple = await fetchRead(`${app.url}/api/user/me`, { headers: { origin, authorization: `Bearer ${token}` } });
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${app.url}/api/user/me`, {
+    const preflight = await fetchRead(`${app.url}/api/user/me`, {
       method: 'OPTIONS',
       headers: { origin, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' },
     });
@@ -231,7 +244,25 @@ describe('HTTP hardening with CORS_ORIGINS and METRICS_TOKEN set', () => {
   });
 
   it('keeps the probes open for Kubernetes whatever METRICS_TOKEN is', async () => {
-    expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
-    expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
+    expect((await fetchRead(`${app.url}/health/live`)).status).toBe(200);
+    expect((await fetchRead(`${app.url}/health/ready`)).status).toBe(200);
+  });
+});
+
+describe('connections that never send a request', () => {
+  it('do not hold up a graceful stop (browser preconnects, slowloris)', async () => {
+    const app = await startTestApp({ label: 'hardening_silent' });
+    const url = new URL(app.url);
+    const silent = await new Promise<Socket>((resolve, reject) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port) }, () => resolve(socket));
+      socket.once('error', reject);
+    });
+    const cut = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    // A request on another connection is served as usual: only the silent one is cut.
+    expect((await fetchRead(`${app.url}/health/live`)).status).toBe(200);
+    // Without the fix this waits for node's headersTimeout (60 s) and the test times out.
+    await app.close();
+    await cut;
+    expect(silent.destroyed).toBe(true);
   });
 });
