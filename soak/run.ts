@@ -1,0 +1,295 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { EventBus } from '../src/infra/bus/event-bus';
+import { AccrualFlusher } from '../src/modules/network/accrual/accrual-flusher.service';
+import { RealtimeServer } from '../src/realtime/realtime.server';
+import { ledgerMismatches, referralMismatches } from '../test/support/ledger-invariant';
+import { sql } from '../test/support/sql';
+import { ClientFleet, PoolStats } from './engine';
+
+/**
+ * The soak's phases and figures: ramp up, warm up (churn and one storm), measure; churn with
+ * storms, measure again; let every client leave and check that the registry is empty, the
+ * ledger exact and the heap back where it was. Used by the CI soak and by `npm run soak`.
+ */
+
+export interface SoakPlan {
+  readonly sockets: number;
+  readonly users: number;
+  readonly durationMs: number;
+  /** Time over which the sockets first connect. */
+  readonly rampMs: number;
+  /** Churn (with one storm) before the memory baseline is taken. */
+  readonly warmupMs: number;
+  /** Storms during the measured churn, evenly spaced. */
+  readonly storms: number;
+  /** Share of the open sockets each storm cuts. */
+  readonly stormFraction: number;
+  readonly progressEveryMs: number;
+}
+
+/** What the soak may grow by between the warm baseline and the end of churn. */
+export const HEAP_GROWTH_BOUND = { mb: 24, fraction: 0.15 } as const;
+
+export interface SoakServer {
+  readonly realtime: RealtimeServer;
+  readonly bus: EventBus;
+  readonly flusher: AccrualFlusher;
+  readonly databaseUrl: string;
+  /** Error-level log lines of the service so far. */
+  errorLines(): readonly string[];
+}
+
+export interface MemorySample {
+  readonly heapUsedMb: number;
+  readonly rssMb: number;
+  readonly externalMb: number;
+}
+
+export interface SoakReport {
+  readonly plan: SoakPlan;
+  readonly elapsedMs: number;
+  readonly memory: { readonly before: MemorySample; readonly warm: MemorySample; readonly churned: MemorySample; readonly drained: MemorySample };
+  readonly heapGrowthMb: number;
+  readonly heapGrowthAllowedMb: number;
+  readonly connections: { readonly warm: number; readonly churned: number; readonly peak: number };
+  readonly clients: PoolStats;
+  readonly storms: readonly number[];
+  readonly eventLoopMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly drain: {
+    readonly ms: number;
+    readonly connections: number;
+    readonly usersOnline: number;
+    readonly nodeSockets: number;
+    readonly subscriptions: number;
+    readonly nodesMarkedConnected: number;
+  };
+  readonly ledger: {
+    readonly mismatches: number;
+    readonly referralMismatches: number;
+    readonly nodePointMismatches: number;
+    readonly points: { readonly network: number; readonly referral: number; readonly bonus: number };
+    readonly rows: number;
+    readonly referrals: Record<string, number>;
+  };
+  readonly errorLines: readonly string[];
+}
+
+let gcFunction: (() => void) | null = null;
+
+/** A full garbage collection (exposes V8's gc when the process was not started with --expose-gc). */
+export function collectGarbage(): void {
+  if (gcFunction === null) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed !== undefined) gcFunction = exposed;
+    else {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    }
+  }
+  gcFunction();
+  gcFunction();
+}
+
+export function sampleMemory(): MemorySample {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return { heapUsedMb: mb(usage.heapUsed), rssMb: mb(usage.rss), externalMb: mb(usage.external) };
+}
+
+/** Event-loop delay is sampled by a timer of this period; its histogram includes the period itself. */
+const LOOP_RESOLUTION_MS = 10;
+
+/** Delay beyond the sampling period, in ms with one decimal, from a histogram value in ns. */
+function lag(nanoseconds: number): number {
+  return Math.max(0, Math.round(nanoseconds / 1e5 - LOOP_RESOLUTION_MS * 10) / 10);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+export async function runSoak(
+  plan: SoakPlan,
+  fleet: ClientFleet,
+  server: SoakServer,
+  progress: (line: string) => void = () => undefined,
+): Promise<SoakReport> {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+  let peak = 0;
+  const peakTimer = setInterval(() => (peak = Math.max(peak, server.realtime.connectionCount)), 200);
+  const storms: number[] = [];
+  const report = async (phase: string) => {
+    const clients = await fleet.stats();
+    const usage = process.memoryUsage();
+    progress(
+      `${elapsed()} ${phase.padEnd(8)} sockets open ${String(clients.open).padStart(6)} · server ${String(server.realtime.connectionCount).padStart(6)} · ` +
+        `sessions ${clients.sessions} · heap ${(usage.heapUsed / 1048576).toFixed(0)} MB · rss ${(usage.rss / 1048576).toFixed(0)} MB · ` +
+        `loop delay p99 ${lag(loop.percentile(99))} ms`,
+    );
+  };
+
+  const before = sampleMemory();
+  loop.enable();
+  progress(`${elapsed()} start    ${plan.sockets} sockets, ${plan.users} users, ${(plan.durationMs / 60_000).toFixed(1)} min`);
+  await fleet.start(plan.rampMs);
+  await sleep(plan.rampMs);
+  await report('ramped');
+
+  // Warm-up: churn and one storm, so that everything lazily allocated exists before the baseline.
+  await sleep(plan.warmupMs / 2);
+  storms.push(await fleet.storm(plan.stormFraction));
+  await sleep(plan.warmupMs / 2);
+  const warm = sampleMemory();
+  const warmConnections = server.realtime.connectionCount;
+  await report('warm');
+
+  const churnStart = Date.now();
+  const churnMs = Math.max(0, plan.durationMs - plan.rampMs - plan.warmupMs);
+  const stormTimes = Array.from({ length: plan.storms }, (_, index) => churnStart + ((index + 1) * churnMs) / (plan.storms + 1));
+  let nextProgress = Date.now() + plan.progressEveryMs;
+  while (Date.now() < churnStart + churnMs) {
+    const next = Math.min(churnStart + churnMs, stormTimes[0] ?? Infinity, nextProgress);
+    await sleep(next - Date.now());
+    if (stormTimes.length > 0 && Date.now() >= stormTimes[0]!) {
+      stormTimes.shift();
+      const cut = await fleet.storm(plan.stormFraction);
+      storms.push(cut);
+      progress(`${elapsed()} storm    ${cut} sockets cut at once`);
+    }
+    if (Date.now() >= nextProgress) {
+      nextProgress += plan.progressEveryMs;
+      await report('churn');
+    }
+  }
+  const churned = sampleMemory();
+  const churnedConnections = server.realtime.connectionCount;
+  await report('churned');
+
+  // Everyone leaves; the service must forget them all.
+  const clients = await fleet.stop();
+  const drainStarted = Date.now();
+  await waitFor(() => server.realtime.connectionCount === 0 && server.bus.subscribedUserCount() === 0, 30_000);
+  await waitFor(async () => (await connectedNodes(server.databaseUrl)) === 0, 30_000);
+  const drainMs = Date.now() - drainStarted;
+  await server.flusher.flush();
+  clearInterval(peakTimer);
+  loop.disable();
+
+  const ledger = await checkLedger(server.databaseUrl);
+  const drained = sampleMemory();
+  progress(`${elapsed()} drained  in ${drainMs} ms`);
+
+  const heapGrowthMb = Math.round((churned.heapUsedMb - warm.heapUsedMb) * 10) / 10;
+  return {
+    plan,
+    elapsedMs: Date.now() - started,
+    memory: { before, warm, churned, drained },
+    heapGrowthMb,
+    heapGrowthAllowedMb: Math.max(HEAP_GROWTH_BOUND.mb, Math.round(warm.heapUsedMb * HEAP_GROWTH_BOUND.fraction * 10) / 10),
+    connections: { warm: warmConnections, churned: churnedConnections, peak },
+    clients,
+    storms,
+    eventLoopMs: { p50: lag(loop.percentile(50)), p99: lag(loop.percentile(99)), max: lag(loop.max) },
+    drain: {
+      ms: drainMs,
+      connections: server.realtime.connectionCount,
+      usersOnline: server.realtime.usersOnline().length,
+      nodeSockets: [...server.realtime.nodeConnections()].length,
+      subscriptions: server.bus.subscribedUserCount(),
+      nodesMarkedConnected: await connectedNodes(server.databaseUrl),
+    },
+    ledger,
+    errorLines: server.errorLines(),
+  };
+}
+
+async function connectedNodes(databaseUrl: string): Promise<number> {
+  const [row] = await sql<{ count: string }>(databaseUrl, 'SELECT count(*)::text AS count FROM network_connections WHERE connected');
+  return Number(row!.count);
+}
+
+async function checkLedger(databaseUrl: string): Promise<SoakReport['ledger']> {
+  const nodePoints = await sql(
+    databaseUrl,
+    `WITH nodes AS (SELECT user_id, sum(points_earned) AS points FROM network_connections GROUP BY user_id),
+          ledger AS (SELECT user_id, sum(amount) AS points FROM earnings WHERE source = 'Network' GROUP BY user_id)
+     SELECT user_id FROM nodes FULL JOIN ledger USING (user_id)
+      WHERE COALESCE(nodes.points, 0) <> COALESCE(ledger.points, 0)`,
+  );
+  const [totals] = await sql<{ network: string; referral: string; bonus: string; rows: string }>(
+    databaseUrl,
+    `SELECT COALESCE(sum(amount) FILTER (WHERE source = 'Network'), 0)::text AS network,
+            COALESCE(sum(amount) FILTER (WHERE source = 'Referral'), 0)::text AS referral,
+            COALESCE(sum(amount) FILTER (WHERE source = 'Bonus'), 0)::text AS bonus, count(*)::text AS rows
+       FROM earnings`,
+  );
+  const statuses = await sql<{ status: string; count: string }>(databaseUrl, 'SELECT status, count(*)::text AS count FROM referrals GROUP BY status');
+  return {
+    mismatches: (await ledgerMismatches(databaseUrl)).length,
+    referralMismatches: (await referralMismatches(databaseUrl)).length,
+    nodePointMismatches: nodePoints.length,
+    points: { network: Number(totals!.network), referral: Number(totals!.referral), bonus: Number(totals!.bonus) },
+    rows: Number(totals!.rows),
+    referrals: Object.fromEntries(statuses.map((row) => [row.status, Number(row.count)])),
+  };
+}
+
+/** Close codes a client of the soak may see: its own closes, resets, timeouts of silent ones, replacements. */
+export const EXPECTED_CLOSE_CODES: ReadonlySet<string> = new Set(['1000', '1005', '1006', '4000', '4001']);
+
+/** Everything about a report that breaks the service's promises; empty when the soak passed. */
+export function soakProblems(report: SoakReport): string[] {
+  const problems: string[] = [];
+  if (report.heapGrowthMb > report.heapGrowthAllowedMb) {
+    problems.push(`heap grew ${report.heapGrowthMb} MB during churn (bound ${report.heapGrowthAllowedMb} MB)`);
+  }
+  const drain = report.drain;
+  if (drain.connections !== 0 || drain.usersOnline !== 0 || drain.nodeSockets !== 0 || drain.subscriptions !== 0 || drain.nodesMarkedConnected !== 0) {
+    problems.push(`registry not empty after every client left: ${JSON.stringify(drain)}`);
+  }
+  const ledger = report.ledger;
+  if (ledger.mismatches + ledger.referralMismatches + ledger.nodePointMismatches > 0) {
+    problems.push(`ledger not exact: ${JSON.stringify(ledger)}`);
+  }
+  const unexpected = Object.entries(report.clients.closes).filter(([code]) => !EXPECTED_CLOSE_CODES.has(code));
+  if (unexpected.length > 0) problems.push(`unexpected close codes: ${JSON.stringify(Object.fromEntries(unexpected))}`);
+  const timeouts = report.clients.closes['4000'] ?? 0;
+  if (timeouts > (report.clients.departures.silent ?? 0)) {
+    problems.push(`${timeouts} heartbeat timeouts (4000) for ${report.clients.departures.silent ?? 0} silent clients`);
+  }
+  if (Object.keys(report.clients.errors).length > 0) problems.push(`Error frames: ${JSON.stringify(report.clients.errors)}`);
+  if (report.clients.upgradeFailures > 0) problems.push(`${report.clients.upgradeFailures} upgrades failed`);
+  if (report.errorLines.length > 0) problems.push(`service logged ${report.errorLines.length} error(s): ${report.errorLines.slice(0, 3).join(' | ')}`);
+  return problems;
+}
+
+/** The figures, for a terminal and for RELIABILITY.md. */
+export function formatReport(report: SoakReport): string {
+  const { plan, memory, clients, drain, ledger } = report;
+  const minutes = report.elapsedMs / 60_000;
+  const mem = (sample: MemorySample) => `heap ${sample.heapUsedMb} MB, rss ${sample.rssMb} MB`;
+  return [
+    `soak: ${plan.sockets} sockets, ${plan.users} users, ${minutes.toFixed(1)} min (ramp ${plan.rampMs / 1000} s, warm-up ${plan.warmupMs / 1000} s)`,
+    `  sessions: ${clients.sessions} opened (${(clients.sessions / (report.elapsedMs / 1000)).toFixed(0)}/s), ${clients.connects} Connected, ${clients.heartbeats} heartbeats answered, ${clients.frames} frames`,
+    `  departures: ${JSON.stringify(clients.departures)}; storms cut ${report.storms.join(', ')} sockets; closes ${JSON.stringify(clients.closes)}`,
+    `  server sockets: ${report.connections.warm} warm, ${report.connections.churned} at the end of churn, ${report.connections.peak} peak`,
+    `  memory: before ${mem(memory.before)}; warm ${mem(memory.warm)}; churned ${mem(memory.churned)}; drained ${mem(memory.drained)}`,
+    `  heap growth during churn: ${report.heapGrowthMb} MB (bound ${report.heapGrowthAllowedMb} MB)`,
+    `  event loop delay: p50 ${report.eventLoopMs.p50} ms, p99 ${report.eventLoopMs.p99} ms, max ${report.eventLoopMs.max} ms`,
+    `  drain: ${drain.ms} ms to connections ${drain.connections}, users online ${drain.usersOnline}, node sockets ${drain.nodeSockets}, subscriptions ${drain.subscriptions}, nodes marked connected ${drain.nodesMarkedConnected}`,
+    `  ledger: ${ledger.rows} rows, network ${ledger.points.network}, referral ${ledger.points.referral}, bonus ${ledger.points.bonus}; referrals ${JSON.stringify(ledger.referrals)}; mismatches ${ledger.mismatches}/${ledger.referralMismatches}/${ledger.nodePointMismatches}`,
+    `  errors: frames ${JSON.stringify(clients.errors)}, upgrade failures ${clients.upgradeFailures}, service error lines ${report.errorLines.length}`,
+  ].join('\n');
+}

@@ -1,0 +1,98 @@
+import { LogCapture } from '../support/log-capture';
+import { EventBus } from '../../src/infra/bus/event-bus';
+import { AccrualFlusher } from '../../src/modules/network/accrual/accrual-flusher.service';
+import { RealtimeServer } from '../../src/realtime/realtime.server';
+import { parseSoakArgs, registerSoakUsers, soakEnv } from '../../soak/cli';
+import { LocalFleet } from '../../soak/engine';
+import { formatReport, HEAP_GROWTH_BOUND, runSoak, SoakReport, soakProblems } from '../../soak/run';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * The soak, short (CI): 1,000 sockets over 50 users churning for ~25 s — sessions that end by
+ * Disconnect, close, TCP reset, silence (server timeout) or before Connect, and two storms that
+ * cut 30% of the sockets at once — against the real service with Redis. Afterwards: heap growth
+ * during churn within HEAP_GROWTH_BOUND (24 MB, or 15% of the warm heap if more), the registry
+ * empty (sockets, users online, node sockets, bus subscriptions, nodes marked connected), the
+ * ledger exact. `npm run soak` is the long version (RELIABILITY.md). SOAK_REPORT=1 prints figures.
+ */
+describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
+  const SOCKETS = 1_000;
+  const USERS = 50;
+  let app: TestApp;
+  let report: SoakReport;
+
+  beforeAll(async () => {
+    app = await startTestApp({ label: 'soak', redis: true, env: soakEnv(1_000) });
+    const users = await registerSoakUsers(app.url, USERS, 'ci');
+    const fleet = new LocalFleet({
+      wsUrl: app.wsUrl,
+      users,
+      sockets: SOCKETS,
+      heartbeatMs: 1_000,
+      lifetimeMs: [2_000, 10_000],
+      reconnectDelayMs: [20, 500],
+      label: 'ci',
+      seed: 7,
+    });
+    const logs: LogCapture = app.logs;
+    report = await runSoak(
+      { sockets: SOCKETS, users: USERS, durationMs: 24_000, rampMs: 3_000, warmupMs: 7_000, storms: 2, stormFraction: 0.3, progressEveryMs: 5_000 },
+      fleet,
+      {
+        realtime: app.server.app.get(RealtimeServer),
+        bus: app.server.app.get(EventBus),
+        flusher: app.server.app.get(AccrualFlusher),
+        databaseUrl: app.database.url,
+        errorLines: () => logs.lines.filter((line) => Number(line.level) >= 50).map((line) => `${String(line.context ?? '')}: ${String(line.msg)}`),
+      },
+      process.env.SOAK_REPORT ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    );
+    if (process.env.SOAK_REPORT) process.stderr.write(`${formatReport(report)}\n`);
+  }, 120_000);
+  afterAll(() => app.close());
+
+  // Loose floors: a loaded CI machine runs fewer heartbeats and holds fewer sockets at once; what
+  // matters is that the churn happened, in every form.
+  it('churned for real: thousands of sessions, every way of leaving, storms', () => {
+    expect(report.clients.sessions).toBeGreaterThan(2 * SOCKETS);
+    expect(report.clients.connects).toBeGreaterThan(SOCKETS);
+    expect(report.clients.heartbeats).toBeGreaterThan(3 * SOCKETS);
+    for (const departure of ['disconnect', 'close', 'terminate', 'silent', 'early']) {
+      expect([departure, (report.clients.departures[departure] ?? 0) > 0]).toEqual([departure, true]);
+    }
+    expect(report.storms).toHaveLength(3);
+    expect(Math.min(...report.storms)).toBeGreaterThan(SOCKETS * 0.1);
+    expect(report.connections.peak).toBeGreaterThan(SOCKETS * 0.5);
+  });
+
+  it(`keeps heap growth during churn within ${HEAP_GROWTH_BOUND.mb} MB (or ${HEAP_GROWTH_BOUND.fraction * 100}% of the warm heap)`, () => {
+    expect(report.heapGrowthMb).toBeLessThanOrEqual(report.heapGrowthAllowedMb);
+  });
+
+  it('forgets every client once all have left: no socket, user, node session or subscription', () => {
+    expect(report.drain).toEqual({
+      ms: expect.any(Number),
+      connections: 0,
+      usersOnline: 0,
+      nodeSockets: 0,
+      subscriptions: 0,
+      nodesMarkedConnected: 0,
+    });
+  });
+
+  it('keeps the ledger exact (totals = rows, referral points = commission + bonuses, node points = Network rows)', () => {
+    expect(report.ledger).toMatchObject({ mismatches: 0, referralMismatches: 0, nodePointMismatches: 0 });
+    expect(report.ledger.points.network).toBeGreaterThan(0);
+    expect(report.ledger.points.referral).toBeGreaterThan(0);
+  });
+
+  it('closed sockets only as clients asked, and logged no error', () => {
+    expect(soakProblems(report)).toEqual([]);
+  });
+
+  it('parses the long version’s arguments (npm run soak -- --minutes 5 --sockets 5000)', () => {
+    expect(parseSoakArgs(['--minutes', '5', '--sockets', '5000'])).toMatchObject({ minutes: 5, sockets: 5_000, users: 500, workers: 1, redis: true });
+    expect(parseSoakArgs(['--sockets=19000', '--no-redis'])).toMatchObject({ sockets: 19_000, workers: 2, redis: false });
+    expect(() => parseSoakArgs(['--sockets', '50000'])).toThrow(/sockets/);
+  });
+});
