@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { AppConfig } from '../../config';
 import { DashboardError, DashboardErrorType } from '../../common/errors';
 import { AccessTokenClaims, Role } from './auth-user';
@@ -11,10 +11,14 @@ export const JWT_ALGORITHM = 'HS256';
 /** Issues and checks tokens: short-lived HS256 access JWTs, long random opaque refresh tokens. */
 @Injectable()
 export class TokenService {
+  private readonly key: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.key = jwtSecretKey(config);
+  }
 
   get accessTtlSeconds(): number {
     return this.config.jwt.accessTtlSeconds;
@@ -23,7 +27,7 @@ export class TokenService {
   signAccess(userId: number, sessionId: string, role: Role): Promise<string> {
     const claims: AccessTokenClaims = { sub: userId, sid: sessionId, role };
     return this.jwt.signAsync(claims, {
-      secret: this.config.jwt.secret!,
+      secret: this.key as unknown as string,
       algorithm: JWT_ALGORITHM,
       expiresIn: this.config.jwt.accessTtlSeconds,
     });
@@ -36,7 +40,7 @@ export class TokenService {
   async verifyAccess(token: string): Promise<AccessTokenClaims> {
     let payload: unknown;
     try {
-      payload = await this.jwt.verifyAsync(token, { secret: this.config.jwt.secret!, algorithms: [JWT_ALGORITHM] });
+      payload = await this.jwt.verifyAsync(token, { secret: this.key as unknown as string, algorithms: [JWT_ALGORITHM] });
     } catch (error) {
       if ((error as Error).name === 'TokenExpiredError') {
         throw new DashboardError(DashboardErrorType.SessionExpired, 'Access token expired');
@@ -57,6 +61,15 @@ export class TokenService {
   hashRefreshToken(value: string): string {
     return createHash('sha256').update(value).digest('hex');
   }
+}
+
+/**
+ * The signing secret as a KeyObject, made once. Given a string, jsonwebtoken first tries to parse
+ * it as a public key on every sign and verify, which costs ~50× the HMAC itself (measured in
+ * bench/micro/jwt-verify.mjs: 279 µs against 5.3 µs per verify).
+ */
+export function jwtSecretKey(config: AppConfig): KeyObject {
+  return createSecretKey(Buffer.from(config.jwt.secret!, 'utf8'));
 }
 
 export function isAccessTokenClaims(value: unknown): value is AccessTokenClaims {

@@ -5,7 +5,7 @@ import { AppConfig } from '../../../config';
 import { DashboardError } from '../../../common/errors';
 import { AuthUser } from '../auth-user';
 import { SessionValidator } from '../session-validator.service';
-import { isAccessTokenClaims, JWT_ALGORITHM } from '../token.service';
+import { isAccessTokenClaims, JWT_ALGORITHM, jwtSecretKey } from '../token.service';
 
 /** passport-jwt: bearer token, HS256 only, signature and expiry checked, then the session. */
 @Injectable()
@@ -16,7 +16,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwt.secret!,
+      // A KeyObject, not the string: see jwtSecretKey.
+      secretOrKey: jwtSecretKey(config) as unknown as string,
       algorithms: [JWT_ALGORITHM],
       ignoreExpiration: false,
     });
