@@ -11,6 +11,8 @@ import { ReferralService } from '../referral/referral.service';
 
 /** Network and referral changes are pushed this often at most (they are rarer and smaller). */
 const STATE_PUSH_MS = 200;
+/** Users pushed to between two yields to the event loop. */
+const PUSH_SLICE = 500;
 
 type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<UpdateMessageType>>>;
 
@@ -107,6 +109,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     this.inFlight.add(type);
     try {
       const frames = await this.loaders[type](userIds);
+      let written = 0;
       for (const [userId, frame] of frames) {
         if (type === 'EarningsUpdate') {
           const key = earningsKey(frame);
@@ -114,6 +117,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
           this.lastEarnings.set(userId, key);
         }
         this.realtime.pushToUser(userId, frame);
+        // A flush can make tens of thousands of users dirty at once: push in slices, letting
+        // heartbeats and other frames through in between instead of stalling them all.
+        if (++written % PUSH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       // Try again next round rather than lose the update.
