@@ -65,6 +65,8 @@ export class LedgerService {
     try {
       await runner.connect();
       await runner.startTransaction('READ COMMITTED');
+      // A flush sorts and hashes hundreds of thousands of rows; the default 4 MB spills to disk.
+      await runner.query(`SET LOCAL work_mem = '64MB'`);
       let result: T;
       try {
         result = await work(runner.manager);
