@@ -63,7 +63,9 @@ export class NetworkRepository {
     networkName: string,
     ip: string | null,
     sessionId: string,
-  ): Promise<NetworkConnectionEntity> {
+  ): Promise<{ id: number }> {
+    // One statement, nothing after it: were a second query (re-reading the row) to fail, the
+    // caller would not learn the node's id and the row would stay marked connected with no socket.
     const rows = (await this.nodes.query(
       `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score)
        VALUES ($1, $2, $3, $4, true, $5, now(), 1)
@@ -72,8 +74,8 @@ export class NetworkRepository {
          session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now()
        RETURNING id`,
       [userId, deviceId, networkName, ip, sessionId],
-    )) as Array<{ id: number }>;
-    return this.nodes.findOneByOrFail({ id: rows[0]!.id });
+    )) as Array<{ id: string | number }>;
+    return { id: Number(rows[0]!.id) };
   }
 
   /**
