@@ -106,7 +106,9 @@ export function soakEnv(heartbeatMs: number): Record<string, string> {
   return {
     HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
     CLIENT_TIMEOUT_MS: String(heartbeatMs * 3),
-    CONNECT_TIMEOUT_MS: '5000',
+    // Generous, so that a burst of reconnects (a storm) on a busy machine is served, not shed.
+    CONNECT_TIMEOUT_MS: '15000',
+    DATABASE_POOL_SIZE: '20',
     EARNINGS_FLUSH_MS: '1000',
     POINTS_PER_HOUR: '3600',
     REFERRAL_QUALIFY_POINTS: '2',
@@ -129,7 +131,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(48).toString('base64'),
     DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '10',
     ...(redis === null ? {} : { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix }),
     ...soakEnv(args.heartbeatMs),
   });

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { EventBus } from '../src/infra/bus/event-bus';
 import { AccrualFlusher } from '../src/modules/network/accrual/accrual-flusher.service';
+import { Connection } from '../src/realtime/connection';
 import { RealtimeServer } from '../src/realtime/realtime.server';
 import { ledgerMismatches, referralMismatches } from '../test/support/ledger-invariant';
 import { sql } from '../test/support/sql';
@@ -64,6 +65,8 @@ export interface SoakReport {
     readonly nodeSockets: number;
     readonly subscriptions: number;
     readonly nodesMarkedConnected: number;
+    /** Sockets the service still held after every client left and a grace: state, age, ws readyState. */
+    readonly leftovers: readonly string[];
   };
   readonly ledger: {
     readonly mismatches: number;
@@ -188,6 +191,10 @@ export async function runSoak(
   loop.disable();
 
   const ledger = await checkLedger(server.databaseUrl);
+  // Upgrades still queued in a lagging event loop when the clients left may surface late: wait for
+  // them too, and describe any socket that stays (a leak) for the report.
+  await waitFor(() => server.realtime.connectionCount === 0 && server.bus.subscribedUserCount() === 0, 15_000);
+  const leftovers = describeConnections(server.realtime);
   const drained = sampleMemory();
   progress(`${elapsed()} drained  in ${drainMs} ms`);
 
@@ -209,10 +216,22 @@ export async function runSoak(
       nodeSockets: [...server.realtime.nodeConnections()].length,
       subscriptions: server.bus.subscribedUserCount(),
       nodesMarkedConnected: await connectedNodes(server.databaseUrl),
+      leftovers,
     },
     ledger,
     errorLines: server.errorLines(),
   };
+}
+
+/** Diagnostics only: the core's private socket set, described (none when the registry is empty). */
+function describeConnections(realtime: RealtimeServer): string[] {
+  const connections = (realtime as unknown as { connections: Set<Connection> }).connections;
+  const now = Date.now();
+  return [...connections].map(
+    (connection) =>
+      `${connection.endpoint.name} ${connection.state} ws=${connection.ws.readyState} age=${now - connection.openedAt}ms ` +
+      `user=${connection.auth?.userId ?? '-'} queued=${connection.queued?.length ?? 0}`,
+  );
 }
 
 async function connectedNodes(databaseUrl: string): Promise<number> {
@@ -288,7 +307,8 @@ export function formatReport(report: SoakReport): string {
     `  memory: before ${mem(memory.before)}; warm ${mem(memory.warm)}; churned ${mem(memory.churned)}; drained ${mem(memory.drained)}`,
     `  heap growth during churn: ${report.heapGrowthMb} MB (bound ${report.heapGrowthAllowedMb} MB)`,
     `  event loop delay: p50 ${report.eventLoopMs.p50} ms, p99 ${report.eventLoopMs.p99} ms, max ${report.eventLoopMs.max} ms`,
-    `  drain: ${drain.ms} ms to connections ${drain.connections}, users online ${drain.usersOnline}, node sockets ${drain.nodeSockets}, subscriptions ${drain.subscriptions}, nodes marked connected ${drain.nodesMarkedConnected}`,
+    `  drain: ${drain.ms} ms to connections ${drain.connections}, users online ${drain.usersOnline}, node sockets ${drain.nodeSockets}, subscriptions ${drain.subscriptions}, nodes marked connected ${drain.nodesMarkedConnected}` +
+      (drain.leftovers.length === 0 ? '' : `; left: ${drain.leftovers.slice(0, 5).join('; ')}`),
     `  ledger: ${ledger.rows} rows, network ${ledger.points.network}, referral ${ledger.points.referral}, bonus ${ledger.points.bonus}; referrals ${JSON.stringify(ledger.referrals)}; mismatches ${ledger.mismatches}/${ledger.referralMismatches}/${ledger.nodePointMismatches}`,
     `  errors: frames ${JSON.stringify(clients.errors)}, upgrade failures ${clients.upgradeFailures}, service error lines ${report.errorLines.length}`,
   ].join('\n');

@@ -11,7 +11,7 @@ import { Corpus, loadCorpus } from './corpus';
 import { Finding } from './contract';
 import { envCount, fuzzSeed, Random } from './random';
 import { runRawWsLane } from './raw-ws';
-import { RestFuzzContext, runRawHttpLane, runRestLane } from './rest-fuzz';
+import { closeRestConnections, RestFuzzContext, runRawHttpLane, runRestLane } from './rest-fuzz';
 import { newWsStats, runHostileUpgrades, runWsLane, WsFuzzContext } from './ws-fuzz';
 
 /**
@@ -131,6 +131,7 @@ describe(`hostile input (seed 0x${SEED.toString(16)})`, () => {
       ...Array.from({ length: COUNTS.httpLanes }, () => runRawHttpLane(restContext, target, root.fork(), COUNTS.httpPerLane, httpStats)),
     ]);
     elapsedMs = Date.now() - started;
+    closeRestConnections();
   }, 180_000);
 
   afterAll(async () => {

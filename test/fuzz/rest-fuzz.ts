@@ -202,6 +202,11 @@ function generateRestCase(random: Random, context: RestFuzzContext): RestCase {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
+/** Closes the kept-alive connections of the REST lanes (before the service stops). */
+export function closeRestConnections(): void {
+  agent.destroy();
+}
+
 function send(baseUrl: string, fuzzCase: RestCase): Promise<{ status: number; headers: Headers; text: string } | { clientError: string }> {
   return new Promise((resolve) => {
     const url = new URL(baseUrl);

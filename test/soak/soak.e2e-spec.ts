@@ -29,7 +29,7 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
       users,
       sockets: SOCKETS,
       heartbeatMs: 1_000,
-      lifetimeMs: [2_000, 10_000],
+      lifetimeMs: [3_000, 12_000],
       reconnectDelayMs: [20, 500],
       label: 'ci',
       seed: 7,
@@ -77,6 +77,7 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
       nodeSockets: 0,
       subscriptions: 0,
       nodesMarkedConnected: 0,
+      leftovers: [],
     });
   });
 
