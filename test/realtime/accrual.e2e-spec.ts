@@ -1,3 +1,4 @@
+import { AccrualFlusher } from '../../src/modules/network/accrual/accrual-flusher.service';
 import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { sql } from '../support/sql';
@@ -72,7 +73,9 @@ describe('uptime accrual from real heartbeats', () => {
     run.socket.send({ type: 'Disconnect' });
     await run.socket.closed;
     const expectedMs = creditedMs(run.beats);
-    await waitUntil(async () => (await nodeRow(app, user.id, 'meter')).seconds > 0 && !(await nodeRow(app, user.id, 'meter')).connected);
+    // The socket is closed: once the last accruals are flushed, nothing changes any more.
+    const flusher = app.server.app.get(AccrualFlusher);
+    await waitUntil(async () => !(await nodeRow(app, user.id, 'meter')).connected && flusher.idle);
     const row = await nodeRow(app, user.id, 'meter');
 
     // Uptime: the capped intervals, measured server-side; client timing differs by scheduling
