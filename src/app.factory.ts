@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppRuntime } from './app-runtime';
 import { DashboardError, DashboardErrorType, errorBodyOf, FieldProblem, httpStatusOf, HttpExceptionFilter } from './common/errors';
+import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import { serveWebDashboard } from './common/http/web-dashboard';
 import { requestIdFor } from './common/logging/request-id';
 import { HttpMetrics } from './modules/metrics/http-metrics';
@@ -78,6 +79,7 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   }
 
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalGuards(new UnknownQueryGuard());
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -547,11 +547,14 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       switch (connection.state) {
         case 'authenticating':
         case 'awaiting-connect':
-        case 'connecting':
-          if (now - connection.openedAt > connectTimeoutMs) {
+          // 4408 blames the client: only when it has sent nothing at all (a Connect queued while
+          // the server was still checking the token counts as in time).
+          if (now - connection.openedAt > connectTimeoutMs && connection.queued === null) {
             this.disconnect(connection, CloseCode.ConnectTimeout, 'no Connect in time');
           }
           continue;
+        case 'connecting':
+          continue; // the server's turn: registering the node and loading the snapshot
         case 'closed':
           continue;
         case 'open':

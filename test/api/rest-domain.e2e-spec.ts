@@ -107,6 +107,14 @@ describe('REST domain: user, networks, earnings, referrals', () => {
       expect((await api(app, 'GET', '/api/networks', { token: bob.accessToken })).body).toEqual({ items: [] });
     });
 
+    it('rejects query parameters on routes that take none', async () => {
+      for (const path of ['/api/networks?x=1', '/api/networks/summary?verbose=true', '/api/earnings/summary?_=123', '/api/user/me?fields=all']) {
+        const response = await api(app, 'GET', path, { token: alice.accessToken });
+        expect([path, response.status, response.body.error]).toEqual([path, 400, 'ValidationError']);
+      }
+      expect((await api(app, 'GET', '/api/networks', { token: alice.accessToken })).status).toBe(200);
+    });
+
     it('answers another user’s node and bad ids like missing ones', async () => {
       expect((await api(app, 'GET', `/api/networks/${aliceNode}`, { token: bob.accessToken })).status).toBe(404);
       expect((await api(app, 'DELETE', `/api/networks/${aliceNode}`, { token: bob.accessToken })).status).toBe(404);

@@ -235,8 +235,9 @@ describe('HTTP hardening with CORS_ORIGINS and METRICS_TOKEN set', () => {
       expect([label, response.status, response.body.error]).toEqual([label, 401, 'Unauthorized']);
       expect(JSON.stringify(response.body)).not.toContain('process_');
     }
+    // The token is not taken from the query string (which ends up in logs): refused as unknown.
     const inQuery = await api(app, 'GET', `/metrics?token=${METRICS_TOKEN}`);
-    expect(inQuery.status).toBe(401);
+    expect([inQuery.status, inQuery.body.error]).toEqual([400, 'ValidationError']);
 
     const allowed = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(allowed.status).toBe(200);
