@@ -1,5 +1,6 @@
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
+import { Random } from '../test/support/random';
 
 /**
  * The soak's client side: a pool of socket "slots", each a client that connects, sends Connect,
@@ -77,16 +78,10 @@ export function mergeStats(into: PoolStats, more: PoolStats): PoolStats {
   return into;
 }
 
-/** mulberry32: a small seeded generator, so a run's choices are reproducible. */
+/** A seeded generator (the fuzzer's), so a run's choices are reproducible. */
 function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 const DEPARTURES: ReadonlyArray<readonly [number, Departure]> = [

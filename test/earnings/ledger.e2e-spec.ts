@@ -4,21 +4,10 @@ import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { EventBus } from '../../src/infra/bus/event-bus';
 import { DomainEvent } from '../../src/infra/bus/domain-event';
 import { registerUser, RegisteredUser } from '../support/api-client';
+import { Random } from '../support/random';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
-
-/** A deterministic PRNG, so a failing randomized run can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let batchSeq = 0;
 const batch = (parts: Partial<LedgerBatch>): LedgerBatch => ({
@@ -165,7 +154,8 @@ describe('the ledger', () => {
 
   it('keeps totals equal to the sum of rows under many random, concurrent credits', async () => {
     const seed = Number(process.env.LEDGER_SEED ?? Date.now() % 1_000_000);
-    const random = mulberry32(seed);
+    const generator = new Random(seed);
+    const random = () => generator.next();
     const users: RegisteredUser[] = [];
     for (let i = 0; i < 12; i++) {
       const referrer = i > 0 && random() < 0.7 ? users[Math.floor(random() * users.length)] : undefined;

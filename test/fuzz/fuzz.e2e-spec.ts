@@ -9,7 +9,7 @@ import { waitUntil } from '../support/wait';
 import { forgedTokens, rsaKeyPair, signHs256, claimsOf } from '../security/jwt-forge';
 import { Corpus, loadCorpus } from './corpus';
 import { Finding } from './contract';
-import { envCount, fuzzSeed, Random } from './random';
+import { envCount, fuzzSeed, Random } from '../support/random';
 import { runRawWsLane } from './raw-ws';
 import { closeRestConnections, RestFuzzContext, runRawHttpLane, runRestLane } from './rest-fuzz';
 import { newWsStats, runHostileUpgrades, runWsLane, WsFuzzContext } from './ws-fuzz';

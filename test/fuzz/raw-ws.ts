@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 import { payloadBytes, RawExpectation, RawFrameCase, RawFrameSpec } from './corpus';
 import { checkServerFrame, describeBytes, DIRECT_REPLY_TYPES } from './contract';
-import { Random } from './random';
+import { Random } from '../support/random';
 import { bump, ENDPOINTS, WsFuzzContext } from './ws-fuzz';
 import { mutateBytes } from './values';
 

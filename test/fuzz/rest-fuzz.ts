@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { Corpus, RestSeed } from './corpus';
 import { checkHttpResponse, describeBytes, Finding } from './contract';
-import { Random } from './random';
+import { Random } from '../support/random';
 import { bump } from './ws-fuzz';
 import { deepJson, hostileString, invalidUtf8, mutateBytes, mutateValue, RawNumber, toJsonText } from './values';
 

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { Random } from './random';
+import { Random } from '../support/random';
 
 /**
  * Hostile values and mutators shared by the WebSocket and REST fuzzers: structural mutations of

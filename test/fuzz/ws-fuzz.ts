@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { Corpus } from './corpus';
 import { checkServerFrame, describeBytes, DIRECT_REPLY_TYPES, Finding } from './contract';
-import { Random } from './random';
+import { Random } from '../support/random';
 import {
   deepJson,
   deepMsgpack,
