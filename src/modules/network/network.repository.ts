@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { NetworkConnectionEntity } from './entities/network-connection.entity';
 
 export interface NetworkSummaryRow {
@@ -20,9 +20,19 @@ export class NetworkRepository {
     return this.nodes.find({ where: { userId }, order: { id: 'ASC' } });
   }
 
-  /** Nodes of many users at once, for live pushes. */
+  /**
+   * Nodes of many users at once, for live pushes after a flush (thousands of users): a plain
+   * query, as entity hydration of that many rows would hold the event loop for a noticeable time.
+   */
   listByUsers(userIds: readonly number[]): Promise<NetworkConnectionEntity[]> {
-    return this.nodes.find({ where: { userId: In([...userIds]) }, order: { id: 'ASC' } });
+    return this.nodes.query(
+      `SELECT id, user_id AS "userId", device_id AS "deviceId", network_name AS "networkName",
+              ip_address AS "ipAddress", connected, connection_time AS "connectionTime",
+              network_score AS "networkScore", points_earned AS "pointsEarned", session_id AS "sessionId",
+              last_seen_at AS "lastSeenAt", created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM network_connections WHERE user_id = ANY($1::bigint[]) ORDER BY id`,
+      [userIds],
+    );
   }
 
   /** A node of this user; another user's node is indistinguishable from a missing one. */
