@@ -78,12 +78,6 @@ export function mergeStats(into: PoolStats, more: PoolStats): PoolStats {
   return into;
 }
 
-/** A seeded generator (the fuzzer's), so a run's choices are reproducible. */
-function generator(seed: number): () => number {
-  const random = new Random(seed);
-  return () => random.next();
-}
-
 const DEPARTURES: ReadonlyArray<readonly [number, Departure]> = [
   [35, 'disconnect'],
   [30, 'close'],
@@ -291,22 +285,18 @@ export class ClientPool {
   readonly stats: PoolStats = emptyStats();
   running = false;
   readonly random: () => number;
+  private readonly generator: Random;
   private readonly slots: Slot[];
   private drained: (() => void) | null = null;
 
   constructor(readonly options: PoolOptions) {
-    this.random = generator(options.seed);
+    this.generator = new Random(options.seed);
+    this.random = () => this.generator.next();
     this.slots = Array.from({ length: options.sockets }, (_, index) => new Slot(this, index));
   }
 
   pick<T>(entries: ReadonlyArray<readonly [number, T]>): T {
-    const total = entries.reduce((sum, [weight]) => sum + weight, 0);
-    let roll = this.random() * total;
-    for (const [weight, value] of entries) {
-      roll -= weight;
-      if (roll < 0) return value;
-    }
-    return entries[entries.length - 1]![1];
+    return this.generator.weighted(entries);
   }
 
   /** Opens the slots spread evenly over `rampMs`. */

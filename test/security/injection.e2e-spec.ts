@@ -53,7 +53,11 @@ describe('SQL injection in every text field', () => {
   const probe = async (label: string, method: string, path: string, options: Parameters<typeof api>[3] = {}) => {
     const response = await api(app, method, path, options);
     expect([label, response.status < 500]).toEqual([label, true]);
-    expect([label, LEAK.test(JSON.stringify(response.body ?? ''))]).toEqual([label, false]);
+    // Tokens and referral codes are random base64url/alphanumerics: they may spell "pg_" by chance.
+    const text = JSON.stringify(response.body ?? '', (key, value: unknown) =>
+      key === 'access_token' || key === 'refresh_token' || key === 'referral_code' ? undefined : value,
+    );
+    expect([label, LEAK.test(text)]).toEqual([label, false]);
     const set = statuses.get(label.split(':')[0]!) ?? new Set<number>();
     set.add(response.status);
     statuses.set(label.split(':')[0]!, set);
