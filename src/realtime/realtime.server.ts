@@ -420,16 +420,14 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   private async announceNodeSession(connection: Connection): Promise<void> {
-    await this.bus
-      .publish({
-        type: 'node.session.started',
-        userIds: [connection.userId],
-        deviceId: connection.deviceId!,
-        sessionId: connection.id,
-        instanceId: this.instanceId,
-        startedAt: connection.connectedAt,
-      })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not announce a node session'));
+    await this.bus.publishAfterCommit({
+      type: 'node.session.started',
+      userIds: [connection.userId],
+      deviceId: connection.deviceId!,
+      sessionId: connection.id,
+      instanceId: this.instanceId,
+      startedAt: connection.connectedAt,
+    });
   }
 
   private onUserEvent_(userId: number, event: DomainEvent): void {

@@ -1,4 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { DomainEvent } from './domain-event';
+
+const logger = new Logger('EventBus');
 
 export type EventHandler = (event: DomainEvent) => void;
 export type Unsubscribe = () => void;
@@ -13,6 +16,20 @@ export type Unsubscribe = () => void;
 export abstract class EventBus {
   /** Delivers the event to every subscriber of each of its users, on every instance. */
   abstract publish(event: DomainEvent): Promise<void>;
+
+  /**
+   * Publishes after a committed change. Events are hints to re-read state, so a lost one only
+   * delays a live update: a failure is logged, never thrown into the request or write that caused it.
+   * Events that name no user are skipped.
+   */
+  async publishAfterCommit(event: DomainEvent): Promise<void> {
+    if (event.userIds.length === 0) return;
+    try {
+      await this.publish(event);
+    } catch (error) {
+      logger.warn({ err: error, event: event.type }, 'Could not publish an event; live updates may lag');
+    }
+  }
 
   abstract subscribeUser(userId: number, handler: EventHandler): Unsubscribe;
 

@@ -79,8 +79,6 @@ export class AdminService {
     });
     await this.validator.invalidate(revoked);
     this.logger.log({ adminId, userId, revokedSessions: revoked.length }, 'User disabled');
-    await this.bus
-      .publish({ type: 'user.disabled', userIds: [userId] })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Event publish failed'));
+    await this.bus.publishAfterCommit({ type: 'user.disabled', userIds: [userId] });
   }
 }

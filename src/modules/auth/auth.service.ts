@@ -61,7 +61,7 @@ export class AuthService {
       return { user, tokens: await this.openSession(manager, user, client) };
     });
 
-    if (referrer !== null) await this.publish({ type: 'referral.changed', userIds: [referrer.id] });
+    if (referrer !== null) await this.bus.publishAfterCommit({ type: 'referral.changed', userIds: [referrer.id] });
     return result.tokens;
   }
 
@@ -180,10 +180,5 @@ export class AuthService {
   /** Sessions slide: each refresh extends them by JWT_REFRESH_TTL. */
   private sessionExpiry(): Date {
     return new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000);
-  }
-
-  private async publish(event: Parameters<EventBus['publish']>[0]): Promise<void> {
-    // The change is committed; a lost event only delays a live update, so never fail the request.
-    await this.bus.publish(event).catch((error: unknown) => this.logger.warn({ err: error }, 'Event publish failed'));
   }
 }

@@ -189,13 +189,7 @@ export class LedgerService {
       { type: 'referral.changed', userIds: result.referralChanged },
       { type: 'network.changed', userIds: result.networkChanged },
     ];
-    for (const event of events) {
-      if (event.userIds.length === 0) continue;
-      // Committed already: a lost event only delays a live update, so it never fails the write.
-      await this.bus.publish(event).catch((error: unknown) => {
-        this.logger.warn({ err: error, event: event.type }, 'Could not publish a ledger event');
-      });
-    }
+    for (const event of events) await this.bus.publishAfterCommit(event);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DashboardError } from '../../common/errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { NetworkConnectionJson, NetworkSummaryJson, toNetworkJson, toNetworkSummary } from './network.mapper';
@@ -7,8 +7,6 @@ import { NetworkRepository } from './network.repository';
 /** The caller's nodes over REST; the realtime side adds connect/disconnect and accrual. */
 @Injectable()
 export class NetworkService {
-  private readonly logger = new Logger('NetworkService');
-
   constructor(
     private readonly nodes: NetworkRepository,
     private readonly bus: EventBus,
@@ -39,15 +37,7 @@ export class NetworkService {
   async delete(userId: number, id: number): Promise<void> {
     const deleted = await this.nodes.deleteOwned(userId, id);
     if (deleted === null) throw DashboardError.notFound('Network connection');
-    await this.publishAll([
-      { type: 'network.deleted', userIds: [userId], deviceId: deleted.deviceId },
-      { type: 'network.changed', userIds: [userId] },
-    ]);
-  }
-
-  private async publishAll(events: Parameters<EventBus['publish']>[0][]): Promise<void> {
-    for (const event of events) {
-      await this.bus.publish(event).catch((error: unknown) => this.logger.warn({ err: error }, 'Event publish failed'));
-    }
+    await this.bus.publishAfterCommit({ type: 'network.deleted', userIds: [userId], deviceId: deleted.deviceId });
+    await this.bus.publishAfterCommit({ type: 'network.changed', userIds: [userId] });
   }
 }

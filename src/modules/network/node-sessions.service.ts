@@ -165,10 +165,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     }
   }
 
-  private async publishNetworkChanged(userIds: number[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await this.bus
-      .publish({ type: 'network.changed', userIds })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not publish a network event'));
+  private publishNetworkChanged(userIds: number[]): Promise<void> {
+    return this.bus.publishAfterCommit({ type: 'network.changed', userIds });
   }
 }
