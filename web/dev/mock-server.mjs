@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * A development stand-in for the backend: serves web/dist and fakes the REST API and the
- * /ws/dashboard protocol of shared/API.md, in memory. Not a reference implementation.
+ * /ws/dashboard protocol of docs/API.md, in memory. Not a reference implementation.
  *
  *   npm run build:web && node web/dev/mock-server.mjs      # http://127.0.0.1:4173
  *

@@ -1,4 +1,4 @@
-/** Shapes of the REST and WebSocket contract (shared/API.md). Points are JSON numbers. */
+/** Shapes of the REST and WebSocket contract (docs/API.md). Points are JSON numbers. */
 
 export interface User {
   id: number;
