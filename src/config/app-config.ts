@@ -74,6 +74,31 @@ export interface AppConfigValues {
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
     readonly token: string | null;
   };
+  /** Where users reach the service (links in emails); null → http://localhost:<port>. */
+  readonly publicUrl: string | null;
+  readonly notifications: {
+    /** A node with no live session anywhere for this long gets one node.offline (and at most one per this period). */
+    readonly nodeOfflineAlertMs: number;
+    /** Feed entries older than this are pruned. */
+    readonly retentionDays: number;
+    /** Notifications per user per rolling hour that go out by webhook and email; more stay in the feed only. */
+    readonly perUserPerHour: number;
+    readonly webhook: {
+      /** Whole request, connect to last byte. */
+      readonly timeoutMs: number;
+      /** Loopback and private ranges allowed (development, tests); link-local and metadata never. */
+      readonly allowPrivateAddresses: boolean;
+      /** Delay before each retry after a failed attempt; the endpoint is disabled when they run out. */
+      readonly retryDelaysMs: readonly number[];
+    };
+    readonly email: {
+      /** null → no email channel. */
+      readonly smtpUrl: string | null;
+      readonly from: string;
+      /** Notifications of one user within this window go out as one email. */
+      readonly batchMs: number;
+    };
+  };
 }
 
 /**

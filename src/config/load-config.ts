@@ -26,6 +26,12 @@ export class ConfigError extends Error {
 const MAX_POINT_DECIMALS = 6;
 
 /**
+ * Retries of a failed webhook delivery (ms after the previous attempt): the first within 10 s,
+ * then growing, about 24 h in all (Standard Webhooks suggests a schedule of this shape).
+ */
+const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [5_000, 60_000, 300_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000];
+
+/**
  * Parses the environment into the typed configuration. Pure: reads only `env`, touches nothing
  * else, so it is the one place where environment variables are interpreted.
  */
@@ -139,8 +145,30 @@ export function loadConfig(env: Env): AppConfig {
         return raw;
       }),
     },
+    publicUrl: read<string | null>('PUBLIC_URL', null, parsePublicUrl),
+    notifications: {
+      nodeOfflineAlertMs: read('NODE_OFFLINE_ALERT_MS', 600_000, (raw) => parseInteger(raw, 100, 604_800_000)),
+      retentionDays: read('NOTIFICATION_RETENTION_DAYS', 90, (raw) => parseInteger(raw, 1, 3_650)),
+      perUserPerHour: read('NOTIFICATIONS_PER_USER_PER_HOUR', 1_000, (raw) => parseInteger(raw, 1, 1_000_000)),
+      webhook: {
+        timeoutMs: read('WEBHOOK_TIMEOUT_MS', 5_000, (raw) => parseInteger(raw, 100, 60_000)),
+        allowPrivateAddresses: read('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false, parseBoolean),
+        retryDelaysMs: read('WEBHOOK_RETRY_DELAYS_MS', DEFAULT_WEBHOOK_RETRY_DELAYS_MS, parseDelays),
+      },
+      email: {
+        smtpUrl: read<string | null>('SMTP_URL', null, (raw) => parseUrl(raw, ['smtp:', 'smtps:'])),
+        from: read('SMTP_FROM', 'DePIN Dashboard <no-reply@localhost>', (raw) => {
+          if (!/^[^\r\n]{3,200}$/.test(raw) || !raw.includes('@')) throw new ConfigIssue('expected an address such as "Name <no-reply@example.com>"');
+          return raw.trim();
+        }),
+        batchMs: read('EMAIL_BATCH_MS', 60_000, (raw) => parseInteger(raw, 0, 3_600_000)),
+      },
+    },
   });
 
+  if (config.notifications.email.smtpUrl !== null && config.publicUrl === null && nodeEnv === 'production') {
+    issues.push({ variable: 'PUBLIC_URL', problem: 'required with SMTP_URL when NODE_ENV=production (links in emails)' });
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }
@@ -148,6 +176,25 @@ export function loadConfig(env: Env): AppConfig {
 function hasAtMostDecimals(raw: string, decimals: number): boolean {
   const match = /\.(\d+)$/.exec(raw);
   return match === null || match[1]!.length <= decimals;
+}
+
+function parsePublicUrl(raw: string): string {
+  const url = new URL(parseUrl(raw, ['http:', 'https:']));
+  if (url.search !== '' || url.hash !== '') throw new ConfigIssue('expected a base URL without query or fragment');
+  return url.toString().replace(/\/$/, '');
+}
+
+function parseBoolean(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigIssue(`expected true or false, got "${raw}"`);
+}
+
+function parseDelays(raw: string): number[] {
+  const delays = parseList(raw).map((item) => parseInteger(item, 1, 86_400_000));
+  if (delays.length === 0 || delays.length > 20) throw new ConfigIssue('expected 1 to 20 delays in ms');
+  return delays;
 }
 
 function parseRates(raw: string): number[] {

@@ -3,6 +3,10 @@ import { RefreshTokenEntity } from '../modules/auth/entities/refresh-token.entit
 import { EarningEntity } from '../modules/earnings/entities/earning.entity';
 import { LedgerFlushEntity } from '../modules/earnings/entities/ledger-flush.entity';
 import { UserBalanceEntity } from '../modules/earnings/entities/user-balance.entity';
+import { NotificationDeliveryEntity } from '../modules/notification/entities/notification-delivery.entity';
+import { NotificationPreferenceEntity } from '../modules/notification/entities/notification-preference.entity';
+import { NotificationEntity } from '../modules/notification/entities/notification.entity';
+import { WebhookEndpointEntity } from '../modules/notification/entities/webhook-endpoint.entity';
 import { NetworkConnectionEntity } from '../modules/network/entities/network-connection.entity';
 import { ReferralEntity } from '../modules/referral/entities/referral.entity';
 import { UserEntity } from '../modules/user/entities/user.entity';
@@ -17,4 +21,8 @@ export const ENTITIES = [
   ReferralEntity,
   AuthSessionEntity,
   RefreshTokenEntity,
+  NotificationEntity,
+  NotificationDeliveryEntity,
+  NotificationPreferenceEntity,
+  WebhookEndpointEntity,
 ];

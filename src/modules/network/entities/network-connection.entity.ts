@@ -16,6 +16,10 @@ import { UserEntity } from '../../user/entities/user.entity';
 @Entity({ name: 'network_connections' })
 @Index('uq_network_connections_user_device', ['userId', 'deviceId'], { unique: true })
 @Check('ck_network_connections_score', '"network_score" >= 0 AND "network_score" <= 1')
+// Offline alerts (notification module): nodes whose outage may need a node.offline, and nodes
+// with an open alert waiting for their node.online. Both stay small, so the scans cost nothing.
+@Index('ix_network_connections_outage', ['disconnectedAt'], { where: 'NOT connected AND NOT offline_alert_open' })
+@Index('ix_network_connections_alert_open', ['id'], { where: 'offline_alert_open' })
 export class NetworkConnectionEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_network_connections' })
   id!: number;
@@ -57,6 +61,22 @@ export class NetworkConnectionEntity {
 
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
   lastSeenAt!: Date | null;
+
+  /** When its latest session began (while an offline alert is open: the first one after it). */
+  @Column({ name: 'connected_at', type: 'timestamptz', nullable: true })
+  connectedAt!: Date | null;
+
+  /** When its latest outage began (while an offline alert is open: that outage's start). */
+  @Column({ name: 'disconnected_at', type: 'timestamptz', nullable: true })
+  disconnectedAt!: Date | null;
+
+  /** When node.offline was last recorded for it (at most one per NODE_OFFLINE_ALERT_MS). */
+  @Column({ name: 'offline_alerted_at', type: 'timestamptz', nullable: true })
+  offlineAlertedAt!: Date | null;
+
+  /** node.offline recorded and node.online not yet. */
+  @Column({ name: 'offline_alert_open', type: 'boolean', default: false })
+  offlineAlertOpen!: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
