@@ -71,7 +71,7 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : [...config.http.corsOrigins],
-      methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
       maxAge: 600,
@@ -130,6 +130,9 @@ function replaceJsonParser(fastify: FastifyInstance): void {
       done(DashboardError.validation('Request body is not valid JSON'), undefined);
     }
   });
+  // Form posts exist for one route: one-click email unsubscribe (RFC 8058 sends
+  // `List-Unsubscribe=One-Click`). The body means nothing there, so it is not kept.
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined));
 }
 
 /**

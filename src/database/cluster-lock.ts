@@ -5,6 +5,7 @@ export const ClusterLockKey = {
   EarningsPartitions: 7_220_010,
   EpochSettlement: 7_220_020,
   NodePresence: 7_220_030,
+  NotificationRetention: 7_220_040,
 } as const;
 
 /**

@@ -27,6 +27,10 @@ const SERVER_MESSAGES: Record<ServerMessageType, string> = {
   NetworkUpdate: "`{networks: [NetworkConnection]}`: all of the user's nodes, whenever one changes.",
   EarningsUpdate: '`{earnings: EarningsData}`: coalesced, at most one per `EARNINGS_PUSH_MS`, only when something changed.',
   ReferralUpdate: '`{referrals: ReferralData}`: when a referral is created or changes status, or referral points change.',
+  NotificationUpdate: '`{unread}`: the number of unread notifications; in the snapshot, and whenever it changes.',
+  Notification:
+    '`{notification: Notification}`: each new notification of the feed, as it is recorded (a socket too slow for ' +
+    'all gets the latest; the count and `GET /api/notifications` have the rest).',
   Heartbeat: 'the answer to a client Heartbeat.',
   Error: '`{error, message}`: `error` is an ErrorType, as in HTTP error bodies.',
   Disconnect: '`{reason}`: sent before a server-side close.',
@@ -69,7 +73,7 @@ configuration) is **API.md**; where this document and API.md disagree, API.md wi
 - JSON everywhere; field names \`snake_case\`; enum values \`PascalCase\`.
 - Timestamps: RFC 3339 UTC strings. Ids: integers below 2^53. Points: JSON numbers with at most 6 decimals.
 - Authentication: \`Authorization: Bearer <access_token>\` (from register, login or refresh) on every route
-  except the public ones (auth, health, metrics).
+  except the public ones (auth, health, metrics, email unsubscribe links).
 - Every response carries an \`x-request-id\` header (a sane client-supplied one is kept).
 - Errors have the \`ErrorBody\` shape \`{error, message, request_id, details?}\`; 5xx messages are generic.
   An unknown route is 404 EntityNotFound.

@@ -1,6 +1,7 @@
 import { DashboardErrorType } from '../common/errors';
 import { EarningsDataJson } from '../modules/earnings/earnings.mapper';
 import { NetworkConnectionJson } from '../modules/network/network.mapper';
+import { NotificationJson } from '../modules/notification/notification.mapper';
 import { ReferralDataJson } from '../modules/referral/referral.mapper';
 
 /** Close codes of API.md, in one place. */
@@ -33,15 +34,28 @@ export interface ServerMessages {
   NetworkUpdate: { networks: NetworkConnectionJson[] };
   EarningsUpdate: { earnings: EarningsDataJson };
   ReferralUpdate: { referrals: ReferralDataJson };
+  /** Notifications (issue 17): the unread count (state) and each new feed entry (an event). */
+  NotificationUpdate: { unread: number };
+  Notification: { notification: NotificationJson };
   Heartbeat: undefined;
   Error: { error: DashboardErrorType; message: string };
   Disconnect: { reason: string };
 }
 export type ServerMessageType = keyof ServerMessages;
 
-/** State updates: coalesced per socket (the latest replaces an unsent older one). */
-export type UpdateMessageType = 'NetworkUpdate' | 'EarningsUpdate' | 'ReferralUpdate';
-export const UPDATE_TYPES: readonly UpdateMessageType[] = ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate'];
+/**
+ * State updates: coalesced per socket (the latest replaces an unsent older one). `Notification`
+ * is an event, not state, but rides the same path: a socket too slow to take them all gets the
+ * latest, and NotificationUpdate's count and the feed (REST) carry the rest.
+ */
+export type UpdateMessageType = 'NetworkUpdate' | 'EarningsUpdate' | 'ReferralUpdate' | 'NotificationUpdate' | 'Notification';
+export const UPDATE_TYPES: readonly UpdateMessageType[] = [
+  'NetworkUpdate',
+  'EarningsUpdate',
+  'ReferralUpdate',
+  'NotificationUpdate',
+  'Notification',
+];
 
 export interface ServerFrame<T extends ServerMessageType = ServerMessageType> {
   type: T;
@@ -67,6 +81,8 @@ const SERVER_ONLY: ReadonlySet<string> = new Set([
   'NetworkUpdate',
   'EarningsUpdate',
   'ReferralUpdate',
+  'NotificationUpdate',
+  'Notification',
   'Error',
 ]);
 

@@ -9,6 +9,8 @@ export type DomainEvent =
   | { readonly type: 'network.changed'; readonly userIds: readonly number[] }
   /** A node was deleted: its live session, if any, is closed with 4001. */
   | { readonly type: 'network.deleted'; readonly userIds: readonly number[]; readonly deviceId: string }
+  /** The user's notifications changed: new ones were recorded, or some were marked read. */
+  | { readonly type: 'notification.changed'; readonly userIds: readonly number[] }
   /** An admin disabled the user: sessions revoked, sockets closed with 4401. */
   | { readonly type: 'user.disabled'; readonly userIds: readonly number[] }
   /** A node session for (user, device) started on `instanceId`: older sessions elsewhere close with 4001. */

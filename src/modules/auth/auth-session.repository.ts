@@ -34,6 +34,15 @@ export class AuthSessionRepository {
     await manager.getRepository(RefreshTokenEntity).insert({ tokenHash: refreshTokenHash, sessionId: session.id });
   }
 
+  /** Whether a session of this user was opened or used from `ip` since `since`. */
+  async usedAddressSince(manager: EntityManager, userId: number, ip: string, since: Date): Promise<boolean> {
+    const rows = (await manager.query(
+      `SELECT 1 FROM auth_sessions WHERE user_id = $1 AND ip_address = $2 AND GREATEST(created_at, last_used_at) >= $3 LIMIT 1`,
+      [userId, ip.slice(0, 45), since],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   /** One read of what an access token's validity depends on: the session and its user. */
   async status(sessionId: string, now = new Date()): Promise<SessionStatus | null> {
     const rows = (await this.sessions.query(

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { NotificationOutboxModule } from '../notification/outbox/notification-outbox.module';
 import { ReferralModule } from '../referral/referral.module';
 import { UserModule } from '../user/user.module';
 import { AuthSessionRepository } from './auth-session.repository';
@@ -24,6 +25,7 @@ import { TokenService } from './token.service';
     JwtModule.register({}),
     UserModule,
     ReferralModule,
+    NotificationOutboxModule,
   ],
   controllers: [AuthController],
   providers: [

@@ -6,6 +6,7 @@ import { DashboardError, DashboardErrorType } from '../../common/errors';
 import { newId, newReferralCode } from '../../common/ids';
 import { constraintOf, isUniqueViolation } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
+import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { ReferralRepository } from '../referral/referral.repository';
 import { UserEntity } from '../user/entities/user.entity';
 import { toUserJson } from '../user/user.mapper';
@@ -26,6 +27,8 @@ export interface ClientContext {
 }
 
 const REFERRAL_CODE_ATTEMPTS = 5;
+/** A sign-in from an address the account has not used for this long raises security.login. */
+const KNOWN_ADDRESS_DAYS = 30;
 
 /** Registration, login, refresh-token rotation and logout. */
 @Injectable()
@@ -43,6 +46,7 @@ export class AuthService {
     private readonly throttle: AuthThrottle,
     private readonly bus: EventBus,
     private readonly config: AppConfig,
+    private readonly notifications: NotificationOutbox,
   ) {}
 
   async register(dto: RegisterDto, client: ClientContext): Promise<TokenResponse> {
@@ -57,7 +61,14 @@ export class AuthService {
 
     const result = await this.dataSource.transaction(async (manager) => {
       const user = await this.insertUser(manager, { email: dto.email, username: dto.username, passwordHash });
-      if (referrer !== null) await this.referrals.insertPending(manager, referrer.id, user.id);
+      if (referrer !== null) {
+        await this.referrals.insertPending(manager, referrer.id, user.id);
+        // Notifications (issue 17): the referrer hears of the new referee.
+        await this.notifications.record(manager, referrer.id, 'referral.joined', {
+          referee_username: user.username,
+          bonus: this.config.referral.bonusPoints,
+        });
+      }
       return { user, tokens: await this.openSession(manager, user, client) };
     });
 
@@ -78,7 +89,18 @@ export class AuthService {
     if (user.disabledAt !== null) throw DashboardError.unauthorized('This account has been disabled');
     await this.throttle.clearLoginFailures(dto.email);
     user.lastActive = await this.users.touchLastActive(user.id);
-    return this.dataSource.transaction((manager) => this.openSession(manager, user, client));
+    return this.dataSource.transaction(async (manager) => {
+      // Notifications (issue 17): a sign-in from an address this account has not used lately.
+      const since = new Date(Date.now() - KNOWN_ADDRESS_DAYS * 86_400_000);
+      if (!(await this.sessions.usedAddressSince(manager, user.id, client.ip, since))) {
+        await this.notifications.record(manager, user.id, 'security.login', {
+          ip: client.ip,
+          user_agent: client.userAgent?.slice(0, 255) ?? null,
+          time: new Date().toISOString(),
+        });
+      }
+      return this.openSession(manager, user, client);
+    });
   }
 
   /**

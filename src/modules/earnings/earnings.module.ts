@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { NotificationOutboxModule } from '../notification/outbox/notification-outbox.module';
 import { EarningsController } from './earnings.controller';
 import { EarningsGateway } from './earnings.gateway';
 import { EarningsRepository } from './earnings.repository';
@@ -7,6 +8,7 @@ import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
 @Module({
+  imports: [NotificationOutboxModule],
   controllers: [EarningsController],
   providers: [EarningsRepository, EarningsService, LedgerRepository, LedgerService, EarningsGateway],
   exports: [EarningsService, LedgerService],

@@ -9,6 +9,7 @@ import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from 
 import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
+import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult } from './ledger-batch';
 import { BalanceDelta, BucketCredit, LedgerRepository } from './ledger.repository';
 
@@ -35,6 +36,7 @@ export class LedgerService {
     private readonly ledger: LedgerRepository,
     private readonly bus: EventBus,
     private readonly config: AppConfig,
+    private readonly notifications: NotificationOutbox,
   ) {
     this.rates = config.referral.rates.map((rate) => formatMicroPoints(microPointsOf(rate)));
     this.qualifyThreshold = microPointsOf(config.referral.qualifyPoints);
@@ -150,6 +152,14 @@ export class LedgerService {
         this.referralBonus,
       );
     }
+
+    // Notifications (issue 17): bonus.credited and referral.rewarded, in this transaction.
+    await this.notifications.recordLedgerChanges(manager, {
+      credited: bonusRows,
+      bonuses: batch.bonuses,
+      rewarded: completed,
+      referralBonus: this.referralBonus,
+    });
 
     return {
       applied: true,

@@ -1,7 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { NetworkConnectionEntity } from './entities/network-connection.entity';
+
+/** A node whose outage reached the alert delay (claimed for node.offline). */
+export interface OfflineAlertRow {
+  id: number;
+  user_id: number;
+  device_id: string;
+  network_name: string;
+  last_seen_at: Date | null;
+}
+
+/** A node back after an alerted outage (claimed for node.online). */
+export interface OnlineAlertRow {
+  id: number;
+  user_id: number;
+  device_id: string;
+  network_name: string;
+  offline_seconds: number;
+}
 
 export interface NetworkSummaryRow {
   total: number;
@@ -9,6 +27,20 @@ export interface NetworkSummaryRow {
   connection_time: string;
   average_score: number;
   points_earned: string;
+}
+
+/**
+ * Outage bookkeeping for offline alerts (see NodeAlertsJob): a session start records
+ * `connected_at`, an end records `disconnected_at`. While an alert is open (node.offline sent,
+ * node.online not yet), both keep their first value, so node.online reports the outage that was
+ * alerted even if the node flapped before the job saw it come back. Nothing here runs per heartbeat.
+ */
+const STARTS_SESSION = `connected_at = CASE WHEN network_connections.offline_alert_open
+    AND network_connections.connected_at > network_connections.offline_alerted_at
+  THEN network_connections.connected_at ELSE now() END`;
+
+function endsSession(at: string): string {
+  return `disconnected_at = CASE WHEN offline_alert_open THEN disconnected_at ELSE ${at} END`;
 }
 
 /** Named queries on `network_connections` (a user's nodes). */
@@ -77,11 +109,12 @@ export class NetworkRepository {
     // One statement, nothing after it: were a second query (re-reading the row) to fail, the
     // caller would not learn the node's id and the row would stay marked connected with no socket.
     const rows = (await this.nodes.query(
-      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score)
-       VALUES ($1, $2, $3, $4, true, $5, now(), 1)
+      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score, connected_at)
+       VALUES ($1, $2, $3, $4, true, $5, now(), 1, now())
        ON CONFLICT (user_id, device_id) DO UPDATE SET
          network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
-         session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now()
+         session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now(),
+         ${STARTS_SESSION}
        RETURNING id`,
       [userId, deviceId, networkName, ip, sessionId],
     )) as Array<{ id: string | number }>;
@@ -91,13 +124,18 @@ export class NetworkRepository {
   /**
    * Marks nodes disconnected, each only if the session that ends is still the node's latest (a
    * node that reconnected meanwhile, here or on another instance, stays connected). Returns the
-   * owners of nodes that changed.
+   * owners of nodes that changed. `at`: when the outage began — now for a socket that closed
+   * here, its last heartbeat for a session whose instance died.
    */
-  async setDisconnected(sessions: ReadonlyArray<{ nodeId: number; sessionId: string }>): Promise<number[]> {
+  async setDisconnected(
+    sessions: ReadonlyArray<{ nodeId: number; sessionId: string }>,
+    at: 'now' | 'last-seen' = 'now',
+  ): Promise<number[]> {
     if (sessions.length === 0) return [];
     const sorted = [...sessions].sort((a, b) => a.nodeId - b.nodeId);
     const rows = (await this.nodes.query(
-      `UPDATE network_connections n SET connected = false, updated_at = now()
+      `UPDATE network_connections n SET connected = false, updated_at = now(),
+              ${endsSession(at === 'now' ? 'now()' : 'LEAST(now(), COALESCE(n.last_seen_at, now()))')}
          FROM unnest($1::bigint[], $2::text[]) AS t(id, session_id)
         WHERE n.id = t.id AND n.session_id = t.session_id AND n.connected
        RETURNING n.user_id`,
@@ -113,17 +151,60 @@ export class NetworkRepository {
    */
   async disconnectStale(before: Date): Promise<number[]> {
     const rows = (await this.nodes.query(
-      `UPDATE network_connections SET connected = false, updated_at = now()
+      `UPDATE network_connections SET connected = false, updated_at = now(),
+              ${endsSession('COALESCE(last_seen_at, updated_at)')}
         WHERE connected AND COALESCE(last_seen_at, updated_at) < $1 RETURNING user_id`,
       [before],
     )) as [Array<{ user_id: number }>, number];
     return [...new Set(rows[0].map((row) => row.user_id))];
   }
 
+  /**
+   * Claims up to `limit` nodes with no session anywhere for `alertMs` whose outage has not been
+   * alerted, and which had no alert within `alertMs` (a flapping node raises at most one per
+   * period): marks the alert open and returns them. Concurrent claims (other instances) skip
+   * rows being claimed, and a row claimed is no longer eligible: each outage is claimed once.
+   */
+  async claimOfflineAlerts(manager: EntityManager, alertMs: number, limit: number): Promise<OfflineAlertRow[]> {
+    const rows = (await manager.query(
+      `UPDATE network_connections n SET offline_alert_open = true, offline_alerted_at = now()
+         FROM (SELECT id FROM network_connections
+                WHERE NOT connected AND NOT offline_alert_open
+                  AND disconnected_at <= now() - $1 * interval '1 millisecond'
+                  AND (offline_alerted_at IS NULL OR offline_alerted_at <= now() - $1 * interval '1 millisecond')
+                ORDER BY disconnected_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+        WHERE n.id = due.id AND NOT n.connected
+       RETURNING n.id, n.user_id, n.device_id, n.network_name, n.last_seen_at`,
+      [alertMs, limit],
+    )) as [OfflineAlertRow[], number];
+    return rows[0].map((row) => ({ ...row, id: Number(row.id), user_id: Number(row.user_id) }));
+  }
+
+  /**
+   * Claims up to `limit` nodes with an open alert that have had a session since: closes the
+   * alert and returns how long the alerted outage lasted. A node that is offline again by now
+   * starts its next outage at this moment (its real start was not kept while the alert was open).
+   */
+  async claimOnlineAlerts(manager: EntityManager, limit: number): Promise<OnlineAlertRow[]> {
+    const rows = (await manager.query(
+      `UPDATE network_connections n SET offline_alert_open = false,
+              disconnected_at = CASE WHEN n.connected THEN n.disconnected_at ELSE now() END
+         FROM (SELECT id, connected_at, disconnected_at FROM network_connections
+                WHERE offline_alert_open AND connected_at > offline_alerted_at
+                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) back
+        WHERE n.id = back.id
+       RETURNING n.id, n.user_id, n.device_id, n.network_name,
+                 GREATEST(0, EXTRACT(EPOCH FROM back.connected_at - back.disconnected_at))::float8 AS offline_seconds`,
+      [limit],
+    )) as [OnlineAlertRow[], number];
+    return rows[0].map((row) => ({ ...row, id: Number(row.id), user_id: Number(row.user_id) }));
+  }
+
   /** At start: nodes this cluster believed connected but that no instance holds any more. */
   async disconnectAllExcept(liveNodeIds: readonly number[]): Promise<number[]> {
     const rows = (await this.nodes.query(
-      `UPDATE network_connections SET connected = false, updated_at = now()
+      `UPDATE network_connections SET connected = false, updated_at = now(),
+              ${endsSession('LEAST(now(), COALESCE(last_seen_at, now()))')}
         WHERE connected AND NOT (id = ANY($1::bigint[])) RETURNING user_id`,
       [[...liveNodeIds]],
     )) as [Array<{ user_id: number }>, number];

@@ -53,7 +53,7 @@ export class NodePresenceJob implements OnApplicationBootstrap, OnModuleDestroy 
       }
       const owners = await runAsClusterJob(this.dataSource, ClusterLockKey.NodePresence, { embedded: this.target.embedded }, async () => {
         const reaped = await this.registry.reapDeadInstances();
-        const fromDead = await this.nodes.setDisconnected(reaped);
+        const fromDead = await this.nodes.setDisconnected(reaped, 'last-seen');
         const stale = await this.nodes.disconnectStale(new Date(Date.now() - this.staleAfterMs()));
         return [...new Set([...fromDead, ...stale])];
       });

@@ -8,6 +8,7 @@ import { RealtimeServer } from '../../realtime/realtime.server';
 import { EarningsService } from '../earnings/earnings.service';
 import { NetworkService } from '../network/network.service';
 import { ReferralService } from '../referral/referral.service';
+import { NotificationLiveService } from './notification-live.service';
 
 /** Network and referral changes are pushed this often at most (they are rarer and smaller). */
 const STATE_PUSH_MS = 200;
@@ -31,6 +32,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     NetworkUpdate: new Set(),
     EarningsUpdate: new Set(),
     ReferralUpdate: new Set(),
+    NotificationUpdate: new Set(),
+    // Events, pushed by NotificationLiveService (issue 17); never marked dirty here.
+    Notification: new Set(),
   };
   /** Fingerprint of the last EarningsData sent per user (without updated_at), to skip pushes that change nothing. */
   private readonly lastEarnings = new Map<number, number>();
@@ -44,6 +48,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     private readonly networks: NetworkService,
     private readonly referrals: ReferralService,
     private readonly config: AppConfig,
+    private readonly notifications: NotificationLiveService,
   ) {
     this.loaders = {
       EarningsUpdate: async (userIds) =>
@@ -52,6 +57,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         mapValues(await this.networks.listForUsers(userIds), (networks) => ({ type: 'NetworkUpdate', payload: { networks } })),
       ReferralUpdate: async (userIds) =>
         mapValues(await this.referrals.summaries(userIds), (referrals) => ({ type: 'ReferralUpdate', payload: { referrals } })),
+      // Notifications (issue 17): the unread count is state; Notification events have no snapshot.
+      NotificationUpdate: (userIds) => this.notifications.unreadFrames(userIds),
+      Notification: () => Promise.resolve(new Map()),
     };
   }
 
@@ -61,6 +69,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     this.every(this.config.earnings.pushMs, () => this.push('EarningsUpdate'));
     this.every(STATE_PUSH_MS, () => this.push('NetworkUpdate'));
     this.every(STATE_PUSH_MS, () => this.push('ReferralUpdate'));
+    this.every(STATE_PUSH_MS, () => this.push('NotificationUpdate'));
   }
 
   onModuleDestroy(): void {
@@ -77,6 +86,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         return;
       case 'referral.changed':
         this.dirty.ReferralUpdate.add(userId);
+        return;
+      case 'notification.changed':
+        this.dirty.NotificationUpdate.add(userId);
         return;
       case 'user.disabled':
         this.realtime.closeUser(userId, DashboardError.unauthorized('This account has been disabled'), CloseCode.Unauthorized);

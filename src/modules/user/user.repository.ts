@@ -35,8 +35,16 @@ export class UserRepository {
     return repository.findOneByOrFail({ id: Number(result.identifiers[0]!.id) });
   }
 
-  async updateProfile(id: number, changes: { username?: string; walletAddress?: string | null }): Promise<void> {
-    await this.users.update({ id }, changes);
+  /** Applies the changes; returns the wallet address before them (null: none, or no such user). */
+  async updateProfile(
+    id: number,
+    changes: { username?: string; walletAddress?: string | null },
+    manager?: EntityManager,
+  ): Promise<{ previousWallet: string | null }> {
+    const repository = manager?.getRepository(UserEntity) ?? this.users;
+    const before = await repository.findOne({ where: { id }, select: { id: true, walletAddress: true }, lock: manager === undefined ? undefined : { mode: 'pessimistic_write' } });
+    await repository.update({ id }, changes);
+    return { previousWallet: before?.walletAddress ?? null };
   }
 
   /** Records activity now; returns the time recorded, for responses built right after. */

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { DashboardError } from '../../common/errors';
 import { isUniqueViolation } from '../../database/pg-errors';
+import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { UserEntity } from './entities/user.entity';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { toUserJson, UserJson } from './user.mapper';
@@ -11,7 +14,11 @@ import { normalizeWalletAddress } from './wallet-address';
 export class UserService {
   private readonly logger = new Logger('UserService');
 
-  constructor(private readonly users: UserRepository) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
+    private readonly notifications: NotificationOutbox,
+  ) {}
 
   async getMe(userId: number): Promise<UserJson> {
     return toUserJson(await this.require(userId));
@@ -25,7 +32,14 @@ export class UserService {
     }
     if (Object.keys(changes).length > 0) {
       try {
-        await this.users.updateProfile(userId, changes);
+        await this.dataSource.transaction(async (manager) => {
+          const { previousWallet } = await this.users.updateProfile(userId, changes, manager);
+          // Notifications (issue 17): a payout wallet linked or changed. Settlement's wallet
+          // linking (issue 12) calls the same outbox API in its own transaction.
+          if (changes.walletAddress !== undefined && changes.walletAddress !== null && changes.walletAddress !== previousWallet) {
+            await this.notifications.record(manager, userId, 'security.wallet_linked', { address: changes.walletAddress });
+          }
+        });
       } catch (error) {
         if (isUniqueViolation(error, 'uq_users_username_lower')) throw DashboardError.conflict('Username already taken');
         throw error;

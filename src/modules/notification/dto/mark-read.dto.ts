@@ -1,0 +1,26 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsInt, IsOptional, Max, Min } from 'class-validator';
+
+/** Exactly one of `ids` and `all` (checked by the service, which names the field). */
+export class MarkReadDto {
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    minItems: 1,
+    maxItems: 500,
+    description: 'Notifications to mark read; ids that are not the caller’s are ignored',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsInt({ each: true, message: 'ids must be integer ids' })
+  @Min(1, { each: true })
+  @Max(Number.MAX_SAFE_INTEGER, { each: true })
+  ids?: number[];
+
+  @ApiPropertyOptional({ enum: [true], description: 'Mark every notification read' })
+  @IsOptional()
+  @Equals(true, { message: 'all must be true when given' })
+  all?: true;
+}
