@@ -12,8 +12,8 @@ export interface ReceivedWebhook {
   readonly answered: number;
 }
 
-/** What to answer to the n-th request (0-based): a status, or a redirect. */
-export type Script = (n: number) => { status: number; location?: string; body?: string };
+/** What to answer to the n-th request (0-based): a status, a redirect, or nothing at all (`hang`). */
+export type Script = (n: number) => { status: number; location?: string; body?: string; hang?: boolean };
 
 /**
  * A real HTTP server receiving webhooks: every request is recorded and its Standard Webhooks
@@ -81,8 +81,10 @@ export class WebhookReceiver {
     }
     const answer = this.script(this.received.length);
     this.received.push({ id: String(headers['webhook-id']), headers, body, payload, answered: answer.status });
-    response.writeHead(answer.status, answer.location === undefined ? {} : { location: answer.location });
-    response.end(answer.body ?? '');
+    if (answer.hang !== true) {
+      response.writeHead(answer.status, answer.location === undefined ? {} : { location: answer.location });
+      response.end(answer.body ?? '');
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
