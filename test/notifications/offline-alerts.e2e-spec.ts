@@ -5,7 +5,7 @@ import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { Frame, TestSocket } from '../support/ws-client';
+import { Frame, TestSocket, unreadShown } from '../support/ws-client';
 
 const ALERT_MS = 3_000;
 
@@ -90,7 +90,7 @@ describe('node offline alerts', () => {
     expect(offline.payload.notification).toMatchObject({ type: 'node.offline', read_at: null, data: { device_id: 'rig-1', network_name: 'Rig <one>' } });
     expect(typeof offline.payload.notification.data.node_id).toBe('number');
     expect(Date.parse(offline.payload.notification.data.last_seen)).not.toBeNaN();
-    expect((await viewer.next('NotificationUpdate')).payload).toEqual({ unread: 1 });
+    await waitUntil(() => unreadShown(viewer) === 1, { what: 'unread 1' });
 
     const back = await node(user, 'rig-1', 'Rig <one>');
     const online = await nextNotification(viewer);

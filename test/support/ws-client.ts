@@ -107,3 +107,9 @@ export class TestSocket {
     for (const wake of waiters) wake();
   }
 }
+
+/** The unread count of the latest NotificationUpdate a socket received (undefined before any). */
+export function unreadShown(socket: TestSocket): number | undefined {
+  const updates = socket.frames.filter((frame) => frame.type === 'NotificationUpdate');
+  return updates[updates.length - 1]?.payload.unread;
+}
