@@ -116,6 +116,34 @@ const ADMIN_USER_DETAIL: Shape = {
   networks: object(NETWORK_SUMMARY),
   referrals: object(REFERRAL_DATA),
 };
+const NOTIFICATION: Shape = { id: integer, type: string, data: map, created_at: timestamp, read_at: nullable(timestamp) };
+const NOTIFICATION_TYPES = [
+  'node.offline',
+  'node.online',
+  'referral.joined',
+  'referral.rewarded',
+  'bonus.credited',
+  'security.login',
+  'security.wallet_linked',
+  'webhook.disabled',
+];
+const PREFERENCES: Shape = {
+  preferences: arrayOf(object({ type: oneOf(...NOTIFICATION_TYPES), in_app: boolean, webhook: boolean, email: boolean })),
+};
+const WEBHOOK: Shape = { url: string, disabled_at: nullable(timestamp), created_at: timestamp };
+const WEBHOOK_DELIVERY: Shape = {
+  id: integer,
+  notification_id: integer,
+  webhook_id: string,
+  type: string,
+  status: oneOf('pending', 'delivered', 'failed', 'cancelled'),
+  attempts: integer,
+  response_code: nullable(integer),
+  response_excerpt: nullable(string),
+  next_retry_at: nullable(timestamp),
+  last_attempt_at: nullable(timestamp),
+  created_at: timestamp,
+};
 const HEALTH: Shape = { status: oneOf('ok', 'error', 'shutting_down'), info: optional(map), error: optional(map), details: map };
 const ERROR_BODY: Shape = {
   error: oneOf(...Object.values(DashboardErrorType)),
@@ -130,9 +158,9 @@ const RFC3339: Field = { kind: 'timestamp' };
 
 interface Route {
   readonly route: string;
-  readonly status: 200 | 201 | 204;
-  /** Response body of the success status; 'text' for Prometheus text; absent for 204. */
-  readonly body?: Shape | 'text';
+  readonly status: 200 | 201 | 202 | 204;
+  /** Response body of the success status; 'text' for Prometheus text, 'html' for pages; absent for 204. */
+  readonly body?: Shape | 'text' | 'html';
   readonly requestBody?: Shape;
   readonly query?: Shape;
   /** Every status but the success one. */
@@ -256,6 +284,56 @@ const ROUTES: readonly Route[] = [
     errors: [400, 401, 403, 404, ...FAULTS],
     auth: 'bearer',
   },
+  {
+    route: 'GET /api/notifications',
+    status: 200,
+    body: { ...page(NOTIFICATION), unread: integer },
+    query: { unread: optional(boolean), limit: optional(LIMIT), cursor: optional(CURSOR) },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'POST /api/notifications/read',
+    status: 204,
+    requestBody: { ids: optional(arrayOf(integer)), all: optional(boolean) },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  { route: 'GET /api/notifications/preferences', status: 200, body: PREFERENCES, errors: [401, ...FAULTS], auth: 'bearer' },
+  {
+    route: 'PUT /api/notifications/preferences',
+    status: 200,
+    body: PREFERENCES,
+    requestBody: {
+      preferences: arrayOf(
+        object({ type: oneOf(...NOTIFICATION_TYPES), in_app: optional(boolean), webhook: optional(boolean), email: optional(boolean) }),
+      ),
+    },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  { route: 'GET /api/notifications/webhook', status: 200, body: WEBHOOK, errors: [401, 404, ...FAULTS], auth: 'bearer' },
+  {
+    route: 'PUT /api/notifications/webhook',
+    status: 200,
+    body: { url: string, secret: string },
+    requestBody: { url: string },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  { route: 'DELETE /api/notifications/webhook', status: 204, errors: [401, ...FAULTS], auth: 'bearer' },
+  { route: 'POST /api/notifications/webhook/test', status: 202, errors: [401, 404, 409, ...FAULTS], auth: 'bearer' },
+  {
+    route: 'GET /api/notifications/webhook/deliveries',
+    status: 200,
+    body: page(WEBHOOK_DELIVERY),
+    query: { limit: optional(LIMIT), cursor: optional(CURSOR) },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  // Email unsubscribe links: the token is the credential.
+  { route: 'GET /api/notifications/unsubscribe', status: 200, body: 'html', query: { token: string }, errors: [400, ...FAULTS], auth: 'public' },
+  { route: 'POST /api/notifications/unsubscribe', status: 200, body: 'html', query: { token: string }, errors: [400, ...FAULTS], auth: 'public' },
   { route: 'GET /health/live', status: 200, body: HEALTH, errors: [], auth: 'public' },
   { route: 'GET /health/ready', status: 200, body: HEALTH, errors: [503], auth: 'public' },
   // Public for user tokens; behind METRICS_TOKEN (its own scheme) when that is set.
@@ -431,6 +509,8 @@ describe('OpenAPI document', () => {
         expect(success.content).toBeUndefined();
       } else if (route.body === 'text') {
         expect(success.content?.['text/plain']?.schema).toEqual({ type: 'string' });
+      } else if (route.body === 'html') {
+        expect(success.content?.['text/html']?.schema).toEqual({ type: 'string' });
       } else {
         const schema = success.content?.['application/json']?.schema;
         expect(schema === undefined ? ['no JSON schema'] : mismatches(schema, object(route.body), 'body')).toEqual([]);
@@ -521,7 +601,7 @@ describe('OpenAPI document', () => {
       '?token=',
       'format=msgpack',
       ...['Connect', 'Heartbeat', 'Disconnect'],
-      ...['Connected', 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'Error'],
+      ...['Connected', 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'Error'],
       ...['1000', '1001', '1008', '1009', '1011', '1013', '4000', '4001', '4401', '4408'].map((code) => `| ${code} |`),
     ];
     expect(mentions.filter((mention) => !description.includes(mention))).toEqual([]);

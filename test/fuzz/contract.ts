@@ -32,6 +32,8 @@ export const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set([
   'NetworkUpdate',
   'EarningsUpdate',
   'ReferralUpdate',
+  'NotificationUpdate',
+  'Notification',
   'Heartbeat',
   'Error',
   'Disconnect',

@@ -66,8 +66,8 @@ describe('WebSocket protocol', () => {
         heartbeat_interval_ms: 1000,
         server_time: expect.stringMatching(/Z$/),
       });
-      const snapshot = [await socket.next(), await socket.next(), await socket.next()];
-      expect(snapshot.map((frame) => frame.type)).toEqual(['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate']);
+      const snapshot = [await socket.next(), await socket.next(), await socket.next(), await socket.next()];
+      expect(snapshot.map((frame) => frame.type)).toEqual(['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate']);
       expect(snapshot[0]!.payload.networks).toEqual([
         expect.objectContaining({ device_id: 'node-a', network_name: 'Home', connected: true, ip_address: '127.0.0.1' }),
       ]);

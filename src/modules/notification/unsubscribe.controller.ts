@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DashboardErrorType } from '../../common/errors';
 import { ApiErrors } from '../../openapi';
 import { Public } from '../auth/guards/public.decorator';
@@ -23,7 +23,6 @@ export class UnsubscribeController {
   @Header('content-type', HTML)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'The page an email’s unsubscribe link opens: a button to confirm (changes nothing by itself)' })
-  @ApiProduces('text/html')
   @ApiOkResponse({ description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiErrors({ status: 400, errors: [DashboardErrorType.ValidationError], when: 'missing token' })
   unsubscribePage(@Query() query: UnsubscribeQuery): string {
@@ -39,7 +38,6 @@ export class UnsubscribeController {
   @Header('content-type', HTML)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Turn email off for the link’s notification type (also RFC 8058 one-click)' })
-  @ApiProduces('text/html')
   @ApiOkResponse({ description: 'An HTML page confirming it', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiErrors({ status: 400, errors: [DashboardErrorType.ValidationError], when: 'missing or invalid token' })
   async unsubscribe(@Query() query: UnsubscribeQuery): Promise<string> {

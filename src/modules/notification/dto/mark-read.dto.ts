@@ -19,7 +19,7 @@ export class MarkReadDto {
   @Max(Number.MAX_SAFE_INTEGER, { each: true })
   ids?: number[];
 
-  @ApiPropertyOptional({ enum: [true], description: 'Mark every notification read' })
+  @ApiPropertyOptional({ type: Boolean, enum: [true], description: 'true: mark every notification read' })
   @IsOptional()
   @Equals(true, { message: 'all must be true when given' })
   all?: true;
