@@ -9,6 +9,7 @@ import { useStore } from './state/store';
 import { AdminView } from './views/AdminView';
 import { LoginView, RegisterView } from './views/AuthViews';
 import { DashboardView } from './views/DashboardView';
+import { NotificationSettingsView } from './views/NotificationSettingsView';
 
 const EXPIRED = 'Your session has ended. Please sign in again.';
 
@@ -35,7 +36,7 @@ export function App() {
 
   // Keep the route consistent with the session.
   useEffect(() => {
-    if (!authed && (route === 'dashboard' || route === 'admin')) navigate(rememberedReferralCode() ? 'register' : 'login');
+    if (!authed && (route === 'dashboard' || route === 'admin' || route === 'notifications')) navigate(rememberedReferralCode() ? 'register' : 'login');
     if (authed && (route === 'login' || route === 'register')) navigate('dashboard');
   }, [authed, route]);
 
@@ -92,6 +93,11 @@ function Shell({ route }: { route: ReturnType<typeof useRoute> }) {
               <p class="muted">{s.isAdmin === null ? 'Checking access…' : 'This page is for administrators.'}</p>
             </main>
           )
+        ) : route === 'notifications' ? (
+          <main id="main">
+            <h1 class="sr-only">Notification settings</h1>
+            <NotificationSettingsView />
+          </main>
         ) : (
           <main id="main">
             <h1 class="sr-only">Overview</h1>

@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** Hash routes, so any static server (and a reload on any view) works without server-side routing. */
-export type Route = 'login' | 'register' | 'dashboard' | 'admin';
+export type Route = 'login' | 'register' | 'dashboard' | 'admin' | 'notifications';
 
 const ROUTES: Record<string, Route> = {
   '#/login': 'login',
   '#/register': 'register',
   '#/admin': 'admin',
+  '#/notifications': 'notifications',
   '#/': 'dashboard',
   '': 'dashboard',
   '#': 'dashboard',

@@ -3,6 +3,10 @@ import { ApiError, rawRequest, type Method } from './http';
 import type {
   AdminUser,
   AuthResponse,
+  NotificationPage,
+  Preference,
+  WebhookDelivery,
+  WebhookEndpoint,
   Bucket,
   Earnings,
   EarningsData,
@@ -73,4 +77,18 @@ export const adminApi = {
   bonus: (id: number, body: { amount: number; reason: string }) =>
     authed<Earnings>('POST', `/api/admin/users/${id}/bonus`, body),
   disable: (id: number) => authed<void>('POST', `/api/admin/users/${id}/disable`),
+};
+
+export const notificationsApi = {
+  list: (params: { unread?: boolean; limit?: number; cursor?: string | null }) =>
+    authed<NotificationPage>('GET', `/api/notifications${query({ ...params, unread: params.unread ? 'true' : undefined })}`),
+  markRead: (body: { ids: number[] } | { all: true }) => authed<void>('POST', '/api/notifications/read', body),
+  preferences: () => authed<{ preferences: Preference[] }>('GET', '/api/notifications/preferences'),
+  updatePreferences: (preferences: Array<Partial<Preference> & Pick<Preference, 'type'>>) =>
+    authed<{ preferences: Preference[] }>('PUT', '/api/notifications/preferences', { preferences }),
+  webhook: () => authed<WebhookEndpoint>('GET', '/api/notifications/webhook'),
+  putWebhook: (url: string) => authed<{ url: string; secret: string }>('PUT', '/api/notifications/webhook', { url }),
+  removeWebhook: () => authed<void>('DELETE', '/api/notifications/webhook'),
+  testWebhook: () => authed<void>('POST', '/api/notifications/webhook/test'),
+  deliveries: () => authed<Page<WebhookDelivery>>('GET', '/api/notifications/webhook/deliveries?limit=20'),
 };

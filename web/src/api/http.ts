@@ -15,7 +15,7 @@ export class ApiError extends Error {
   }
 }
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 const NETWORK_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
 

@@ -96,6 +96,55 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+export type NotificationType =
+  | 'node.offline'
+  | 'node.online'
+  | 'referral.joined'
+  | 'referral.rewarded'
+  | 'bonus.credited'
+  | 'security.login'
+  | 'security.wallet_linked'
+  | 'webhook.disabled';
+
+export interface AppNotification {
+  id: number;
+  type: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface NotificationPage extends Page<AppNotification> {
+  unread: number;
+}
+
+export interface Preference {
+  type: NotificationType;
+  in_app: boolean;
+  webhook: boolean;
+  email: boolean;
+}
+
+export interface WebhookEndpoint {
+  url: string;
+  disabled_at: string | null;
+  created_at: string;
+}
+
+export interface WebhookDelivery {
+  id: number;
+  notification_id: number;
+  webhook_id: string;
+  type: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  response_code: number | null;
+  response_excerpt: string | null;
+  next_retry_at: string | null;
+  last_attempt_at: string | null;
+  created_at: string;
+}
+
 /** Admin listings return users; extra fields (role, disabled…) are shown when the server sends them. */
 export type AdminUser = User & Record<string, unknown>;
 
@@ -123,6 +172,8 @@ export type ServerFrame =
   | { type: 'NetworkUpdate'; payload: { networks: NetworkConnection[] } }
   | { type: 'EarningsUpdate'; payload: { earnings: EarningsData } }
   | { type: 'ReferralUpdate'; payload: { referrals: ReferralData } }
+  | { type: 'NotificationUpdate'; payload: { unread: number } }
+  | { type: 'Notification'; payload: { notification: AppNotification } }
   | { type: 'Heartbeat'; payload?: undefined }
   | { type: 'Error'; payload: { error: string; message: string } }
   | { type: 'Disconnect'; payload: { reason: string } };

@@ -1,5 +1,6 @@
 import type { LiveState } from '../live/socket';
 import type { Route } from '../router';
+import { NotificationBell } from './NotificationBell';
 
 const LIVE_TEXT: Record<LiveState['status'], string> = {
   idle: 'connecting',
@@ -43,6 +44,9 @@ export function Header({ route, username, isAdmin, live, onLogout }: Props) {
           <a href="#/" aria-current={route === 'dashboard' ? 'page' : undefined}>
             Overview
           </a>
+          <a href="#/notifications" aria-current={route === 'notifications' ? 'page' : undefined} data-testid="notifications-link">
+            Notifications
+          </a>
           {isAdmin && (
             <a href="#/admin" aria-current={route === 'admin' ? 'page' : undefined} data-testid="admin-link">
               Admin
@@ -59,6 +63,7 @@ export function Header({ route, username, isAdmin, live, onLogout }: Props) {
           >
             {LIVE_TEXT[live.status]}
           </span>
+          <NotificationBell />
           {username && (
             <span class="user muted" data-testid="current-username">
               {username}

@@ -11,6 +11,7 @@ import type {
   User,
 } from '../api/types';
 import { LiveSocket, type LiveState } from '../live/socket';
+import { onNotification, onUnread, resetNotifications } from './notifications';
 import { createStore, throttle } from './store';
 
 /** Minimum spacing of chart re-fetches triggered by EarningsUpdate frames (ms). */
@@ -162,6 +163,12 @@ function onFrame(frame: ServerFrame): void {
       dashboard.set({ referrals: frame.payload.referrals });
       refetchReferees();
       break;
+    case 'NotificationUpdate':
+      onUnread(frame.payload.unread);
+      break;
+    case 'Notification':
+      onNotification(frame.payload.notification);
+      break;
     case 'Connected':
       dashboard.set({ notice: null });
       break;
@@ -184,6 +191,7 @@ export function startDashboard(): void {
   generation += 1;
   fromLive = new Set();
   dashboard.set(initial());
+  resetNotifications();
   loadAll();
   probeAdmin(generation);
   socket = new LiveSocket({
@@ -201,6 +209,7 @@ export function stopDashboard(): void {
   refetchChart.cancel();
   refetchReferees.cancel();
   dashboard.set(initial());
+  resetNotifications();
 }
 
 export function reconnectLive(): void {
