@@ -8,12 +8,15 @@
  *   cross       cross-instance delivery p99 through Redis at ~10,000 updates/s
  *   rest        GET /api/earnings/summary requests/s and p99
  *   flush       one accrual flush of 100,000 users with referral tiers
+ *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
+ *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
  * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +48,11 @@ const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: 
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
 const SIZES = SMOKE
-  ? { users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1 }
-  : { users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5 };
+  ? { users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1, alertNodesPerUser: 5, alertSteadyPerUser: 1, alertSteadyRate: 50, alertMs: 1_000, alertBeforeMs: 1_500 }
+  : { users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5, alertNodesPerUser: 10, alertSteadyPerUser: 2, alertSteadyRate: 2_000, alertMs: 5_000, alertBeforeMs: 15_000 };
 const OUT = options.out || (SMOKE ? join(os.tmpdir(), `bench-smoke-${process.pid}`) : join(ROOT, 'bench', 'results'));
 mkdirSync(OUT, { recursive: true });
-const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'fanout', 'cross', 'rest', 'flush'];
+const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'fanout', 'cross', 'rest', 'flush', 'alerts'];
 const SERVER_CPUS = options.pin && os.cpus().length >= 2 ? '0' : null;
 const logFile = createWriteStream(join(OUT, 'bench.log'));
 const startedAt = Date.now();
@@ -521,6 +524,134 @@ async function rest(db, users) {
   return out;
 }
 
+// ------------------------------------------------------------------------------ alerts
+
+/**
+ * Two instances share PostgreSQL and Redis. The doomed one holds users × alertNodesPerUser node
+ * sockets (10,000 at full size); the survivor holds steady node sockets heartbeating at
+ * alertSteadyRate, and every user has a webhook on a local receiver. The doomed instance is
+ * SIGKILLed: the survivor must find its sessions (presence upkeep), record one node.offline per
+ * node and deliver one webhook each, while its own nodes' heartbeats go on. Measured: the steady
+ * heartbeats' round trip before the kill (the baseline, same run) and during the storm (from
+ * the first node.offline recorded until the last webhook delivered), and how long each stage took.
+ */
+async function alerts(db, users) {
+  const prefix = `benchalert${Date.now().toString(36)}:`;
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    NODE_OFFLINE_ALERT_MS: String(SIZES.alertMs),
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+    // Production refuses http webhooks; the receiver here is plain http on loopback. Nothing
+    // else in the service depends on NODE_ENV.
+    NODE_ENV: 'development',
+    ...SERVICE_ENV,
+  };
+  let received = 0;
+  const ids = new Set();
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      ids.add(req.headers['webhook-id']);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const survivor = await startService(env, { cpus: SERVER_CPUS, label: 'alerts-survivor', logFile, nodeArgs: profileArgs('alerts-survivor') });
+  const doomed = await startService(env, { label: 'alerts-doomed', logFile });
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  const nodes = users.length * SIZES.alertNodesPerUser;
+  const steadySpecs = nodeSpecs(users, SIZES.alertSteadyPerUser, { prefix: 'steady' });
+  const steady = new Fleet(1);
+  const doomedFleet = Fleet.forSockets(nodes, 1);
+  try {
+    await pool(users.length, 16, async (i) => {
+      const response = await request(survivor.url, 'PUT', '/api/notifications/webhook', { token: users[i].token, body: { url: hookUrl } });
+      if (response.status !== 200) throw new Error(`webhook registration: ${response.status} ${JSON.stringify(response.body)}`);
+    });
+    await steady.open(survivor.url, steadySpecs);
+    await doomedFleet.open(doomed.url, nodeSpecs(users, SIZES.alertNodesPerUser, { prefix: 'drop' }));
+    const doomedStats = await doomedFleet.stats();
+    log(`alerts: ${doomedStats.connected}/${nodes} nodes on the doomed instance, ${(await steady.stats()).connected} steady nodes on the survivor`);
+    // The doomed nodes heartbeat slowly (their last heartbeat is their last_seen); the steady ones at the measured rate.
+    await doomedFleet.heartbeat(2_000);
+    await steady.heartbeat((steadySpecs.length / SIZES.alertSteadyRate) * 1000);
+    await sleep(SMOKE ? 1_000 : 4_000);
+    await steady.stats(true);
+    const cpuBefore0 = survivor.stats().cpuMs;
+    const tBefore = nowMs();
+    await sleep(SIZES.alertBeforeMs);
+    const before = await steady.stats(true);
+    const beforeSeconds = (nowMs() - tBefore) / 1000;
+    const cpuBefore = (survivor.stats().cpuMs - cpuBefore0) / 1000 / beforeSeconds;
+
+    const killedAt = nowMs();
+    doomed.child.kill('SIGKILL');
+    await doomed.stop();
+    const counts = async () => {
+      const { rows } = await sql.query(
+        `SELECT (SELECT count(*) FROM notifications WHERE type = 'node.offline')::int AS recorded,
+                (SELECT count(*) FROM notification_deliveries WHERE status = 'delivered')::int AS delivered`,
+      );
+      return rows[0];
+    };
+    let firstAt = null;
+    let recordedAt = null;
+    let deliveredAt = null;
+    let cpuStorm0 = 0;
+    const deadline = nowMs() + (SMOKE ? 90_000 : 300_000);
+    while (nowMs() < deadline) {
+      const c = await counts();
+      const now = nowMs();
+      if (firstAt === null && c.recorded > 0) {
+        firstAt = now;
+        cpuStorm0 = survivor.stats().cpuMs;
+        await steady.stats(true);
+      }
+      if (recordedAt === null && c.recorded >= doomedStats.connected) recordedAt = now;
+      if (recordedAt !== null && c.delivered >= doomedStats.connected) {
+        deliveredAt = now;
+        break;
+      }
+      await sleep(100);
+    }
+    const during = await steady.stats(true);
+    const stormSeconds = ((deliveredAt ?? nowMs()) - (firstAt ?? killedAt)) / 1000;
+    const cpuStorm = (survivor.stats().cpuMs - cpuStorm0) / 1000 / Math.max(0.001, stormSeconds);
+    const final = await counts();
+    const result = {
+      nodes: doomedStats.connected,
+      steadySockets: steadySpecs.length,
+      steadyRate: SIZES.alertSteadyRate,
+      alertMs: SIZES.alertMs,
+      before: { p50: before.rtt.percentile(50), p99: before.rtt.percentile(99), answered: before.hbReceived / beforeSeconds, serverCpu: cpuBefore },
+      during: { p50: during.rtt.percentile(50), p99: during.rtt.percentile(99), answered: during.hbReceived / Math.max(0.001, stormSeconds), serverCpu: cpuStorm, seconds: stormSeconds },
+      firstAlertSeconds: firstAt === null ? null : (firstAt - killedAt) / 1000,
+      allRecordedSeconds: recordedAt === null ? null : (recordedAt - killedAt) / 1000,
+      allDeliveredSeconds: deliveredAt === null ? null : (deliveredAt - killedAt) / 1000,
+      recorded: final.recorded,
+      delivered: final.delivered,
+      webhooksReceived: received,
+      distinctWebhookIds: ids.size,
+    };
+    log(`alerts: ${result.recorded}/${result.nodes} node.offline recorded (first ${fmt(result.firstAlertSeconds, 1)} s, all ${fmt(result.allRecordedSeconds, 1)} s after the kill), ${result.delivered} webhooks delivered (all by ${fmt(result.allDeliveredSeconds, 1)} s), receiver saw ${received} (${ids.size} distinct ids)`);
+    log(`alerts: steady heartbeats RTT p99 ${fmt(result.before.p99, 2)} ms before, ${fmt(result.during.p99, 2)} ms during the storm (${fmt(result.during.seconds, 1)} s); survivor CPU ${(cpuBefore * 100).toFixed(0)} % → ${(cpuStorm * 100).toFixed(0)} %`);
+    return result;
+  } finally {
+    await steady.close();
+    await doomedFleet.close();
+    await sql.end();
+    await survivor.stop();
+    await doomed.stop();
+    receiver.close();
+    await clearPrefix(prefix);
+  }
+}
+
 // ------------------------------------------------------------------------------ flush
 
 function flush() {
@@ -600,6 +731,21 @@ function table() {
   if (fl) {
     add(`accrual flush of ${fl.users.toLocaleString('en-US')} users (median of ${fl.runsMs.length})`, `${fmt(fl.medianMs, 0)} ms`, `${fmt(fl.baselineMedianMs, 0)} ms`, ratio(fl.medianMs, fl.baselineMedianMs), '< 1 s', fl.medianMs < 1000);
   }
+  const al = results.alerts;
+  if (al) {
+    const slowdown = ratio(al.during.p99, al.before.p99);
+    add(
+      `heartbeat RTT p99 while ${al.nodes.toLocaleString('en-US')} nodes drop (during / before)`,
+      `${fmt(al.during.p99, 2)} ms`,
+      `${fmt(al.before.p99, 2)} ms`,
+      slowdown,
+      '≤ 2× and < 100 ms',
+      slowdown <= 2 && al.during.p99 < 100 && al.recorded === al.nodes && al.delivered >= al.nodes,
+    );
+    add('  heartbeats answered per second (during / before)', fmt(al.during.answered, 0), fmt(al.before.answered, 0), ratio(al.during.answered, al.before.answered), '', null);
+    add(`  all node.offline recorded after the kill (alert delay ${fmt(al.alertMs / 1000, 0)} s)`, `${fmt(al.allRecordedSeconds, 1)} s`, '', NaN, '', null);
+    add('  all webhooks delivered after the kill', `${fmt(al.allDeliveredSeconds, 1)} s`, `${al.webhooksReceived} received`, NaN, '', null);
+  }
   return rows;
 }
 
@@ -677,6 +823,7 @@ async function main() {
     if (PHASES.includes('cross')) results.cross = { service: await crossInstance('service', db, users), bare: await crossInstance('bare', db, users) };
     if (PHASES.includes('rest')) results.rest = await rest(db, users);
     if (PHASES.includes('flush')) results.flush = await flush();
+    if (PHASES.includes('alerts')) results.alerts = await alerts(db, users);
   } finally {
     await db?.drop();
   }
