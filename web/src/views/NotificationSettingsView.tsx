@@ -82,7 +82,8 @@ function PreferencesCard() {
                         aria-label={`${label}: ${TYPE_LABELS[p.type] ?? p.type}`}
                         data-testid={`pref-${p.type}-${channel}`}
                         checked={p[channel]}
-                        disabled={saving !== null}
+                        // The endpoint that was just disabled is not told so itself.
+                        disabled={saving !== null || (p.type === 'webhook.disabled' && channel === 'webhook')}
                         onChange={(e) => void toggle(p.type, channel, (e.currentTarget as HTMLInputElement).checked)}
                       />
                     </td>
