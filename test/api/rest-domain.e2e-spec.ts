@@ -301,9 +301,13 @@ describe('REST domain: user, networks, earnings, referrals', () => {
       const events: DomainEvent[] = [];
       const stop = app.server.app.get(EventBus).subscribeUser(referrer.id, (event) => events.push(event));
       await registerUser(app, { referral_code: referrer.referralCode });
-      await waitUntil(() => events.length > 0);
+      await waitUntil(() => events.length >= 2);
       stop();
-      expect(events).toEqual([{ type: 'referral.changed', userIds: [referrer.id] }]);
+      // Its referral data changed, and it has a notification (referral.joined).
+      expect([...events].sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+        { type: 'notification.changed', userIds: [referrer.id] },
+        { type: 'referral.changed', userIds: [referrer.id] },
+      ]);
     });
 
     it('stores no referral for a self-made cycle (the database refuses self-referral)', async () => {

@@ -100,4 +100,20 @@ describe('notifications in the web dashboard', () => {
     expect(guard.pageErrors).toEqual([]);
     expect(guard.foreignRequests).toEqual([]);
   });
+
+  it('fits a phone: the settings page and the bell panel do not scroll sideways at 375 px', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.waitForFunction(() => document.documentElement.clientWidth === 375);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByTestId('notification-bell').click();
+    await page.getByTestId('notification-panel').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    const box = (await page.getByTestId('notification-panel').boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(375);
+  });
 });
+
+// Page functions run in the browser; the test tsconfig has no DOM library.
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };

@@ -44,7 +44,12 @@ export function Header({ route, username, isAdmin, live, onLogout }: Props) {
           <a href="#/" aria-current={route === 'dashboard' ? 'page' : undefined}>
             Overview
           </a>
-          <a href="#/notifications" aria-current={route === 'notifications' ? 'page' : undefined} data-testid="notifications-link">
+          <a
+            href="#/notifications"
+            class="nav-notifications"
+            aria-current={route === 'notifications' ? 'page' : undefined}
+            data-testid="notifications-link"
+          >
             Notifications
           </a>
           {isAdmin && (
