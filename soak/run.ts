@@ -52,8 +52,6 @@ export type SoakGoal =
       readonly heartbeats: number;
       /** Sessions ended in each way (Disconnect, close, reset, silence, before Connect) before the churn ends. */
       readonly departuresEach: number;
-      /** The ramp ends once the service has held this share of the sockets at once. */
-      readonly rampHeldFraction: number;
       readonly timeoutMs: number;
     };
 
@@ -181,7 +179,7 @@ export async function runSoak(
         ? `${(goal.durationMs / 60_000).toFixed(1)} min`
         : `until ${goal.sessions} sessions, ${goal.heartbeats} heartbeats, ${goal.departuresEach} of each departure`),
   );
-  const phases = goal.kind === 'time' ? timedPhases(plan, goal, report) : workPhases(plan, goal, fleet, report, () => (peak = Math.max(peak, server.realtime.connectionCount)));
+  const phases = goal.kind === 'time' ? timedPhases(plan, goal, report) : workPhases(plan, goal, fleet, report);
   await fleet.start(plan.rampMs);
   await phases.ramp();
   await report('ramped');
@@ -295,8 +293,6 @@ function workPhases(
   goal: Extract<SoakGoal, { kind: 'work' }>,
   fleet: ClientFleet,
   report: (phase: string) => Promise<void>,
-  /** The most sockets the service has held at once (sampled when called, too). */
-  peak: () => number,
 ): SoakPhases {
   const deadline = Date.now() + goal.timeoutMs;
   let nextProgress = Date.now() + plan.progressEveryMs;
@@ -316,16 +312,13 @@ function workPhases(
       await sleep(100);
     }
   };
-  const heldTarget = Math.floor(plan.sockets * goal.rampHeldFraction);
   return {
     ramp: async () => {
-      await until(`the ramp (every socket opened once, ${heldTarget} held at once)`, (stats) => {
-        const missing: string[] = [];
-        if (stats.sessions < plan.sockets) missing.push(`${plan.sockets - stats.sessions} sockets never opened`);
-        const held = peak();
-        if (held < heldTarget) missing.push(`server held at most ${held} of ${heldTarget} at once`);
-        return missing;
-      });
+      // How many sockets are held at once depends on how fast the machine connects them against
+      // their lifetimes: reported (peak), not waited for.
+      await until('the ramp (every socket opened once)', (stats) =>
+        stats.sessions >= plan.sockets ? [] : [`${plan.sockets - stats.sessions} sockets never opened`],
+      );
     },
     warmup: async (storm) => {
       const halfway = plan.sockets + Math.floor((goal.warmupSessions - plan.sockets) / 2);
