@@ -23,6 +23,8 @@ module.exports = {
   // Each test file owns a database and Redis prefix, so files run in parallel; most of the time is
   // spent waiting on PostgreSQL, Redis and sockets, so more workers than cores pays off.
   maxWorkers: process.env.JEST_WORKERS ?? 3,
-  testTimeout: 60_000,
+  // A safety net, not a measure: a busy CI machine (the suite beside a CPU hog) may take several
+  // times longer than a quiet one; tests wait for events and bound work, never time.
+  testTimeout: 180_000,
   setupFiles: ['reflect-metadata'],
 };

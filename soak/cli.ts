@@ -105,7 +105,8 @@ export async function registerSoakUsers(baseUrl: string, count: number, label: s
 export function soakEnv(heartbeatMs: number): Record<string, string> {
   return {
     HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
-    CLIENT_TIMEOUT_MS: String(heartbeatMs * 3),
+    // Five periods: a heartbeat delayed by a busy machine is not a silent client (those still get 4000).
+    CLIENT_TIMEOUT_MS: String(heartbeatMs * 5),
     // Generous, so that a burst of reconnects (a storm) on a busy machine is served, not shed.
     CONNECT_TIMEOUT_MS: '15000',
     DATABASE_POOL_SIZE: '20',
@@ -158,9 +159,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       {
         sockets: args.sockets,
         users: args.users,
-        durationMs,
         rampMs: Math.min(30_000, Math.max(5_000, args.sockets * 4)),
-        warmupMs: Math.min(60_000, Math.max(10_000, durationMs * 0.15)),
+        goal: { kind: 'time', durationMs, warmupMs: Math.min(60_000, Math.max(10_000, durationMs * 0.15)) },
         storms: args.storms,
         stormFraction: args.stormFraction,
         progressEveryMs: 10_000,

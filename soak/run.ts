@@ -18,17 +18,44 @@ import { ClientFleet, PoolStats } from './engine';
 export interface SoakPlan {
   readonly sockets: number;
   readonly users: number;
-  readonly durationMs: number;
   /** Time over which the sockets first connect. */
   readonly rampMs: number;
-  /** Churn (with one storm) before the memory baseline is taken. */
-  readonly warmupMs: number;
-  /** Storms during the measured churn, evenly spaced. */
+  /** Storms during the measured churn, evenly spaced (in time, or in sessions for a work goal). */
   readonly storms: number;
   /** Share of the open sockets each storm cuts. */
   readonly stormFraction: number;
   readonly progressEveryMs: number;
+  /** When the warm-up and the churn end. */
+  readonly goal: SoakGoal;
 }
+
+/**
+ * When the soak's phases end. `time` (the long soak, `npm run soak -- --minutes N`): the churn runs
+ * for a duration. `work` (the CI soak): each phase runs until a fixed amount of work is done, so a
+ * slow machine takes longer rather than doing less; `timeoutMs` is only a safety net, and running
+ * into it is a failure (the service could not serve the work at all).
+ */
+export type SoakGoal =
+  | {
+      readonly kind: 'time';
+      readonly durationMs: number;
+      /** Churn (with one storm) before the memory baseline is taken. */
+      readonly warmupMs: number;
+    }
+  | {
+      readonly kind: 'work';
+      /** Sessions opened (all slots count once at the ramp) before the memory baseline is taken. */
+      readonly warmupSessions: number;
+      /** Sessions opened in all before the churn ends. */
+      readonly sessions: number;
+      /** Heartbeat replies received in all before the churn ends. */
+      readonly heartbeats: number;
+      /** Sessions ended in each way (Disconnect, close, reset, silence, before Connect) before the churn ends. */
+      readonly departuresEach: number;
+      readonly timeoutMs: number;
+    };
+
+export const DEPARTURE_KINDS = ['disconnect', 'close', 'terminate', 'silent', 'early'] as const;
 
 /** What the soak may grow by between the warm baseline and the end of churn. */
 export const HEAP_GROWTH_BOUND = { mb: 24, fraction: 0.15 } as const;
@@ -145,37 +172,33 @@ export async function runSoak(
 
   const before = sampleMemory();
   loop.enable();
-  progress(`${elapsed()} start    ${plan.sockets} sockets, ${plan.users} users, ${(plan.durationMs / 60_000).toFixed(1)} min`);
+  const goal = plan.goal;
+  progress(
+    `${elapsed()} start    ${plan.sockets} sockets, ${plan.users} users, ` +
+      (goal.kind === 'time'
+        ? `${(goal.durationMs / 60_000).toFixed(1)} min`
+        : `until ${goal.sessions} sessions, ${goal.heartbeats} heartbeats, ${goal.departuresEach} of each departure`),
+  );
+  const phases = goal.kind === 'time' ? timedPhases(plan, goal, report) : workPhases(plan, goal, fleet, report);
   await fleet.start(plan.rampMs);
-  await sleep(plan.rampMs);
+  await phases.ramp();
   await report('ramped');
 
   // Warm-up: churn and one storm, so that everything lazily allocated exists before the baseline.
-  await sleep(plan.warmupMs / 2);
-  storms.push(await fleet.storm(plan.stormFraction));
-  await sleep(plan.warmupMs / 2);
+  await phases.warmup(async () => {
+    const cut = await fleet.storm(plan.stormFraction);
+    storms.push(cut);
+    progress(`${elapsed()} storm    ${cut} sockets cut at once (warm-up)`);
+  });
   const warm = sampleMemory();
   const warmConnections = server.realtime.connectionCount;
   await report('warm');
 
-  const churnStart = Date.now();
-  const churnMs = Math.max(0, plan.durationMs - plan.rampMs - plan.warmupMs);
-  const stormTimes = Array.from({ length: plan.storms }, (_, index) => churnStart + ((index + 1) * churnMs) / (plan.storms + 1));
-  let nextProgress = Date.now() + plan.progressEveryMs;
-  while (Date.now() < churnStart + churnMs) {
-    const next = Math.min(churnStart + churnMs, stormTimes[0] ?? Infinity, nextProgress);
-    await sleep(next - Date.now());
-    if (stormTimes.length > 0 && Date.now() >= stormTimes[0]!) {
-      stormTimes.shift();
-      const cut = await fleet.storm(plan.stormFraction);
-      storms.push(cut);
-      progress(`${elapsed()} storm    ${cut} sockets cut at once`);
-    }
-    if (Date.now() >= nextProgress) {
-      nextProgress += plan.progressEveryMs;
-      await report('churn');
-    }
-  }
+  await phases.churn(async () => {
+    const cut = await fleet.storm(plan.stormFraction);
+    storms.push(cut);
+    progress(`${elapsed()} storm    ${cut} sockets cut at once`);
+  });
   const churned = sampleMemory();
   const churnedConnections = server.realtime.connectionCount;
   await report('churned');
@@ -220,6 +243,108 @@ export async function runSoak(
     },
     ledger,
     errorLines: server.errorLines(),
+  };
+}
+
+interface SoakPhases {
+  ramp(): Promise<void>;
+  /** Runs the warm-up; calls `storm` once, halfway. */
+  warmup(storm: () => Promise<void>): Promise<void>;
+  /** Runs the measured churn; calls `storm` plan.storms times, evenly spaced. */
+  churn(storm: () => Promise<void>): Promise<void>;
+}
+
+/** The long soak: phases of fixed duration. */
+function timedPhases(plan: SoakPlan, goal: Extract<SoakGoal, { kind: 'time' }>, report: (phase: string) => Promise<void>): SoakPhases {
+  return {
+    ramp: () => sleep(plan.rampMs),
+    warmup: async (storm) => {
+      await sleep(goal.warmupMs / 2);
+      await storm();
+      await sleep(goal.warmupMs / 2);
+    },
+    churn: async (storm) => {
+      const churnStart = Date.now();
+      const churnMs = Math.max(0, goal.durationMs - plan.rampMs - goal.warmupMs);
+      const stormTimes = Array.from({ length: plan.storms }, (_, index) => churnStart + ((index + 1) * churnMs) / (plan.storms + 1));
+      let nextProgress = Date.now() + plan.progressEveryMs;
+      while (Date.now() < churnStart + churnMs) {
+        const next = Math.min(churnStart + churnMs, stormTimes[0] ?? Infinity, nextProgress);
+        await sleep(next - Date.now());
+        if (stormTimes.length > 0 && Date.now() >= stormTimes[0]!) {
+          stormTimes.shift();
+          await storm();
+        }
+        if (Date.now() >= nextProgress) {
+          nextProgress += plan.progressEveryMs;
+          await report('churn');
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The CI soak: each phase ends when its work is done. Storms fall at evenly spaced session counts.
+ * Running past the safety timeout throws, naming what was left undone.
+ */
+function workPhases(
+  plan: SoakPlan,
+  goal: Extract<SoakGoal, { kind: 'work' }>,
+  fleet: ClientFleet,
+  report: (phase: string) => Promise<void>,
+): SoakPhases {
+  const deadline = Date.now() + goal.timeoutMs;
+  let nextProgress = Date.now() + plan.progressEveryMs;
+  const until = async (what: string, done: (stats: PoolStats) => boolean | string[]): Promise<PoolStats> => {
+    for (;;) {
+      const stats = await fleet.stats();
+      const result = done(stats);
+      const missing = Array.isArray(result) ? result : result ? [] : [what];
+      if (missing.length === 0) return stats;
+      if (Date.now() > deadline) {
+        throw new Error(`soak: ${what} not done within the ${goal.timeoutMs / 1000} s safety timeout; missing: ${missing.join(', ')}`);
+      }
+      if (Date.now() >= nextProgress) {
+        nextProgress += plan.progressEveryMs;
+        await report('churn');
+      }
+      await sleep(100);
+    }
+  };
+  return {
+    ramp: async () => {
+      // How many sockets are held at once depends on how fast the machine connects them against
+      // their lifetimes: reported (peak), not waited for.
+      await until('the ramp (every socket opened once)', (stats) =>
+        stats.sessions >= plan.sockets ? [] : [`${plan.sockets - stats.sessions} sockets never opened`],
+      );
+    },
+    warmup: async (storm) => {
+      const halfway = plan.sockets + Math.floor((goal.warmupSessions - plan.sockets) / 2);
+      await until('the first half of the warm-up', (stats) => stats.sessions >= halfway);
+      await storm();
+      await until('the warm-up', (stats) => stats.sessions >= goal.warmupSessions);
+    },
+    churn: async (storm) => {
+      const start = (await fleet.stats()).sessions;
+      const span = Math.max(0, goal.sessions - start);
+      for (let index = 1; index <= plan.storms; index++) {
+        const at = start + Math.floor((index * span) / (plan.storms + 1));
+        await until(`churn up to storm ${index}`, (stats) => stats.sessions >= at);
+        await storm();
+      }
+      await until('the churn', (stats) => {
+        const missing: string[] = [];
+        if (stats.sessions < goal.sessions) missing.push(`sessions ${stats.sessions}/${goal.sessions}`);
+        if (stats.heartbeats < goal.heartbeats) missing.push(`heartbeats ${stats.heartbeats}/${goal.heartbeats}`);
+        for (const kind of DEPARTURE_KINDS) {
+          const count = stats.departures[kind] ?? 0;
+          if (count < goal.departuresEach) missing.push(`${kind} ${count}/${goal.departuresEach}`);
+        }
+        return missing;
+      });
+    },
   };
 }
 
@@ -300,7 +425,8 @@ export function formatReport(report: SoakReport): string {
   const minutes = report.elapsedMs / 60_000;
   const mem = (sample: MemorySample) => `heap ${sample.heapUsedMb} MB, rss ${sample.rssMb} MB`;
   return [
-    `soak: ${plan.sockets} sockets, ${plan.users} users, ${minutes.toFixed(1)} min (ramp ${plan.rampMs / 1000} s, warm-up ${plan.warmupMs / 1000} s)`,
+    `soak: ${plan.sockets} sockets, ${plan.users} users, ${minutes.toFixed(1)} min (ramp ${plan.rampMs / 1000} s, ` +
+      (plan.goal.kind === 'time' ? `warm-up ${plan.goal.warmupMs / 1000} s)` : `warm-up to ${plan.goal.warmupSessions} sessions, churn to ${plan.goal.sessions})`),
     `  sessions: ${clients.sessions} opened (${(clients.sessions / (report.elapsedMs / 1000)).toFixed(0)}/s), ${clients.connects} Connected, ${clients.heartbeats} heartbeats answered, ${clients.frames} frames`,
     `  departures: ${JSON.stringify(clients.departures)}; storms cut ${report.storms.join(', ')} sockets; closes ${JSON.stringify(clients.closes)}`,
     `  server sockets: ${report.connections.warm} warm, ${report.connections.churned} at the end of churn, ${report.connections.peak} peak`,

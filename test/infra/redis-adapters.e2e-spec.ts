@@ -82,7 +82,9 @@ describe('Redis adapters', () => {
     expect((await storeA.hit('k1', 60_000)).count).toBe(1);
     const second = await storeB.hit('k1', 60_000);
     expect(second.count).toBe(2);
-    expect(second.resetInMs).toBeGreaterThan(59_000);
+    // The window started at the first hit, a round trip or two ago (however slow the machine).
+    expect(second.resetInMs).toBeGreaterThan(30_000);
+    expect(second.resetInMs).toBeLessThanOrEqual(60_000);
     expect((await storeB.peek('k1')).count).toBe(2);
     await storeA.reset('k1');
     expect((await storeB.peek('k1')).count).toBe(0);

@@ -62,32 +62,38 @@ describe('per-socket limits and flow control', () => {
     await socket.connect({ device_id: 'coalesce' });
     await socket.next('EarningsUpdate');
     const ledger = app.server.app.get(LedgerService);
+    const updates = () => socket.frames.filter((frame) => frame.type === 'EarningsUpdate');
+    const credit = (userId: number, id: string) =>
+      ledger.apply({ id, network: [{ userId, amount: 1_000n, at: new Date() }], nodes: [], bonuses: [] });
+    // Credit continuously until two pushes beyond the snapshot have arrived (however slow the
+    // machine), then once more; a safety cap only.
     const started = Date.now();
     let credits = 0;
-    while (Date.now() - started < 2_000) {
-      await ledger.apply({
-        id: `coalesce-${credits}-${started}`,
-        network: [{ userId: user.id, amount: 1_000n, at: new Date() }],
-        nodes: [],
-        bonuses: [],
-      });
-      credits++;
-    }
+    while (updates().length < 3 && credits < 5_000) await credit(user.id, `coalesce-${started}-${credits++}`);
+    await credit(user.id, `coalesce-${started}-${credits++}`);
     // The last change goes out within a push period or two.
-    await waitUntil(() => {
-      const updates = socket.frames.filter((frame) => frame.type === 'EarningsUpdate');
-      return Math.abs(updates[updates.length - 1]!.payload.earnings.by_source.network - credits * 0.001) < 1e-9;
-    });
-    const updates = socket.frames.filter((frame) => frame.type === 'EarningsUpdate');
-    // Dozens of credits, at most one update per 300 ms window (+ the snapshot, + a trailing one).
-    expect(credits).toBeGreaterThan(20);
-    expect(updates.length).toBeGreaterThanOrEqual(3);
-    expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 300) + 2);
-    // The last update carries the final total.
-    // Nothing changes now: no more updates.
+    await waitUntil(() => Math.abs(updates().at(-1)!.payload.earnings.by_source.network - credits * 0.001) < 1e-9);
+    const elapsed = Date.now() - started;
+    // More credits than updates, and at most one update per 300 ms (+ the snapshot, + a trailing one).
+    expect(updates().length).toBeGreaterThanOrEqual(3);
+    expect(updates().length).toBeLessThan(credits);
+    expect(updates().length).toBeLessThanOrEqual(Math.ceil(elapsed / 300) + 2);
+
+    // Nothing changes now: an event that changes nothing sends nothing. Proof that push passes ran
+    // since: another user's dashboard, credited meanwhile, receives three more updates.
+    const other = await registerUser(app);
+    const watcher = await TestSocket.open(app.wsUrl, '/ws/earnings', { token: other.accessToken });
+    await watcher.connect({ device_id: 'watcher' });
+    await watcher.next('EarningsUpdate');
     const count = socket.frames.length;
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(socket.frames.length).toBe(count);
+    await app.server.app.get(EventBus).publish({ type: 'earnings.changed', userIds: [user.id] });
+    for (let pass = 0; pass < 3; pass++) {
+      const seen = watcher.frames.length;
+      await credit(other.id, `watcher-${started}-${pass}`);
+      await waitUntil(() => watcher.frames.length > seen, { what: `the other dashboard's update ${pass + 1}` });
+    }
+    expect(socket.frames.slice(count)).toEqual([]);
+    watcher.close();
     socket.close();
   });
 

@@ -1,16 +1,19 @@
 import { performance } from 'node:perf_hooks';
+import { PasswordHasher } from '../../src/modules/auth/password-hasher';
 import { api, registerUser, RegisteredUser } from '../support/api-client';
+import { recordFigure } from '../support/figures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Login timing must not reveal which emails exist: a wrong password for a real account and any
  * password for an unknown email both cost one argon2 verification (the unknown one against a
- * decoy hash). Compared robustly: medians of interleaved samples, order alternating, asserted
- * within a generous band (0.5–2×) that argon2's cost dominates — were the decoy dropped, unknown
- * emails would answer an order of magnitude faster and the ratio would leave the band at once.
+ * decoy hash of the same parameters: src/modules/auth/password-hasher.spec.ts). Checked here as
+ * equal work through the real HTTP path — one verification per failed login, known email or not —
+ * which a busy machine cannot blur. The medians of interleaved timings are recorded as a figure
+ * (test-output/figures.jsonl), not asserted: timing belongs to measurements, not to pass/fail.
  */
 describe('login timing', () => {
-  const SAMPLES = 24;
+  const SAMPLES = 12;
   let app: TestApp;
   let known: RegisteredUser[];
 
@@ -28,41 +31,36 @@ describe('login timing', () => {
     return sorted.length % 2 === 0 ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[middle]!;
   };
 
-  const timeLogin = async (email: string): Promise<number> => {
-    const started = performance.now();
-    const response = await api(app, 'POST', '/api/auth/login', { body: { email, password: 'not the password 1' } });
-    const elapsed = performance.now() - started;
-    expect(response.status).toBe(401);
-    expect(response.body.error).toBe('InvalidCredentials');
-    return elapsed;
-  };
-
-  it('takes as long for an unknown email as for a wrong password', async () => {
+  it('does the same password work for an unknown email as for a wrong password', async () => {
+    const hasher = app.server.app.get(PasswordHasher);
+    const verify = jest.spyOn(hasher, 'verify');
     let unknownIndex = 0;
-    const unknownEmail = () => `nobody-${unknownIndex++}@example.com`;
-    // Warm-up: JIT, connection pool, the decoy hash.
-    for (let i = 0; i < 3; i++) {
-      await timeLogin(known[i % known.length]!.email);
-      await timeLogin(unknownEmail());
-    }
+    /** One failed login: its time, and the password hashes verified for it (null: the decoy). */
+    const failedLogin = async (email: string): Promise<{ ms: number; verified: Array<string | null> }> => {
+      verify.mockClear();
+      const started = performance.now();
+      const response = await api(app, 'POST', '/api/auth/login', { body: { email, password: 'not the password 1' } });
+      const ms = performance.now() - started;
+      expect(response.status).toBe(401);
+      expect(response.body.error).toBe('InvalidCredentials');
+      return { ms, verified: verify.mock.calls.map(([passwordHash]) => passwordHash) };
+    };
 
     const knownTimes: number[] = [];
     const unknownTimes: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      const email = known[i % known.length]!.email;
-      if (i % 2 === 0) {
-        knownTimes.push(await timeLogin(email));
-        unknownTimes.push(await timeLogin(unknownEmail()));
-      } else {
-        unknownTimes.push(await timeLogin(unknownEmail()));
-        knownTimes.push(await timeLogin(email));
-      }
+      // Alternate the order, so neither kind always runs on a warmer process.
+      const pair = [() => failedLogin(known[i % known.length]!.email), () => failedLogin(`nobody-${unknownIndex++}@example.com`)];
+      const [first, second] = i % 2 === 0 ? pair : [pair[1]!, pair[0]!];
+      const results = [await first!(), await second!()];
+      const [forKnown, forUnknown] = i % 2 === 0 ? results : [results[1]!, results[0]!];
+      // Exactly one verification each: against the account's hash, or against the decoy.
+      expect(forKnown!.verified).toEqual([expect.stringMatching(/^\$argon2id\$/)]);
+      expect(forUnknown!.verified).toEqual([null]);
+      knownTimes.push(forKnown!.ms);
+      unknownTimes.push(forUnknown!.ms);
     }
-    const ratio = median(knownTimes) / median(unknownTimes);
-    if (process.env.TIMING_REPORT) {
-      process.stderr.write(`login medians: known ${median(knownTimes).toFixed(1)} ms, unknown ${median(unknownTimes).toFixed(1)} ms, ratio ${ratio.toFixed(2)}\n`);
-    }
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2.0);
+    verify.mockRestore();
+    recordFigure('login-timing', 'median failed-login time, known email / unknown email', median(knownTimes) / median(unknownTimes), 'ratio');
   });
 });

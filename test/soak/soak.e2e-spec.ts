@@ -4,13 +4,15 @@ import { AccrualFlusher } from '../../src/modules/network/accrual/accrual-flushe
 import { RealtimeServer } from '../../src/realtime/realtime.server';
 import { parseSoakArgs, registerSoakUsers, soakEnv } from '../../soak/cli';
 import { LocalFleet } from '../../soak/engine';
-import { formatReport, HEAP_GROWTH_BOUND, runSoak, SoakReport, soakProblems } from '../../soak/run';
+import { DEPARTURE_KINDS, formatReport, HEAP_GROWTH_BOUND, runSoak, SoakReport, soakProblems } from '../../soak/run';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
- * The soak, short (CI): 1,000 sockets over 50 users churning for ~25 s — sessions that end by
- * Disconnect, close, TCP reset, silence (server timeout) or before Connect, and two storms that
- * cut 30% of the sockets at once — against the real service with Redis. Afterwards: heap growth
+ * The soak, short (CI): 1,000 sockets over 50 users churning through a fixed amount of work —
+ * 2,500 sessions, 3,000 heartbeats, at least 20 sessions ended in each way (Disconnect, close, TCP
+ * reset, silence (server timeout), before Connect) and three storms that cut 30% of the sockets at
+ * once — against the real service with Redis. A slow machine takes longer; it does not do less
+ * (the 300 s bound is a safety net, and running into it fails the test). Afterwards: heap growth
  * during churn within HEAP_GROWTH_BOUND (24 MB, or 15% of the warm heap if more), the registry
  * empty (sockets, users online, node sockets, bus subscriptions, nodes marked connected), the
  * ledger exact. `npm run soak` is the long version (RELIABILITY.md). SOAK_REPORT=1 prints figures.
@@ -18,6 +20,10 @@ import { startTestApp, TestApp } from '../support/test-app';
 describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
   const SOCKETS = 1_000;
   const USERS = 50;
+  const SESSIONS_WARM = 1_400;
+  const SESSIONS = 2_500;
+  const HEARTBEATS = 3 * SOCKETS;
+  const DEPARTURES_EACH = 20;
   let app: TestApp;
   let report: SoakReport;
 
@@ -36,7 +42,22 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
     });
     const logs: LogCapture = app.logs;
     report = await runSoak(
-      { sockets: SOCKETS, users: USERS, durationMs: 24_000, rampMs: 3_000, warmupMs: 7_000, storms: 2, stormFraction: 0.3, progressEveryMs: 5_000 },
+      {
+        sockets: SOCKETS,
+        users: USERS,
+        rampMs: 3_000,
+        storms: 2,
+        stormFraction: 0.3,
+        progressEveryMs: 5_000,
+        goal: {
+          kind: 'work',
+          warmupSessions: SESSIONS_WARM,
+          sessions: SESSIONS,
+          heartbeats: HEARTBEATS,
+          departuresEach: DEPARTURES_EACH,
+          timeoutMs: 300_000,
+        },
+      },
       fleet,
       {
         realtime: app.server.app.get(RealtimeServer),
@@ -48,21 +69,20 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
       process.env.SOAK_REPORT ? (line) => process.stderr.write(`${line}\n`) : undefined,
     );
     if (process.env.SOAK_REPORT) process.stderr.write(`${formatReport(report)}\n`);
-  }, 120_000);
+  }, 420_000);
   afterAll(() => app.close());
 
-  // Loose floors: a loaded CI machine runs fewer heartbeats and holds fewer sockets at once; what
-  // matters is that the churn happened, in every form.
-  it('churned for real: thousands of sessions, every way of leaving, storms', () => {
-    expect(report.clients.sessions).toBeGreaterThan(2 * SOCKETS);
+  // The work was driven to completion (runSoak throws otherwise); these check that it was the work asked for.
+  it('churned for real: every session it was asked for, every way of leaving, storms', () => {
+    expect(report.clients.sessions).toBeGreaterThanOrEqual(SESSIONS);
     expect(report.clients.connects).toBeGreaterThan(SOCKETS);
-    expect(report.clients.heartbeats).toBeGreaterThan(3 * SOCKETS);
-    for (const departure of ['disconnect', 'close', 'terminate', 'silent', 'early']) {
-      expect([departure, (report.clients.departures[departure] ?? 0) > 0]).toEqual([departure, true]);
-    }
+    expect(report.clients.heartbeats).toBeGreaterThanOrEqual(HEARTBEATS);
+    const enough = (kind: string) => (report.clients.departures[kind] ?? 0) >= DEPARTURES_EACH;
+    expect(Object.fromEntries(DEPARTURE_KINDS.map((kind) => [kind, enough(kind)]))).toEqual(
+      Object.fromEntries(DEPARTURE_KINDS.map((kind) => [kind, true])),
+    );
     expect(report.storms).toHaveLength(3);
     expect(Math.min(...report.storms)).toBeGreaterThan(SOCKETS * 0.1);
-    expect(report.connections.peak).toBeGreaterThan(SOCKETS * 0.5);
   });
 
   it(`keeps heap growth during churn within ${HEAP_GROWTH_BOUND.mb} MB (or ${HEAP_GROWTH_BOUND.fraction * 100}% of the warm heap)`, () => {
