@@ -57,7 +57,7 @@ function PreferencesCard() {
       {preferences === null ? (
         <p class="muted small">Loading…</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-scroll">
           <table class="table" data-testid="preferences-table">
             <thead>
               <tr>
@@ -192,7 +192,7 @@ function WebhookCard() {
         </div>
       )}
       {endpoint && (
-        <div class="input-row">
+        <div class="input-row button-row">
           <button type="button" class="btn btn-secondary" disabled={busy || endpoint.disabled_at !== null} data-testid="webhook-test" onClick={() => void run(async () => {
             await notificationsApi.testWebhook();
             setStatus('Test event queued.');
@@ -222,7 +222,7 @@ function WebhookCard() {
       {deliveries === null || deliveries.length === 0 ? (
         <p class="muted small">No deliveries yet.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-scroll">
           <table class="table" data-testid="webhook-deliveries">
             <thead>
               <tr>
