@@ -125,6 +125,62 @@ describe('loadConfig', () => {
     expect(config.auth.adminEmails).toEqual(['a@b.c']);
   });
 
+  it('parses the notification variables, with the defaults of API.md', () => {
+    const defaults = loadConfig({});
+    expect(defaults.publicUrl).toBeNull();
+    expect(defaults.notifications).toEqual({
+      nodeOfflineAlertMs: 600_000,
+      retentionDays: 90,
+      perUserPerHour: 1_000,
+      webhook: {
+        timeoutMs: 5_000,
+        allowPrivateAddresses: false,
+        retryDelaysMs: [5_000, 60_000, 300_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000],
+      },
+      email: { smtpUrl: null, from: 'DePIN Dashboard <no-reply@localhost>', batchMs: 60_000 },
+    });
+    // The default schedule retries within 10 s, then for about a day.
+    const total = defaults.notifications.webhook.retryDelaysMs.reduce((sum, ms) => sum + ms, 0);
+    expect(defaults.notifications.webhook.retryDelaysMs[0]).toBeLessThanOrEqual(10_000);
+    expect(total / 3_600_000).toBeGreaterThan(20);
+    expect(total / 3_600_000).toBeLessThan(30);
+
+    const config = loadConfig({
+      PUBLIC_URL: 'https://dash.example.com/',
+      NODE_OFFLINE_ALERT_MS: '1500',
+      WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+      WEBHOOK_RETRY_DELAYS_MS: '100, 200',
+      SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      EMAIL_BATCH_MS: '0',
+    });
+    expect(config.publicUrl).toBe('https://dash.example.com');
+    expect(config.notifications.nodeOfflineAlertMs).toBe(1_500);
+    expect(config.notifications.webhook.allowPrivateAddresses).toBe(true);
+    expect(config.notifications.webhook.retryDelaysMs).toEqual([100, 200]);
+    expect(config.notifications.email.smtpUrl).toBe('smtps://user:pw@mail.example.com:465');
+    expect(config.notifications.email.batchMs).toBe(0);
+  });
+
+  it('refuses bad notification variables, and email links without PUBLIC_URL in production', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'yes please',
+        WEBHOOK_RETRY_DELAYS_MS: '5s',
+        SMTP_URL: 'http://mail.example.com',
+        PUBLIC_URL: 'https://dash.example.com/?x=1',
+        NODE_OFFLINE_ALERT_MS: '0',
+        SMTP_FROM: 'no at sign',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues.map((issue) => issue.variable).sort()).toEqual(
+      ['NODE_OFFLINE_ALERT_MS', 'PUBLIC_URL', 'SMTP_FROM', 'SMTP_URL', 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', 'WEBHOOK_RETRY_DELAYS_MS'],
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), SMTP_URL: 'smtp://mail:25' })).toThrow(/PUBLIC_URL: required/);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -17,7 +17,12 @@ describe('webhooks', () => {
     beforeAll(async () => {
       app = await startTestApp({
         label: 'webhooks',
-        env: { WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', WEBHOOK_RETRY_DELAYS_MS: '300,300', WEBHOOK_TIMEOUT_MS: '2000' },
+        env: {
+          WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+          WEBHOOK_RETRY_DELAYS_MS: '300,300',
+          WEBHOOK_TIMEOUT_MS: '2000',
+          NOTIFICATIONS_PER_USER_PER_HOUR: '6',
+        },
       });
     });
     afterAll(async () => {
@@ -135,6 +140,30 @@ describe('webhooks', () => {
       expect((await api(app, 'GET', '/api/notifications/webhook', { token: user.accessToken })).status).toBe(404);
       expect((await api(app, 'DELETE', '/api/notifications/webhook', { token: user.accessToken })).status).toBe(204);
       expect((await api(app, 'POST', '/api/notifications/webhook/test', { token: user.accessToken })).status).toBe(404);
+    });
+
+    it('sends no more than NOTIFICATIONS_PER_USER_PER_HOUR to the endpoint; the feed keeps the rest', async () => {
+      const user = await registerUser(app);
+      const receiver = await receiverFor(user);
+      for (let i = 0; i < 4; i++) expect((await api(app, 'POST', '/api/notifications/webhook/test', { token: user.accessToken })).status).toBe(202);
+      // In-app notifications count too: a new wallet, then a few more.
+      const wallets = ['0x52908400098527886E0F7030069857D2E4169EE7', '0x8617E340B3D01FA5F11F306F4090FD50E238070D', '0xde709f2102306220921060314715629080e2fb77', '0x27b1fdb04752bbc536007a920d24acb045561c26'];
+      for (const wallet_address of wallets) await api(app, 'PATCH', '/api/user/me', { token: user.accessToken, body: { wallet_address } });
+      await waitUntil(async () => (await deliveries(user)).every((delivery) => delivery.status === 'delivered') && receiver.received.length === 6, {
+        timeoutMs: 20_000,
+        what: 'six deliveries',
+      });
+      // Six went out: four tests and the first two wallet changes; all four wallet changes are in the feed.
+      expect((await deliveries(user)).map((delivery) => delivery.type).sort()).toEqual([
+        'security.wallet_linked',
+        'security.wallet_linked',
+        'webhook.test',
+        'webhook.test',
+        'webhook.test',
+        'webhook.test',
+      ]);
+      const feed = await api(app, 'GET', '/api/notifications', { token: user.accessToken });
+      expect(feed.body.items.map((item: any) => item.data.address)).toEqual([...wallets].reverse());
     });
 
     it('refuses link-local and metadata addresses even when private ones are allowed', async () => {
