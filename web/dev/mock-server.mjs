@@ -419,6 +419,33 @@ export function startMockServer(options = {}) {
     }
     if (path === '/api/referrals/summary' && m === 'GET') return [200, referralData(user)];
 
+    // Notifications: an empty feed, default preferences kept in memory, a webhook that is never called.
+    if (path === '/api/notifications' && m === 'GET') return [200, { items: [], next_cursor: null, unread: 0 }];
+    if (path === '/api/notifications/read' && m === 'POST') return [204];
+    if (path === '/api/notifications/preferences') {
+      user.preferences ??= ['node.offline', 'node.online', 'referral.joined', 'referral.rewarded', 'bonus.credited', 'security.login', 'security.wallet_linked', 'webhook.disabled'].map(
+        (type) => ({ type, in_app: true, webhook: type !== 'webhook.disabled', email: !type.startsWith('referral') && type !== 'bonus.credited' }),
+      );
+      if (m === 'PUT') {
+        for (const change of body?.preferences ?? []) Object.assign(user.preferences.find((p) => p.type === change.type) ?? {}, change);
+      }
+      return [200, { preferences: user.preferences }];
+    }
+    if (path === '/api/notifications/webhook') {
+      if (m === 'PUT') {
+        user.webhook = { url: body?.url, disabled_at: null, created_at: nowIso() };
+        return [200, { url: body?.url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }];
+      }
+      if (m === 'DELETE') {
+        user.webhook = undefined;
+        return [204];
+      }
+      if (user.webhook) return [200, user.webhook];
+      throw new HttpError(404, 'EntityNotFound', 'Webhook endpoint not found');
+    }
+    if (path === '/api/notifications/webhook/test' && m === 'POST') return [202];
+    if (path === '/api/notifications/webhook/deliveries' && m === 'GET') return [200, { items: [], next_cursor: null }];
+
     if (path.startsWith('/api/admin/')) {
       if (!isAdmin(user)) throw new HttpError(403, 'Forbidden', 'Administrator role required');
       if (path === '/api/admin/users' && m === 'GET') {
@@ -535,6 +562,7 @@ export function startMockServer(options = {}) {
           send(s, 'NetworkUpdate', { networks: u.networks });
           send(s, 'EarningsUpdate', { earnings: earningsData(u) });
           send(s, 'ReferralUpdate', { referrals: referralData(u) });
+          send(s, 'NotificationUpdate', { unread: 0 });
           break;
         }
         case 'Heartbeat':
