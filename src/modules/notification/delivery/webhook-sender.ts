@@ -1,6 +1,6 @@
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { AddressPolicy, AddressRefused } from './address-policy';
 
@@ -48,11 +48,13 @@ export class WebhookSender {
     } catch {
       return { ok: false, status: null, excerpt: 'invalid signing secret' };
     }
-    try {
-      // IP literals skip the lookup below: check them here.
-      await this.policy.addressesOf(target.hostname);
-    } catch (error) {
-      return { ok: false, status: null, excerpt: excerpt(errorText(error)) };
+    // IP literals never reach the socket's lookup (below): check them here.
+    if (isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0) {
+      try {
+        await this.policy.addressesOf(target.hostname);
+      } catch (error) {
+        return { ok: false, status: null, excerpt: excerpt(errorText(error)) };
+      }
     }
     return new Promise<SendResult>((resolve) => {
       let settled = false;
