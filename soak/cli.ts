@@ -105,8 +105,8 @@ export async function registerSoakUsers(baseUrl: string, count: number, label: s
 export function soakEnv(heartbeatMs: number): Record<string, string> {
   return {
     HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
-    // Five periods: a heartbeat delayed by a busy machine is not a silent client (those still get 4000).
-    CLIENT_TIMEOUT_MS: String(heartbeatMs * 5),
+    // Ten periods: a heartbeat delayed by a busy machine is not a silent client (those still get 4000).
+    CLIENT_TIMEOUT_MS: String(heartbeatMs * 10),
     // Generous, so that a burst of reconnects (a storm) on a busy machine is served, not shed.
     CONNECT_TIMEOUT_MS: '15000',
     DATABASE_POOL_SIZE: '20',

@@ -52,6 +52,8 @@ export type SoakGoal =
       readonly heartbeats: number;
       /** Sessions ended in each way (Disconnect, close, reset, silence, before Connect) before the churn ends. */
       readonly departuresEach: number;
+      /** A storm waits until at least this many sockets are open, so that each cuts a real crowd. */
+      readonly stormMinOpen: number;
       readonly timeoutMs: number;
     };
 
@@ -323,6 +325,7 @@ function workPhases(
     warmup: async (storm) => {
       const halfway = plan.sockets + Math.floor((goal.warmupSessions - plan.sockets) / 2);
       await until('the first half of the warm-up', (stats) => stats.sessions >= halfway);
+      await until('a crowd to storm', (stats) => stats.open >= goal.stormMinOpen);
       await storm();
       await until('the warm-up', (stats) => stats.sessions >= goal.warmupSessions);
     },
@@ -331,7 +334,7 @@ function workPhases(
       const span = Math.max(0, goal.sessions - start);
       for (let index = 1; index <= plan.storms; index++) {
         const at = start + Math.floor((index * span) / (plan.storms + 1));
-        await until(`churn up to storm ${index}`, (stats) => stats.sessions >= at);
+        await until(`churn up to storm ${index}`, (stats) => stats.sessions >= at && stats.open >= goal.stormMinOpen);
         await storm();
       }
       await until('the churn', (stats) => {

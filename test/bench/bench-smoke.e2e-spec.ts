@@ -46,5 +46,5 @@ describe('benchmarks (smoke run on tiny sizes)', () => {
     ]);
     for (const row of results.table.filter((r) => r.met !== null)) expect(Number.isFinite(row.ratio)).toBe(true);
     expect(results.plots.map((file) => file.slice(out.length + 1))).toEqual(['heartbeat-rtt.png', 'heartbeat-cpu.png', 'rest-latency.png']);
-  }, 360_000);
+  }, 600_000);
 });

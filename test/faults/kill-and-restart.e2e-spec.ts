@@ -78,7 +78,7 @@ describe('process kills and stops', () => {
       service = spawnService(env(port));
       await service.ready;
       await waitUntil(() => node.sessions.length === sessions + 1 && node.sessions[sessions]!.answered.length > 12, {
-        timeoutMs: 20_000,
+        timeoutMs: 60_000,
         what: 'the node to reconnect to the restarted service',
       });
     }
@@ -105,7 +105,7 @@ describe('process kills and stops', () => {
     const nodes = users.flatMap((user, u) =>
       Array.from({ length: 10 }, (_, n) => new NodeRunner(() => url.replace('http', 'ws'), user.accessToken, `load-${u}-${n}`, HEARTBEAT_MS).start()),
     );
-    await waitUntil(() => nodes.every((node) => node.answeredHeartbeats >= 8), { timeoutMs: 20_000, what: '200 nodes heartbeating' });
+    await waitUntil(() => nodes.every((node) => node.answeredHeartbeats >= 8), { timeoutMs: 120_000, what: '200 nodes heartbeating' });
     service.kill('SIGTERM');
     expect(await service.exited).toEqual({ code: 0, signal: null });
     await Promise.all(nodes.map((node) => node.stop()));

@@ -18,7 +18,7 @@ describe('Redis adapters', () => {
     namespace = createTestRedisNamespace('adapters');
     a = new RedisClients(namespace.url, namespace.keyPrefix);
     b = new RedisClients(namespace.url, namespace.keyPrefix);
-    await Promise.all([a.waitUntilReady(5_000), b.waitUntilReady(5_000)]);
+    await Promise.all([a.waitUntilReady(60_000), b.waitUntilReady(60_000)]);
   });
   afterAll(async () => {
     await a.close();

@@ -4,7 +4,7 @@
  */
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 10_000, intervalMs = 10, what = 'condition' } = {},
+  { timeoutMs = 30_000, intervalMs = 10, what = 'condition' } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

@@ -69,7 +69,7 @@ export class TestSocket {
   }
 
   /** The next unread frame (of `type`, skipping others when given). */
-  async next(type?: string, timeoutMs = 5_000): Promise<Frame> {
+  async next(type?: string, timeoutMs = 15_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       while (this.cursor < this.frames.length) {
