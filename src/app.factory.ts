@@ -2,7 +2,7 @@ import { ValidationError as ClassValidationError, ValidationPipe } from '@nestjs
 import { NestFactory } from '@nestjs/core';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import type { IncomingMessage } from 'node:http';
@@ -16,8 +16,8 @@ import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import { serveWebDashboard } from './common/http/web-dashboard';
 import { requestIdFor } from './common/logging/request-id';
 import { HttpMetrics } from './modules/metrics/http-metrics';
-import { API_DESCRIPTION } from './openapi/api-description';
-import { declareRequestIdHeader } from './openapi/request-id-header';
+import { buildApiDocuments, OPENAPI_JSON_PATH, OPENAPI_UI_PATH } from './openapi/api-documents';
+import { serveAsyncApi } from './openapi/asyncapi-routes';
 import { LeanWsAdapter } from './realtime/lean-ws.adapter';
 
 /** JSON bodies of this API are small; anything larger is refused before parsing. */
@@ -91,19 +91,9 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   );
   app.useWebSocketAdapter(new LeanWsAdapter(app, { maxPayload: config.ws.maxMessageBytes }));
 
-  const document = declareRequestIdHeader(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('DePIN dashboard API')
-        .setDescription(API_DESCRIPTION)
-        .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token of register, login or refresh' })
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, required only when it is set' }, 'metrics')
-        .build(),
-    ),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+  const documents = buildApiDocuments(app);
+  SwaggerModule.setup(OPENAPI_UI_PATH, app, documents.openapi, { jsonDocumentUrl: OPENAPI_JSON_PATH, raw: ['json'] });
+  serveAsyncApi(fastify, documents.asyncapi);
   if (!(await serveWebDashboard(fastify))) {
     app.get(Logger).warn('The web dashboard is not built (npm run build); / will answer 404');
   }

@@ -2,7 +2,10 @@ import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 
-/** Where `npm run dev:web` forwards API, WebSocket and health traffic (the Nest server's default port). */
+/**
+ * Where `npm run dev:web` (scripts/dev-web.mjs) forwards API, WebSocket, health and docs traffic:
+ * the service on its default port, which that script starts when nothing answers there.
+ */
 const BACKEND = process.env.WEB_BACKEND_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
@@ -22,6 +25,7 @@ export default defineConfig({
       '/api': { target: BACKEND, changeOrigin: true },
       '/health': { target: BACKEND, changeOrigin: true },
       '/ws': { target: BACKEND, changeOrigin: true, ws: true },
+      '/docs': { target: BACKEND, changeOrigin: true },
     },
   },
 });

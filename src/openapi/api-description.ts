@@ -1,57 +1,16 @@
 import { ENDPOINTS } from '../realtime/endpoint';
-import { ClientMessageType, CloseCode, ServerMessageType } from '../realtime/protocol';
+import { CLIENT_MESSAGES, CLOSE_CODE_MEANINGS, CloseCode, MessageSpec, SERVER_MESSAGES } from '../realtime/protocol';
 
 /**
  * The description of the OpenAPI document: conventions, and a summary of the WebSocket protocol,
- * which OpenAPI cannot express. API.md is the contract; this summary must agree with it. The
- * tables are built from the protocol's own constants, and each record below is exhaustive, so a
- * new message type or close code does not build until it is described here.
+ * which OpenAPI cannot express (the AsyncAPI document describes it in full). API.md is the
+ * contract; this summary must agree with it. The lists are built from the protocol's own
+ * declarations (src/realtime/protocol.ts), so a new message or close code appears here by itself.
  */
 
-const CLIENT_MESSAGES: Record<ClientMessageType, string> = {
-  Connect:
-    '`{user_id?, device_id, network_name?, role?}`: the first message, within `CONNECT_TIMEOUT_MS`. ' +
-    "`user_id`, when given, must be the token's user (else Error Unauthorized and close 4401). " +
-    '`device_id`: 1–64 of `[A-Za-z0-9._:-]`; `network_name`: 1–64 printable characters (default: the device_id); ' +
-    'a bad one is answered with Error InvalidNetworkData and the socket stays open for another Connect. ' +
-    '`role`: `node` (default on /ws/dashboard) earns, `viewer` only watches. One node per user and `device_id` ' +
-    'across the cluster: a second node session replaces the first, which is closed with 4001.',
-  Heartbeat: 'every `heartbeat_interval_ms`; the server answers Heartbeat. A node earns on each Heartbeat.',
-  Disconnect: 'the server marks the node disconnected and closes with 1000.',
-};
-
-const SERVER_MESSAGES: Record<ServerMessageType, string> = {
-  Connected:
-    '`{session_id, user_id, device_id, role, heartbeat_interval_ms, server_time}`: the reply to Connect, followed at once ' +
-    'by a snapshot of the current state (every update type the endpoint carries), so a reconnect recovers everything.',
-  NetworkUpdate: "`{networks: [NetworkConnection]}`: all of the user's nodes, whenever one changes.",
-  EarningsUpdate: '`{earnings: EarningsData}`: coalesced, at most one per `EARNINGS_PUSH_MS`, only when something changed.',
-  ReferralUpdate: '`{referrals: ReferralData}`: when a referral is created or changes status, or referral points change.',
-  NotificationUpdate: '`{unread}`: the number of unread notifications; in the snapshot, and whenever it changes.',
-  Notification:
-    '`{notification: Notification}`: each new notification of the feed, as it is recorded (a socket too slow for ' +
-    'all gets the latest; the count and `GET /api/notifications` have the rest).',
-  Heartbeat: 'the answer to a client Heartbeat.',
-  Error: '`{error, message}`: `error` is an ErrorType, as in HTTP error bodies.',
-  Disconnect: '`{reason}`: sent before a server-side close.',
-};
-
-const CLOSE_CODES: Record<keyof typeof CloseCode, string> = {
-  Normal: 'normal (after a client Disconnect)',
-  GoingAway: 'server shutting down: reconnect elsewhere, with backoff',
-  PolicyViolation: 'policy: sustained flooding (more than `WS_MAX_MESSAGES_PER_SECOND`)',
-  MessageTooBig: 'frame larger than `WS_MAX_MESSAGE_BYTES`',
-  InternalError: 'internal error, or the token could not be checked (e.g. database down): reconnect later, no refresh needed',
-  TryAgainLater: 'too slow: the socket stayed far behind its updates',
-  HeartbeatTimeout: 'heartbeat timeout: no message for `CLIENT_TIMEOUT_MS`',
-  Replaced: 'replaced (same user and device connected again elsewhere) or node deleted: do not reconnect',
-  Unauthorized: 'unauthorized or session expired: refresh the token, then reconnect',
-  ConnectTimeout: 'no Connect within `CONNECT_TIMEOUT_MS`',
-};
-
-function list(entries: Record<string, string>): string {
-  return Object.entries(entries)
-    .map(([name, text]) => `- **${name}** — ${text}`)
+function list(messages: Readonly<Record<string, MessageSpec>>): string {
+  return Object.entries(messages)
+    .map(([name, message]) => `- **${name}** — ${message.description}`)
     .join('\n');
 }
 
@@ -60,8 +19,8 @@ const endpoints = ENDPOINTS.map(
     `| \`${endpoint.path}\` | ${endpoint.carries.join(', ')} | ${endpoint.roles.join(', ')} (default ${endpoint.defaultRole}) |`,
 ).join('\n');
 
-const closeCodes = (Object.keys(CLOSE_CODES) as Array<keyof typeof CloseCode>)
-  .map((name) => `| ${CloseCode[name]} | ${CLOSE_CODES[name]} |`)
+const closeCodes = (Object.keys(CLOSE_CODE_MEANINGS) as Array<keyof typeof CloseCode>)
+  .map((name) => `| ${CloseCode[name]} | ${CLOSE_CODE_MEANINGS[name]} |`)
   .join('\n');
 
 export const API_DESCRIPTION = `
@@ -82,7 +41,8 @@ configuration) is **API.md**; where this document and API.md disagree, API.md wi
 
 ## WebSocket protocol
 
-OpenAPI cannot describe it; this is a summary of API.md, "WebSocket".
+OpenAPI cannot describe it; this is a summary of API.md, "WebSocket". The AsyncAPI 3 document describes every
+message and payload: \`/docs/asyncapi.json\`, rendered at [/docs/asyncapi](/docs/asyncapi).
 
 | endpoint | updates | roles |
 | --- | --- | --- |

@@ -39,6 +39,14 @@ describe('admin', () => {
     }
   });
 
+  it('tells each caller their role (GET /api/user/me, login), so a client needs no admin probe', async () => {
+    const asAdmin = await api(app, 'GET', '/api/user/me', { token: admin.accessToken });
+    const asUser = await api(app, 'GET', '/api/user/me', { token: user.accessToken });
+    expect([asAdmin.status, asAdmin.body.role, asUser.status, asUser.body.role]).toEqual([200, 'admin', 200, 'user']);
+    const login = await api(app, 'POST', '/api/auth/login', { body: { email: 'root@example.com', password: admin.password } });
+    expect([login.status, login.body.user.role]).toEqual([200, 'admin']);
+  });
+
   it('searches users by email or username and pages them', async () => {
     const found = await api(app, 'GET', '/api/admin/users?q=PLAIN', { token: admin.accessToken });
     expect(found.status).toBe(200);

@@ -21,13 +21,13 @@ describe('REST domain: user, networks, earnings, referrals', () => {
   afterAll(() => app.close());
 
   describe('user', () => {
-    it('returns the caller without secrets', async () => {
+    it('returns the caller, with their role, without secrets', async () => {
       const me = await api(app, 'GET', '/api/user/me', { token: alice.accessToken });
       expect(me.status).toBe(200);
       expect(Object.keys(me.body).sort()).toEqual(
-        ['created_at', 'email', 'id', 'last_active', 'referral_code', 'username', 'wallet_address'].sort(),
+        ['created_at', 'email', 'id', 'last_active', 'referral_code', 'role', 'username', 'wallet_address'].sort(),
       );
-      expect(me.body).toMatchObject({ id: alice.id, email: alice.email, username: alice.username });
+      expect(me.body).toMatchObject({ id: alice.id, email: alice.email, username: alice.username, role: 'user' });
     });
 
     it('links a checksummed or single-case wallet and unlinks it with null', async () => {

@@ -35,6 +35,7 @@ describe('auth', () => {
           username: 'new_person',
           wallet_address: null,
           referral_code: expect.stringMatching(/^[A-Za-z0-9_-]{6,}$/),
+          role: 'user',
           created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           last_active: expect.any(String),
         },

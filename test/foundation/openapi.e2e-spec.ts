@@ -41,6 +41,7 @@ const USER: Shape = {
   username: string,
   wallet_address: nullable(string),
   referral_code: string,
+  role: oneOf('user', 'admin'),
   created_at: timestamp,
   last_active: timestamp,
 };
@@ -108,8 +109,8 @@ const REFERRAL_DATA: Shape = {
   rewarded: integer,
   points: number,
 };
-// API.md leaves the admin shapes to the implementation: User JSON plus role and disabled_at (admin.mapper.ts).
-const ADMIN_USER: Shape = { ...USER, role: oneOf('user', 'admin'), disabled_at: nullable(timestamp) };
+// API.md leaves the admin shapes to the implementation: User JSON plus disabled_at (admin.mapper.ts).
+const ADMIN_USER: Shape = { ...USER, disabled_at: nullable(timestamp) };
 const ADMIN_USER_DETAIL: Shape = {
   ...ADMIN_USER,
   earnings: object(EARNINGS_DATA),
@@ -334,8 +335,9 @@ const ROUTES: readonly Route[] = [
   // Email unsubscribe links: the token is the credential.
   { route: 'GET /api/notifications/unsubscribe', status: 200, body: 'html', query: { token: string }, errors: [400, ...FAULTS], auth: 'public' },
   { route: 'POST /api/notifications/unsubscribe', status: 200, body: 'html', query: { token: string }, errors: [400, ...FAULTS], auth: 'public' },
-  { route: 'GET /health/live', status: 200, body: HEALTH, errors: [], auth: 'public' },
-  { route: 'GET /health/ready', status: 200, body: HEALTH, errors: [503], auth: 'public' },
+  // The probes take no query: one is refused (400) like on every such route.
+  { route: 'GET /health/live', status: 200, body: HEALTH, errors: [400], auth: 'public' },
+  { route: 'GET /health/ready', status: 200, body: HEALTH, errors: [400, 503], auth: 'public' },
   // Public for user tokens; behind METRICS_TOKEN (its own scheme) when that is set.
   { route: 'GET /metrics', status: 200, body: 'text', errors: [401], auth: 'public' },
 ];
@@ -534,7 +536,7 @@ describe('OpenAPI document', () => {
       for (const status of route.errors) {
         const schema = responses[String(status)].content?.['application/json']?.schema;
         // The probes answer 503 with terminus JSON, everything else with ErrorBody.
-        const expected = route.route.startsWith('GET /health') ? '#/components/schemas/HealthCheck' : '#/components/schemas/ErrorBody';
+        const expected = route.route.startsWith('GET /health') && status === 503 ? '#/components/schemas/HealthCheck' : '#/components/schemas/ErrorBody';
         expect([status, schema?.$ref]).toEqual([status, expected]);
       }
       if (route.errors.includes(429)) {

@@ -113,7 +113,7 @@ describe('WebSocket protocol', () => {
       [{ device_id: 'ok', user_id: 'me' }],
     ])('refuses Connect %j with InvalidNetworkData and keeps the socket open', async (payload) => {
       const socket = await open();
-      socket.send({ type: 'Connect', payload });
+      socket.sendInvalid({ type: 'Connect', payload });
       expect(await socket.next()).toEqual({ type: 'Error', payload: { error: 'InvalidNetworkData', message: expect.any(String) } });
       const connected = await socket.connect({ device_id: 'retry-ok', role: 'viewer' });
       expect(connected.payload.device_id).toBe('retry-ok');

@@ -191,17 +191,22 @@ describe('access control', () => {
     it('ignores everything but device_id, network_name, role and user_id in a WebSocket Connect', async () => {
       const user = await registerUser(app);
       const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
-      await socket.connect({
-        device_id: 'greedy',
-        network_name: 'Greedy',
-        points_earned: 1_000_000,
-        connection_time: 99_999_999,
-        network_score: 0.123,
-        ip_address: '198.51.100.77',
-        connected: false,
-        id: aliceNode,
-        user_id: user.id,
+      // Fields the document does not name (so `send` refuses them): the server must ignore them.
+      socket.sendInvalid({
+        type: 'Connect',
+        payload: {
+          device_id: 'greedy',
+          network_name: 'Greedy',
+          points_earned: 1_000_000,
+          connection_time: 99_999_999,
+          network_score: 0.123,
+          ip_address: '198.51.100.77',
+          connected: false,
+          id: aliceNode,
+          user_id: user.id,
+        },
       });
+      await socket.next('Connected');
       const update = await socket.next('NetworkUpdate');
       expect(update.payload.networks).toEqual([
         expect.objectContaining({ device_id: 'greedy', user_id: user.id, points_earned: 0, connection_time: 0, ip_address: '127.0.0.1', connected: true }),

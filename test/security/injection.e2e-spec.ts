@@ -153,7 +153,7 @@ describe('SQL injection in every text field', () => {
   it('takes them as node names over the WebSocket verbatim, and refuses them as device ids', async () => {
     const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
     for (const text of INJECTIONS.filter((candidate) => !/^[A-Za-z0-9._:-]{1,64}$/.test(candidate))) {
-      socket.send({ type: 'Connect', payload: { device_id: text, role: 'viewer' } });
+      socket.sendInvalid({ type: 'Connect', payload: { device_id: text, role: 'viewer' } });
       expect([text, (await socket.next('Error')).payload.error]).toEqual([text, 'InvalidNetworkData']);
     }
     const names = INJECTIONS.filter((text) => text.length <= 64);

@@ -4,7 +4,7 @@ import type { AuthResponse } from './api/types';
 import { endSession, hasSession, onSessionChange, refreshToken, startSession } from './auth/session';
 import { Header } from './components/Header';
 import { navigate, forgetReferralCode, rememberedReferralCode, useRoute } from './router';
-import { dashboard, reconnectLive, setUser, startDashboard, stopDashboard } from './state/dashboard';
+import { dashboard, isAdmin, reconnectLive, setUser, startDashboard, stopDashboard } from './state/dashboard';
 import { useStore } from './state/store';
 import { AdminView } from './views/AdminView';
 import { LoginView, RegisterView } from './views/AuthViews';
@@ -65,12 +65,13 @@ function logout(): void {
 
 function Shell({ route }: { route: ReturnType<typeof useRoute> }) {
   const s = useStore(dashboard);
+  const admin = isAdmin(s);
   return (
     <>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
-      <Header route={route} username={s.user?.username ?? null} isAdmin={s.isAdmin} live={s.live} onLogout={logout} />
+      <Header route={route} username={s.user?.username ?? null} isAdmin={admin} live={s.live} onLogout={logout} />
       <div class="container">
         {s.live.status === 'replaced' && (
           <div class="banner" role="alert" data-testid="live-replaced">
@@ -86,11 +87,11 @@ function Shell({ route }: { route: ReturnType<typeof useRoute> }) {
           </div>
         )}
         {route === 'admin' ? (
-          s.isAdmin ? (
+          admin ? (
             <AdminView />
           ) : (
             <main id="main" class="card">
-              <p class="muted">{s.isAdmin === null ? 'Checking access…' : 'This page is for administrators.'}</p>
+              <p class="muted">{admin === null ? 'Checking access…' : 'This page is for administrators.'}</p>
             </main>
           )
         ) : route === 'notifications' ? (

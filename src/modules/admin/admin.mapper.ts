@@ -6,7 +6,6 @@ import { UserEntity } from '../user/entities/user.entity';
 import { toUserJson, UserJson } from '../user/user.mapper';
 
 export interface AdminUserJson extends UserJson {
-  role: Role;
   disabled_at: string | null;
 }
 
@@ -17,5 +16,5 @@ export interface AdminUserDetailJson extends AdminUserJson {
 }
 
 export function toAdminUserJson(user: UserEntity, role: Role): AdminUserJson {
-  return { ...toUserJson(user), role, disabled_at: user.disabledAt?.toISOString() ?? null };
+  return { ...toUserJson(user, role), disabled_at: user.disabledAt?.toISOString() ?? null };
 }

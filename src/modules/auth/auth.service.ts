@@ -190,9 +190,10 @@ export class AuthService {
   }
 
   private async tokenResponse(user: UserEntity, sessionId: string, refreshToken: string): Promise<TokenResponse> {
+    const role = this.validator.roleOf(user.email);
     return {
-      user: toUserJson(user),
-      access_token: await this.tokens.signAccess(user.id, sessionId, this.validator.roleOf(user.email)),
+      user: toUserJson(user, role),
+      access_token: await this.tokens.signAccess(user.id, sessionId, role),
       refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: this.tokens.accessTtlSeconds,

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -10,11 +10,15 @@ import {
 import type { FastifyReply } from 'fastify';
 import { INSTANCE_ID } from '../../common/lifecycle/instance-id';
 import { LifecycleState } from '../../common/lifecycle/lifecycle-state';
+import { ErrorBodyResponse } from '../../openapi';
 import { Public } from '../auth/guards/public.decorator';
 import { HealthCheckResponse } from './dto/health-check.response';
 import { RedisHealthIndicator } from './redis.health';
 
 const CHECK_TIMEOUT_MS = 1_500;
+
+/** Like every route that takes no query, the probes refuse one (UnknownQueryGuard). */
+const NO_QUERY = { type: ErrorBodyResponse, description: '`ValidationError`: the probes take no query parameters' };
 
 /** Kubernetes probes. Bodies are terminus JSON; readiness is 503 while anything it needs is down. */
 @ApiTags('health')
@@ -35,6 +39,7 @@ export class HealthController {
   @Header('cache-control', 'no-store')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers' })
+  @ApiBadRequestResponse(NO_QUERY)
   @ApiOkResponse({
     type: HealthCheckResponse,
     description: 'Alive (no checks: `details` is empty)',
@@ -51,6 +56,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: database (and Redis where configured) reachable, not shutting down' })
+  @ApiBadRequestResponse(NO_QUERY)
   @ApiOkResponse({ type: HealthCheckResponse, description: 'Ready: every check is up' })
   @ApiServiceUnavailableResponse({
     type: HealthCheckResponse,

@@ -16,11 +16,11 @@ export class UserController {
   constructor(private readonly users: UserService) {}
 
   @Get('me')
-  @ApiOperation({ summary: 'The caller' })
+  @ApiOperation({ summary: 'The caller, with their role (admins may use /api/admin)' })
   @ApiOkResponse({ type: UserResponse, description: 'The caller' })
   @ApiErrors(401)
   me(@CurrentUser() auth: AuthUser): Promise<UserJson> {
-    return this.users.getMe(auth.userId);
+    return this.users.getMe(auth);
   }
 
   @Patch('me')
@@ -32,6 +32,6 @@ export class UserController {
     when: 'username already taken (regardless of case)',
   })
   update(@CurrentUser() auth: AuthUser, @Body() dto: UpdateMeDto): Promise<UserJson> {
-    return this.users.updateMe(auth.userId, dto);
+    return this.users.updateMe(auth, dto);
   }
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DashboardError } from '../../common/errors';
 import { isUniqueViolation } from '../../database/pg-errors';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
+import { AuthUser } from '../auth/auth-user';
 import { UserEntity } from './entities/user.entity';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { toUserJson, UserJson } from './user.mapper';
@@ -20,11 +21,12 @@ export class UserService {
     private readonly notifications: NotificationOutbox,
   ) {}
 
-  async getMe(userId: number): Promise<UserJson> {
-    return toUserJson(await this.require(userId));
+  async getMe(auth: AuthUser): Promise<UserJson> {
+    return toUserJson(await this.require(auth.userId), auth.role);
   }
 
-  async updateMe(userId: number, dto: UpdateMeDto): Promise<UserJson> {
+  async updateMe(auth: AuthUser, dto: UpdateMeDto): Promise<UserJson> {
+    const { userId } = auth;
     const changes: { username?: string; walletAddress?: string | null } = {};
     if (dto.username !== undefined) changes.username = dto.username;
     if (dto.wallet_address !== undefined) {
@@ -46,7 +48,7 @@ export class UserService {
       }
       this.logger.log({ userId, fields: Object.keys(changes) }, 'Profile updated');
     }
-    return this.getMe(userId);
+    return this.getMe(auth);
   }
 
   async require(userId: number): Promise<UserEntity> {

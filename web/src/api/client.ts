@@ -1,94 +1,80 @@
 import { accessToken, refreshSession } from '../auth/session';
-import { ApiError, rawRequest, type Method } from './http';
-import type {
-  AdminUser,
-  AuthResponse,
-  NotificationPage,
-  Preference,
-  WebhookDelivery,
-  WebhookEndpoint,
-  Bucket,
-  Earnings,
-  EarningsData,
-  NetworkConnection,
-  Page,
-  Referral,
-  ReferralData,
-  ReferralStatus,
-  Timeseries,
-  User,
-} from './types';
+import { api, ApiError, settle, type Exchange } from './http';
+import type { components } from './generated/openapi';
+import type { Bucket, ReferralStatus } from './types';
 
-/** An authenticated request: on 401 the session is refreshed once and the request retried. */
-async function authed<T>(method: Method, path: string, body?: unknown): Promise<T> {
+type Schemas = components['schemas'];
+type Bearer = { headers: { Authorization: string } };
+
+const bearer = (token: string): Bearer => ({ headers: { Authorization: `Bearer ${token}` } });
+
+/** An authenticated call: on 401 the session is refreshed once and the call repeated. */
+async function authed<T>(call: (auth: Bearer) => Promise<Exchange<T>>): Promise<T> {
   const token = accessToken();
   if (!token) throw new ApiError(401, 'Unauthorized', 'Please sign in.');
   try {
-    return await rawRequest<T>(method, path, body, token);
+    return await settle(call(bearer(token)));
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 401) throw err;
     await refreshSession(token);
     const fresh = accessToken();
     if (!fresh) throw err;
-    return rawRequest<T>(method, path, body, fresh);
+    return settle(call(bearer(fresh)));
   }
 }
 
-function query(params: Record<string, string | number | undefined | null>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
 export const authApi = {
-  register: (body: { email: string; username: string; password: string; referral_code?: string }) =>
-    rawRequest<AuthResponse>('POST', '/api/auth/register', body),
-  login: (body: { email: string; password: string }) => rawRequest<AuthResponse>('POST', '/api/auth/login', body),
-  logout: (refresh_token: string) => rawRequest<void>('POST', '/api/auth/logout', { refresh_token }),
+  register: (body: Schemas['RegisterDto']) => settle(api.POST('/api/auth/register', { body })),
+  login: (body: Schemas['LoginDto']) => settle(api.POST('/api/auth/login', { body })),
+  logout: (refresh_token: string) => settle(api.POST('/api/auth/logout', { body: { refresh_token } })),
 };
 
 export const userApi = {
-  me: () => authed<User>('GET', '/api/user/me'),
-  update: (body: { username?: string; wallet_address?: string | null }) => authed<User>('PATCH', '/api/user/me', body),
+  me: () => authed((auth) => api.GET('/api/user/me', auth)),
+  update: (body: Schemas['UpdateMeDto']) => authed((auth) => api.PATCH('/api/user/me', { ...auth, body })),
 };
 
 export const networksApi = {
-  list: () => authed<{ items: NetworkConnection[] }>('GET', '/api/networks'),
+  list: () => authed((auth) => api.GET('/api/networks', auth)),
 };
 
 export const earningsApi = {
-  summary: () => authed<EarningsData>('GET', '/api/earnings/summary'),
+  summary: () => authed((auth) => api.GET('/api/earnings/summary', auth)),
   timeseries: (bucket: Bucket, from?: string, to?: string) =>
-    authed<Timeseries>('GET', `/api/earnings/timeseries${query({ bucket, from, to })}`),
-  list: (params: { source?: string; limit?: number; cursor?: string }) =>
-    authed<Page<Earnings>>('GET', `/api/earnings${query(params)}`),
+    authed((auth) => api.GET('/api/earnings/timeseries', { ...auth, params: { query: { bucket, from, to } } })),
 };
 
 export const referralsApi = {
-  summary: () => authed<ReferralData>('GET', '/api/referrals/summary'),
-  list: (params: { status?: ReferralStatus; limit?: number; cursor?: string | null }) =>
-    authed<Page<Referral>>('GET', `/api/referrals${query(params)}`),
+  summary: () => authed((auth) => api.GET('/api/referrals/summary', auth)),
+  list: (query: { status?: ReferralStatus; limit?: number; cursor?: string | null }) =>
+    authed((auth) =>
+      api.GET('/api/referrals', { ...auth, params: { query: { ...query, cursor: query.cursor ?? undefined } } }),
+    ),
 };
 
 export const adminApi = {
-  users: (params: { q?: string; limit?: number; cursor?: string | null }) =>
-    authed<Page<AdminUser>>('GET', `/api/admin/users${query(params)}`),
-  bonus: (id: number, body: { amount: number; reason: string }) =>
-    authed<Earnings>('POST', `/api/admin/users/${id}/bonus`, body),
-  disable: (id: number) => authed<void>('POST', `/api/admin/users/${id}/disable`),
+  users: (query: { q?: string; limit?: number; cursor?: string | null }) =>
+    authed((auth) => api.GET('/api/admin/users', { ...auth, params: { query: { ...query, cursor: query.cursor ?? undefined } } })),
+  bonus: (id: number, body: Schemas['GrantBonusDto']) =>
+    authed((auth) => api.POST('/api/admin/users/{id}/bonus', { ...auth, params: { path: { id } }, body })),
+  disable: (id: number) => authed((auth) => api.POST('/api/admin/users/{id}/disable', { ...auth, params: { path: { id } } })),
 };
 
 export const notificationsApi = {
-  list: (params: { unread?: boolean; limit?: number; cursor?: string | null }) =>
-    authed<NotificationPage>('GET', `/api/notifications${query({ ...params, unread: params.unread ? 'true' : undefined })}`),
-  markRead: (body: { ids: number[] } | { all: true }) => authed<void>('POST', '/api/notifications/read', body),
-  preferences: () => authed<{ preferences: Preference[] }>('GET', '/api/notifications/preferences'),
-  updatePreferences: (preferences: Array<Partial<Preference> & Pick<Preference, 'type'>>) =>
-    authed<{ preferences: Preference[] }>('PUT', '/api/notifications/preferences', { preferences }),
-  webhook: () => authed<WebhookEndpoint>('GET', '/api/notifications/webhook'),
-  putWebhook: (url: string) => authed<{ url: string; secret: string }>('PUT', '/api/notifications/webhook', { url }),
-  removeWebhook: () => authed<void>('DELETE', '/api/notifications/webhook'),
-  testWebhook: () => authed<void>('POST', '/api/notifications/webhook/test'),
-  deliveries: () => authed<Page<WebhookDelivery>>('GET', '/api/notifications/webhook/deliveries?limit=20'),
+  list: (query: { unread?: boolean; limit?: number; cursor?: string | null }) =>
+    authed((auth) =>
+      api.GET('/api/notifications', {
+        ...auth,
+        params: { query: { unread: query.unread || undefined, limit: query.limit, cursor: query.cursor ?? undefined } },
+      }),
+    ),
+  markRead: (body: Schemas['MarkReadDto']) => authed((auth) => api.POST('/api/notifications/read', { ...auth, body })),
+  preferences: () => authed((auth) => api.GET('/api/notifications/preferences', auth)),
+  updatePreferences: (preferences: Schemas['UpdatePreferencesDto']['preferences']) =>
+    authed((auth) => api.PUT('/api/notifications/preferences', { ...auth, body: { preferences } })),
+  webhook: () => authed((auth) => api.GET('/api/notifications/webhook', auth)),
+  putWebhook: (url: string) => authed((auth) => api.PUT('/api/notifications/webhook', { ...auth, body: { url } })),
+  removeWebhook: () => authed((auth) => api.DELETE('/api/notifications/webhook', auth)),
+  testWebhook: () => authed((auth) => api.POST('/api/notifications/webhook/test', auth)),
+  deliveries: () => authed((auth) => api.GET('/api/notifications/webhook/deliveries', { ...auth, params: { query: { limit: 20 } } })),
 };

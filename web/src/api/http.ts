@@ -1,3 +1,5 @@
+import createClient from 'openapi-fetch';
+import type { paths } from './generated/openapi';
 import type { ErrorBody } from './types';
 
 /** An API failure carrying the server's `{error, message, details?}` body (or a local stand-in). */
@@ -15,9 +17,20 @@ export class ApiError extends Error {
   }
 }
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
 const NETWORK_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
+
+/**
+ * The REST API, typed by the OpenAPI document (./generated/openapi.ts): paths, parameters, bodies
+ * and responses are checked at compile time. Same origin; no cookies, no CORS.
+ */
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin', headers: { Accept: 'application/json' } });
+
+/** What an openapi-fetch call resolves to: `data` on 2xx, `error` (the parsed body) otherwise. */
+export interface Exchange<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
 
 function isErrorBody(value: unknown): value is ErrorBody {
   return (
@@ -28,43 +41,24 @@ function isErrorBody(value: unknown): value is ErrorBody {
   );
 }
 
-/** One HTTP exchange with the API. No token handling: see `client.ts` for the authenticated path. */
-export async function rawRequest<T>(method: Method, path: string, body?: unknown, accessToken?: string): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
-
-  let res: Response;
+/** The body of a successful exchange, or an `ApiError` from the server's `{error, message, details}`. */
+export async function settle<T>(exchange: Promise<Exchange<T>>): Promise<T> {
+  let result: Exchange<T>;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
+    result = await exchange;
   } catch {
     throw new ApiError(0, 'NetworkError', NETWORK_MESSAGE);
   }
+  const { data, error, response } = result;
+  if (response.ok) return data as T;
 
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+  const requestId = response.headers.get('x-request-id') ?? undefined;
+  const retryAfter = Number(response.headers.get('retry-after')) || undefined;
+  if (isErrorBody(error)) {
+    throw new ApiError(response.status, error.error, error.message, error.details, error.request_id ?? requestId, retryAfter);
   }
-  if (res.ok) return parsed as T;
-
-  const requestId = res.headers.get('x-request-id') ?? undefined;
-  const retryAfter = Number(res.headers.get('retry-after')) || undefined;
-  if (isErrorBody(parsed)) {
-    throw new ApiError(res.status, parsed.error, parsed.message, parsed.details, parsed.request_id ?? requestId, retryAfter);
-  }
-  const fallback = res.status >= 500 ? 'The server had a problem. Please try again shortly.' : `Request failed (${res.status}).`;
-  throw new ApiError(res.status, 'HttpError', fallback, undefined, requestId, retryAfter);
+  const fallback = response.status >= 500 ? 'The server had a problem. Please try again shortly.' : `Request failed (${response.status}).`;
+  throw new ApiError(response.status, 'HttpError', fallback, undefined, requestId, retryAfter);
 }
 
 /** Turns any thrown value into a message fit for the page. */

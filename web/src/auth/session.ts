@@ -1,4 +1,4 @@
-import { ApiError, rawRequest } from '../api/http';
+import { api, ApiError, settle } from '../api/http';
 import type { AuthResponse } from '../api/types';
 
 /**
@@ -133,7 +133,7 @@ async function doRefresh(): Promise<void> {
     return;
   }
   try {
-    const res = await rawRequest<AuthResponse>('POST', '/api/auth/refresh', { refresh_token: stored.refresh_token });
+    const res = await settle(api.POST('/api/auth/refresh', { body: { refresh_token: stored.refresh_token } }));
     startSession(res);
     emit({ kind: 'refreshed' });
   } catch (err) {

@@ -1,4 +1,4 @@
-import { adminApi, earningsApi, networksApi, referralsApi, userApi } from '../api/client';
+import { earningsApi, networksApi, referralsApi, userApi } from '../api/client';
 import { ApiError, errorMessage } from '../api/http';
 import type {
   Bucket,
@@ -32,8 +32,6 @@ export interface DashboardState {
   notice: string | null;
   /** A failure of the initial load, shown with a retry button. */
   loadError: string | null;
-  /** null until the admin probe answered. */
-  isAdmin: boolean | null;
 }
 
 const initial = (): DashboardState => ({
@@ -46,7 +44,6 @@ const initial = (): DashboardState => ({
   live: { status: 'idle' },
   notice: null,
   loadError: null,
-  isAdmin: null,
 });
 
 export const dashboard = createStore<DashboardState>(initial());
@@ -179,12 +176,9 @@ function onFrame(frame: ServerFrame): void {
   }
 }
 
-/** Asks once whether the user is an admin: the User JSON does not say, the admin API does. */
-function probeAdmin(gen: number): void {
-  adminApi.users({ limit: 1 }).then(
-    guard(gen, () => dashboard.set({ isAdmin: true })),
-    guard(gen, () => dashboard.set({ isAdmin: false })),
-  );
+/** Whether the signed-in user may use the admin page (their User JSON says): null until it is known. */
+export function isAdmin(state: DashboardState): boolean | null {
+  return state.user === null ? null : state.user.role === 'admin';
 }
 
 export function startDashboard(): void {
@@ -193,7 +187,6 @@ export function startDashboard(): void {
   dashboard.set(initial());
   resetNotifications();
   loadAll();
-  probeAdmin(generation);
   socket = new LiveSocket({
     frame: onFrame,
     state: (live) => dashboard.set({ live }),

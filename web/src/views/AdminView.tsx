@@ -1,24 +1,21 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { adminApi } from '../api/client';
-import type { AdminUser, Page } from '../api/types';
+import type { AdminUser, AdminUserPage } from '../api/types';
 import { ErrorNote } from '../components/ErrorNote';
 import { formatDate, formatPoints, shortAddress } from '../format';
 
 const PAGE = 25;
 const MAX_BONUS = 1_000_000;
 
-/** Account state from the admin listing's extra fields (`disabled_at`, or `disabled` / `status`). */
-function statusOf(u: AdminUser): string | null {
-  if (u.disabled === true || typeof u.disabled_at === 'string') return 'disabled';
-  if (typeof u.status === 'string') return u.status;
-  if (u.disabled === false || 'disabled_at' in u) return 'active';
-  return null;
+/** Account state: disabled once an administrator disabled it (`disabled_at`). */
+function statusOf(u: AdminUser): 'active' | 'disabled' {
+  return u.disabled_at === null ? 'active' : 'disabled';
 }
 
 export function AdminView() {
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
-  const [page, setPage] = useState<Page<AdminUser> | null>(null);
+  const [page, setPage] = useState<AdminUserPage | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<AdminUser | null>(null);

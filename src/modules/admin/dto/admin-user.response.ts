@@ -1,21 +1,15 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Page } from '../../../common/cursor';
 import { ApiNextCursor, ApiTimestamp, OnlyKeysOf } from '../../../openapi';
-import { Role } from '../../auth/auth-user';
 import { EarningsDataResponse } from '../../earnings/dto/earnings.response';
 import { NetworkSummaryResponse } from '../../network/dto/network.response';
 import { ReferralDataResponse } from '../../referral/dto/referral.response';
 import { UserResponse } from '../../user/dto/user.response';
 import { AdminUserDetailJson, AdminUserJson } from '../admin.mapper';
 
-const ROLES = Object.keys({ user: true, admin: true } satisfies Record<Role, true>);
-
-/** A user as administrators see them: User JSON plus role and disabled state (documentation only). */
-@ApiSchema({ name: 'AdminUser', description: 'User JSON plus role and disabled state' })
+/** A user as administrators see them: User JSON plus the disabled state (documentation only). */
+@ApiSchema({ name: 'AdminUser', description: 'User JSON plus the disabled state' })
 export class AdminUserResponse extends UserResponse implements AdminUserJson, OnlyKeysOf<AdminUserJson, AdminUserResponse> {
-  @ApiProperty({ enum: ROLES, enumName: 'Role', example: 'user', description: 'admin: the email is listed in ADMIN_EMAILS' })
-  role!: Role;
-
   @ApiTimestamp('When an administrator disabled the account; null while enabled', { nullable: true })
   disabled_at!: string | null;
 }

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ApiId, ApiTimestamp, OnlyKeysOf } from '../../../openapi';
+import { Role } from '../../auth/auth-user';
 import { UserJson } from '../user.mapper';
+
+const ROLES = Object.keys({ user: true, admin: true } satisfies Record<Role, true>);
 
 /** User JSON of API.md (documentation only; `toUserJson` builds the real body). */
 @ApiSchema({ name: 'User', description: 'A user, as the user sees themself: never a password hash or role internals' })
@@ -30,6 +33,14 @@ export class UserResponse implements UserJson, OnlyKeysOf<UserJson, UserResponse
     description: 'Unique, URL-safe; others register with it to become referees of this user',
   })
   referral_code!: string;
+
+  @ApiProperty({
+    enum: ROLES,
+    enumName: 'Role',
+    example: 'user',
+    description: 'admin: the email is listed in ADMIN_EMAILS (as of this response); admins may use /api/admin',
+  })
+  role!: Role;
 
   @ApiTimestamp()
   created_at!: string;
