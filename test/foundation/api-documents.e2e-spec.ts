@@ -29,7 +29,7 @@ const GENERATED = ['docs/openapi.json', 'docs/asyncapi.json', 'web/src/api/gener
 const CLIENT_MESSAGES = ['Connect', 'Heartbeat', 'Disconnect'];
 const CONTROL = ['Connected', 'Heartbeat', 'Error', 'Disconnect'];
 const ENDPOINTS: Record<string, readonly string[]> = {
-  '/ws/dashboard': [...CONTROL, 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate'],
+  '/ws/dashboard': [...CONTROL, 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification'],
   '/ws/earnings': [...CONTROL, 'EarningsUpdate'],
   '/ws/referrals': [...CONTROL, 'ReferralUpdate'],
 };
@@ -184,10 +184,21 @@ describe('API documents', () => {
 
   describe('frames on the wire', () => {
     it('every server message of API.md appears on each endpoint that carries it, in JSON and MessagePack, as the document says', async () => {
-      const sessions = Object.keys(ENDPOINTS).flatMap((path) =>
-        (['json', 'msgpack'] as const).map(async (format) => {
-          const socket = await TestSocket.open(app.wsUrl, path, { token: user.accessToken, format });
-          await socket.connect({ device_id: `viewer-${format}`, role: 'viewer' });
+      const connected = await Promise.all(
+        Object.keys(ENDPOINTS).flatMap((path) =>
+          (['json', 'msgpack'] as const).map(async (format) => {
+            const socket = await TestSocket.open(app.wsUrl, path, { token: user.accessToken, format });
+            await socket.connect({ device_id: `viewer-${format}`, role: 'viewer' });
+            return { path, format, socket };
+          }),
+        ),
+      );
+      // A referee joining with the user's code is a live Notification (referral.joined) on every
+      // dashboard socket of the user.
+      await registerUser(app, { referral_code: user.referralCode });
+      const sessions = connected.map(({ path, format, socket }) =>
+        (async () => {
+          if (ENDPOINTS[path]!.includes('Notification')) await socket.next('Notification');
           socket.send({ type: 'Heartbeat' });
           await socket.next('Heartbeat');
           socket.sendInvalid({ type: 'Bogus' });
@@ -195,7 +206,7 @@ describe('API documents', () => {
           // Silence ends in Disconnect {reason} and close 4000 (CLIENT_TIMEOUT_MS).
           expect((await socket.closed).code).toBe(4000);
           return { path, format, socket };
-        }),
+        })(),
       );
       for (const { path, format, socket } of await Promise.all(sessions)) {
         expect([path, format, socket.violations]).toEqual([path, format, []]);
