@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { RunningServer, startServer } from './server';
 
-/** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
+/**
+ * Hard limit for a graceful stop beyond the configured waits (SHUTDOWN_DELAY_MS, SHUTDOWN_DRAIN_MS);
+ * past it the process exits non-zero rather than hang.
+ */
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 
 async function main(): Promise<void> {
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => {
       process.stderr.write(`Graceful shutdown after ${signal} timed out; exiting\n`);
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
+    }, SHUTDOWN_TIMEOUT_MS + server.config.shutdown.delayMs + server.config.shutdown.drainMs);
     timer.unref();
     server.stop().then(
       () => process.exit(0),

@@ -69,6 +69,11 @@ export interface AppConfigValues {
   readonly shutdown: {
     /** Time between SIGTERM (readiness 503) and closing the listener, for load balancers to notice. */
     readonly delayMs: number;
+    /**
+     * Window over which the WebSocket connections are closed, spread evenly, after the listener
+     * closes; 0 closes them all at once. Lets the other instances absorb the reconnects gradually.
+     */
+    readonly drainMs: number;
   };
   readonly metrics: {
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

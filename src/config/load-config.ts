@@ -138,6 +138,7 @@ export function loadConfig(env: Env): AppConfig {
     logLevel: read('LOG_LEVEL', 'info' as const, (raw) => parseEnum(raw, LOG_LEVELS)),
     shutdown: {
       delayMs: read('SHUTDOWN_DELAY_MS', 0, (raw) => parseInteger(raw, 0, 300_000)),
+      drainMs: read('SHUTDOWN_DRAIN_MS', 0, (raw) => parseInteger(raw, 0, 600_000)),
     },
     metrics: {
       token: read<string | null>('METRICS_TOKEN', null, (raw) => {

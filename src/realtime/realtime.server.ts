@@ -15,6 +15,7 @@ import { SessionValidator } from '../modules/auth/session-validator.service';
 import { TokenService } from '../modules/auth/token.service';
 import { decodeFrame, EncodedFrame, encodeFrame, WireFormat } from './codec';
 import { Connection } from './connection';
+import { closeGradually } from './gradual-close';
 import { EndpointSpec } from './endpoint';
 import {
   ClientMessage,
@@ -627,7 +628,11 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
           }),
       ),
     );
-    for (const connection of open) this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');
+    // Spread over SHUTDOWN_DRAIN_MS so the other instances take the reconnects as a trickle; the
+    // sockets still open keep heartbeating (and accruing) until their turn.
+    await closeGradually(open, this.config.shutdown.drainMs, (connection) => {
+      if (connection.ws.readyState === connection.ws.OPEN) this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');
+    });
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS + 500).unref());
     await Promise.race([closed, timeout]);
     for (const connection of open) connection.ws.terminate();

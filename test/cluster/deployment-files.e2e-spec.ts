@@ -16,7 +16,8 @@ describe('deployment files', () => {
   const manifests = readdirSync(join(DOCKER, 'k8s'))
     .filter((name) => name.endsWith('.yaml'))
     .flatMap((name) => loadAll(readFileSync(join(DOCKER, 'k8s', name), 'utf8')) as Doc[]);
-  const kind = (k: string) => manifests.find((doc) => doc.kind === k)!;
+  // The first of a kind; the service's own ConfigMap is named depin-dashboard (the adapter rules are another).
+  const kind = (k: string) => manifests.find((doc) => doc.kind === k && (k !== 'ConfigMap' || doc.metadata.name === 'depin-dashboard'))!;
 
   it('Kubernetes: a Deployment with probes on /health/*, preStop and a grace period that covers graceful shutdown', () => {
     const deployment = kind('Deployment');
@@ -25,8 +26,11 @@ describe('deployment files', () => {
     expect(container.livenessProbe.httpGet.path).toBe('/health/live');
     expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
     expect(container.lifecycle.preStop).toBeDefined();
-    // preStop (10 s) + the service's own shutdown limit (60 s) fit in the grace period.
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(70);
+    // preStop (10 s) + the drain window + the service's own shutdown limit (60 s) fit in the grace
+    // period.
+    const drainSeconds = Number(kind('ConfigMap').data.SHUTDOWN_DRAIN_MS) / 1000;
+    expect(drainSeconds).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(10 + drainSeconds + 60);
     expect(container.ports[0].containerPort).toBe(3000);
     expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
   });
@@ -36,6 +40,12 @@ describe('deployment files', () => {
     expect(kind('Service').spec.selector).toEqual(labels);
     expect(kind('PodDisruptionBudget').spec.selector.matchLabels).toEqual(labels);
     expect(kind('PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+    // Scales on sockets per pod (a gauge the service exports), slowly down: every pod removed
+    // hands its sockets to the others.
+    const hpa = kind('HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: kind('Deployment').metadata.name });
+    expect(hpa.spec.metrics.map((metric: any) => [metric.type, metric.pods.metric.name])).toEqual([['Pods', 'dashboard_ws_connections']]);
+    expect(hpa.spec.behavior.scaleDown.policies).toEqual([{ type: 'Pods', value: 1, periodSeconds: 300 }]);
     expect(kind('Ingress').metadata.annotations['nginx.ingress.kubernetes.io/upstream-hash-by']).toBe('$remote_addr');
   });
 

@@ -1,9 +1,11 @@
 import { api, registerUser } from '../support/api-client';
 import { ledgerMismatches } from '../support/ledger-invariant';
+import { NodeRunner } from '../support/node-runner';
 import { spawnService } from '../support/service-process';
 import { sql } from '../support/sql';
 import { TEST_JWT_SECRET } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { waitUntil } from '../support/wait';
 import { TestSocket } from '../support/ws-client';
 
 /** Graceful stop of a real process: nothing accrued is lost, even with a long flush period. */
@@ -74,5 +76,51 @@ describe('SIGTERM with buffered accruals', () => {
     expect(summary.body.by_source.network).toBe(after!.points);
     restarted.kill('SIGTERM');
     expect((await restarted.exited).code).toBe(0);
+  });
+
+  it('with SHUTDOWN_DRAIN_MS, closes the sockets one by one over the window; those still open keep earning and nothing is lost', async () => {
+    const NODES = 10;
+    const DRAIN_MS = 2000;
+    const BEAT_MS = 200;
+    const service = spawnService({
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      HEARTBEAT_INTERVAL_MS: String(BEAT_MS * NodeRunner.ADVISED_FACTOR),
+      POINTS_PER_HOUR: '36000',
+      EARNINGS_FLUSH_MS: '600000',
+      AUTH_REQUESTS_PER_MINUTE: '1000',
+      SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+    });
+    const url = await service.ready;
+    const user = await registerUser({ url });
+    const runners = Array.from({ length: NODES }, (_, i) => new NodeRunner(() => url.replace('http', 'ws'), user.accessToken, `drained-${i}`, BEAT_MS).start());
+    // Every node connected and answered at least one beat before the stop.
+    await Promise.all(runners.map((runner) => waitUntil(() => runner.answeredHeartbeats > 0)));
+
+    const killedAt = Date.now();
+    service.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    await Promise.all(runners.map((runner) => runner.stop()));
+
+    // One session each (a reconnect during the drain is refused), ended by the server with 1001.
+    expect(runners.map((runner) => [runner.sessions.length, runner.closeCodes[0]])).toEqual(runners.map(() => [1, 1001]));
+    // The i-th close came no earlier than its turn, i × DRAIN_MS / NODES after the signal (the
+    // server's drain starts after the signal, and a busy machine only makes it later).
+    const closes = runners.map((runner) => runner.sessions[0]!.closedAt - killedAt).sort((a, b) => a - b);
+    closes.forEach((at, i) => expect([i, at >= (i * DRAIN_MS) / NODES - 5]).toEqual([i, true]));
+    // The last socket closed kept heartbeating through the drain, and was credited for it.
+    const last = runners.reduce((a, b) => (a.sessions[0]!.closedAt > b.sessions[0]!.closedAt ? a : b));
+    expect(last.sessions[0]!.answered.at(-1)! - killedAt).toBeGreaterThanOrEqual(((NODES - 1) * DRAIN_MS) / NODES - BEAT_MS - 5);
+
+    const rows = await sql<{ device_id: string; seconds: number }>(
+      database.url,
+      `SELECT device_id, connection_time::float8 AS seconds FROM network_connections WHERE device_id LIKE 'drained-%' ORDER BY device_id`,
+    );
+    for (const runner of runners) {
+      const row = rows.find((candidate) => candidate.device_id === runner.deviceId)!;
+      const bounds = runner.creditBounds();
+      expect([runner.deviceId, row.seconds >= bounds.lower, row.seconds <= bounds.upper]).toEqual([runner.deviceId, true, true]);
+    }
+    expect(await ledgerMismatches(database.url)).toEqual([]);
   });
 });

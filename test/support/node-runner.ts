@@ -44,7 +44,7 @@ export class NodeRunner {
   constructor(
     private readonly wsUrl: () => string,
     private readonly token: string,
-    private readonly deviceId: string,
+    readonly deviceId: string,
     private readonly heartbeatMs: number,
   ) {}
 
