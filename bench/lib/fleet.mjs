@@ -46,14 +46,18 @@ export class Fleet {
     return new Fleet(Math.max(minimum, Math.ceil(count / MAX_SOCKETS_PER_PROCESS)));
   }
 
-  /** Opens `specs` ([{path, connect}]) split evenly across the workers; resolves when all settled. */
-  async open(url, specs) {
+  /**
+   * Opens `specs` ([{path, connect}]) split evenly across the workers; resolves when all settled.
+   * `reconnectTo` ({ports, backoffMs}) spreads them over several instances of one host and makes
+   * the sockets reconnect elsewhere when an instance closes them (bench/cluster.mjs).
+   */
+  async open(url, specs, { reconnectTo = null } = {}) {
     const { hostname, port } = new URL(url);
     const parts = this.workers.map(() => []);
     specs.forEach((spec, i) => parts[i % parts.length].push(spec));
     await Promise.all(
       this.workers.map((worker, w) =>
-        worker.call({ cmd: 'open', host: hostname, port: Number(port), specs: parts[w], addresses: worker.addresses }),
+        worker.call({ cmd: 'open', host: hostname, port: Number(port), specs: parts[w], addresses: worker.addresses, reconnectTo }),
       ),
     );
   }
@@ -87,6 +91,8 @@ export class Fleet {
       updateLatency: new Histogram(),
       lastError: null,
       clientRss: 0,
+      reconnects: 0,
+      rttByPort: new Map(),
     };
     for (const part of parts) {
       total.sockets += part.sockets;
@@ -102,8 +108,21 @@ export class Fleet {
       total.updateLatency.merge(part.updateLatency);
       total.lastError ??= part.lastError;
       total.clientRss += part.memory;
+      total.reconnects += part.counters.reconnects ?? 0;
+      for (const [port, histogram] of part.rttByPort ?? []) {
+        if (!total.rttByPort.has(port)) total.rttByPort.set(port, new Histogram());
+        total.rttByPort.get(port).merge(histogram);
+      }
     }
     return total;
+  }
+
+  /**
+   * Per socket: [userId, device_id, lower s, upper s, reconnects, abnormal closes]: the bounds of
+   * the uptime it may have been credited, and how often its instance vanished under it.
+   */
+  async credits() {
+    return (await this.broadcast({ cmd: 'credits' })).flatMap((part) => part.credits);
   }
 
   /** Starts a fan-out round: every worker timestamps frames of `type` from now on. */

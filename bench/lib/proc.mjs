@@ -94,7 +94,8 @@ export async function waitForHttp(url, deadlineMs = 60_000, isDead = () => false
  */
 export async function startService(env, { cpus = null, label = 'service', nodeArgs = [], logFile = null } = {}) {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
-  const port = await freePort();
+  // A given PORT is kept (an instance restarted where its clients expect it), else a free one.
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   const { command, args } = pinned(cpus, process.execPath, [...nodeArgs, MAIN_JS]);
   const child = spawn(command, args, {
     cwd: ROOT,

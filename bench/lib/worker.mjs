@@ -18,6 +18,11 @@ let rtt = new Histogram();
 let connectLatency = new Histogram();
 let updateLatency = new Histogram();
 let round = { id: 0, times: [], type: 'EarningsUpdate' };
+/** Heartbeat round trips by the port of the instance that answered (cluster runs). */
+let rttByPort = new Map();
+/** Cluster runs: where a socket closed by the server reconnects, and how soon. */
+let reconnect = null;
+let closingAll = false;
 let heartbeatTimer = null;
 let lastError = null;
 
@@ -47,6 +52,8 @@ process.on('message', (message) => {
       return reply(message.id, { times: round.times });
     case 'stats':
       return reply(message.id, stats(message.reset === true));
+    case 'credits':
+      return reply(message.id, { credits: credits() });
     case 'close':
       return void closeAll().then(() => {
         reply(message.id, { ok: true });
@@ -61,8 +68,14 @@ process.on('message', (message) => {
 
 // ------------------------------------------------------------------------------ WebSockets
 
-/** Opens sockets: `specs` [{path, connect}] spread over `addresses`; Connect sent on open. */
-async function open({ host, port, specs, addresses }) {
+/**
+ * Opens sockets: `specs` [{path, connect}] spread over `addresses`; Connect sent on open. With
+ * `reconnectTo` ({ports, backoffMs: [min, max]}), the sockets are spread over those ports (as a
+ * consistent-hash L4 balancer would) and a socket the server closes reconnects, after a random
+ * backoff, to the next port of the list — as a node app whose instance went away does.
+ */
+async function open({ host, port, specs, addresses, reconnectTo = null }) {
+  reconnect = reconnectTo;
   let next = 0;
   let inFlight = 0;
   await new Promise((resolve) => {
@@ -70,7 +83,8 @@ async function open({ host, port, specs, addresses }) {
       while (inFlight < MAX_CONNECTING && next < specs.length) {
         const index = next++;
         inFlight += 1;
-        connectOne(host, port, specs[index], addresses[(sockets.length + index) % addresses.length], () => {
+        const target = reconnect === null ? port : reconnect.ports[index % reconnect.ports.length];
+        connectOne(host, target, specs[index], addresses[(sockets.length + index) % addresses.length], () => {
           inFlight -= 1;
           if (next >= specs.length && inFlight === 0) resolve();
           else launch();
@@ -83,33 +97,70 @@ async function open({ host, port, specs, addresses }) {
 }
 
 function connectOne(host, port, spec, localAddress, settled) {
-  const startedAt = nowMs();
-  const state = { spec, sentAt: [], connected: false, settled: false };
-  const settle = () => {
+  const state = { spec, host, port, localAddress, sentAt: [], connected: false, settled: false, credit: { lower: 0, upper: 0 }, reconnects: 0, abnormalCloses: 0 };
+  state.settle = () => {
     if (state.settled) return;
     state.settled = true;
     settled();
   };
-  const connectFrame = clientFrame(JSON.stringify({ type: 'Connect', payload: spec.connect }));
+  dial(state);
+  sockets.push(state);
+}
+
+/** One session of a socket: connect, Connect, and on close the uptime bounds of the session. */
+function dial(state) {
+  const startedAt = nowMs();
+  const session = { connectSentAt: startedAt, connectedAt: 0, lastAnsweredSentAt: 0 };
+  state.session = session;
+  const connectFrame = clientFrame(JSON.stringify({ type: 'Connect', payload: state.spec.connect }));
   const socket = new LeanSocket({
-    host,
-    port,
-    path: spec.path,
-    localAddress,
+    host: state.host,
+    port: state.port,
+    path: state.spec.path,
+    localAddress: state.localAddress,
     onOpen: (s) => s.send(connectFrame),
-    onFrame: (s, _opcode, payload) => onFrame(state, payload, startedAt, settle),
+    onFrame: (s, _opcode, payload) => onFrame(state, payload, startedAt, state.settle),
     onClose: (_s, code, error) => {
       counters.closes[code] = (counters.closes[code] ?? 0) + 1;
       if (!state.connected) {
         counters.errors += 1;
         if (error) lastError = error.message;
       }
+      // What the server may have credited for this session: at least Connected → the send of
+      // the last answered heartbeat, at most Connect sent → close.
+      // A connection that dropped without a close frame: the instance died (or the network did).
+      if (session.connectedAt > 0 && code === 1006) state.abnormalCloses += 1;
+      if (session.connectedAt > 0) {
+        state.credit.lower += Math.max(0, session.lastAnsweredSentAt - session.connectedAt);
+        state.credit.upper += nowMs() - session.connectSentAt;
+      }
       state.connected = false;
-      settle();
+      state.sentAt = [];
+      if (reconnect !== null && !closingAll) {
+        const [min, max] = reconnect.backoffMs;
+        // Another instance, chosen at random: a dead instance's sockets spread over the others.
+        const index = reconnect.ports.indexOf(state.port);
+        const others = reconnect.ports.length - 1;
+        state.port = others === 0 ? state.port : reconnect.ports[(index + 1 + Math.floor(Math.random() * others)) % reconnect.ports.length];
+        state.reconnects += 1;
+        counters.reconnects = (counters.reconnects ?? 0) + 1;
+        setTimeout(() => closingAll || dial(state), min + Math.random() * (max - min));
+      }
+      state.settle();
     },
   });
   state.socket = socket;
-  sockets.push(state);
+}
+
+/** Per socket: its user, device and the uptime bounds (s) of its closed sessions and the open one. */
+function credits() {
+  const now = nowMs();
+  return sockets.map((state) => {
+    const open = state.connected ? state.session : null;
+    const lower = state.credit.lower + (open ? Math.max(0, open.lastAnsweredSentAt - open.connectedAt) : 0);
+    const upper = state.credit.upper + (open ? now - open.connectSentAt : 0);
+    return [state.spec.userId ?? null, state.spec.connect.device_id, lower / 1000, upper / 1000, state.reconnects, state.abnormalCloses];
+  });
 }
 
 function onFrame(state, payload, startedAt, settle) {
@@ -118,7 +169,14 @@ function onFrame(state, payload, startedAt, settle) {
   if (payload.length === 20 && payload[9] === 72 /* H */) {
     counters.hbReceived += 1;
     const sent = state.sentAt.shift();
-    if (sent !== undefined) rtt.record(now - sent);
+    if (sent !== undefined) {
+      rtt.record(now - sent);
+      if (reconnect !== null) {
+        if (!rttByPort.has(state.port)) rttByPort.set(state.port, new Histogram());
+        rttByPort.get(state.port).record(now - sent);
+      }
+      if (state.session) state.session.lastAnsweredSentAt = sent;
+    }
     return;
   }
   const type = frameType(payload);
@@ -126,6 +184,7 @@ function onFrame(state, payload, startedAt, settle) {
   switch (type) {
     case 'Connected':
       state.connected = true;
+      if (state.session) state.session.connectedAt = now;
       connectLatency.record(now - startedAt);
       settle();
       return;
@@ -198,9 +257,11 @@ function stats(reset) {
     updateLatency: updateLatency.toJSON(),
     lastError,
     memory: process.memoryUsage().rss,
+    rttByPort: [...rttByPort].map(([port, histogram]) => [port, histogram.toJSON()]),
   };
   if (reset) {
     counters = freshCounters();
+    rttByPort = new Map();
     rtt = new Histogram();
     updateLatency = new Histogram();
   }
@@ -208,6 +269,7 @@ function stats(reset) {
 }
 
 async function closeAll() {
+  closingAll = true;
   clearInterval(heartbeatTimer);
   for (const state of sockets) state.socket.close(1000);
   const deadline = Date.now() + 3_000;

@@ -44,6 +44,11 @@ export interface AppConfigValues {
     readonly connectTimeoutMs: number;
     readonly maxMessageBytes: number;
     readonly maxMessagesPerSecond: number;
+    /**
+     * Sockets this instance holds at most (0: no limit); one more is closed with 1013 at once so its
+     * client reconnects elsewhere. Keep it under the process's file limit, with room for the rest.
+     */
+    readonly maxConnections: number;
   };
   readonly earnings: {
     readonly pointsPerHour: number;

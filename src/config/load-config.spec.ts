@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       connectTimeoutMs: 10_000,
       maxMessageBytes: 16_384,
       maxMessagesPerSecond: 20,
+      maxConnections: 0,
     });
     expect(config.earnings).toEqual({
       pointsPerHour: 60,
@@ -90,6 +91,8 @@ describe('loadConfig', () => {
         DATABASE_URL: 'mysql://root:hunter2@db/x',
         POINTS_PER_HOUR: '1.1234567',
         TRUSTED_PROXIES: '10.0.0.0/99',
+        WS_MAX_CONNECTIONS: '-1',
+        SHUTDOWN_DRAIN_MS: 'soon',
       });
     } catch (caught) {
       error = caught;
@@ -97,7 +100,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues.map((issue) => issue.variable).sort();
     expect(issues).toEqual(
-      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'REFERRAL_RATES', 'TRUSTED_PROXIES'].sort(),
+      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'REFERRAL_RATES', 'SHUTDOWN_DRAIN_MS', 'TRUSTED_PROXIES', 'WS_MAX_CONNECTIONS'].sort(),
     );
     // Secrets in connection strings never reach the message.
     expect((error as ConfigError).message).not.toContain('hunter2');

@@ -231,6 +231,13 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');
       return;
     }
+    // Full (WS_MAX_CONNECTIONS): refuse before the file limit is reached and the process can no
+    // longer open anything; the client backs off and reconnects elsewhere.
+    const limit = this.config.ws.maxConnections;
+    if (limit > 0 && this.connections.size > limit) {
+      this.disconnect(connection, CloseCode.TryAgainLater, 'server at capacity');
+      return;
+    }
     void this.authenticate(connection, bearerToken(request, url));
   }
 

@@ -137,3 +137,38 @@ describe('per-socket limits and flow control', () => {
     expect(text).toMatch(/^dashboard_ws_messages_dropped_total\{endpoint="dashboard",type="NetworkUpdate",reason="coalesced"\} [1-9]/m);
   });
 });
+
+describe('socket limit per instance (WS_MAX_CONNECTIONS)', () => {
+  let app: TestApp;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    app = await startTestApp({ label: 'ws_capacity', env: { WS_MAX_CONNECTIONS: '3' } });
+    user = await registerUser(app);
+  });
+  afterAll(() => app.close());
+
+  it('closes one socket too many with Disconnect "server at capacity" and 1013; a freed place is taken again', async () => {
+    const held = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
+        await socket.connect({ device_id: `held-${i}`, role: 'viewer' });
+        return socket;
+      }),
+    );
+    const refused = await TestSocket.open(app.wsUrl, '/ws/earnings', { token: user.accessToken });
+    expect(await refused.next('Disconnect')).toEqual({ type: 'Disconnect', payload: { reason: 'server at capacity' } });
+    expect((await refused.closed).code).toBe(1013);
+    // The three held sockets were not disturbed.
+    held[0]!.send({ type: 'Heartbeat' });
+    await held[0]!.next('Heartbeat');
+
+    held[2]!.send({ type: 'Disconnect' });
+    expect((await held[2]!.closed).code).toBe(1000);
+    const realtime = app.server.app.get(RealtimeServer);
+    await waitUntil(() => realtime.connectionsOf(user.id).size === 2);
+    const next = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
+    await next.connect({ device_id: 'after', role: 'viewer' });
+    for (const socket of [...held.slice(0, 2), next]) socket.close();
+  });
+});
