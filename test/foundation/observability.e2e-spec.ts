@@ -151,6 +151,18 @@ describe('operators’ view: Grafana dashboard and alert rules', () => {
     expect((await promtool(['check', 'rules', extracted])).code).toBe(0);
   });
 
+  it('Kubernetes: the ServiceMonitor scrapes the Service’s pods on its named port, and the monitoring kustomization lists both', () => {
+    const k8s = join(ROOT, 'docker', 'k8s');
+    const monitor = readYaml(join(k8s, 'monitoring', 'service-monitor.yaml'));
+    const service = readYaml(join(k8s, 'service.yaml'));
+    expect(monitor.spec.selector.matchLabels).toEqual(service.metadata.labels);
+    expect((service.spec.ports as Doc[]).map((port) => port.name)).toContain(monitor.spec.endpoints[0].port);
+    expect(monitor.spec.endpoints[0].path).toBe('/metrics');
+    // The Operator names the job after the Service: what DashboardInstanceDown matches.
+    expect(ruleExpressions().find((rule) => rule.alert === 'DashboardInstanceDown')!.expr).toContain(`job="${service.metadata.name as string}"`);
+    expect(readYaml(join(k8s, 'monitoring', 'kustomization.yaml')).resources.sort()).toEqual(['prometheus-rule.yaml', 'service-monitor.yaml']);
+  });
+
   it('Compose scrapes both instances under the job the rules expect and mounts what Grafana is provisioned from', () => {
     const config = readYaml(join(OBSERVABILITY, 'prometheus', 'prometheus.yml'));
     const job = (config.scrape_configs as Doc[])[0]!;
