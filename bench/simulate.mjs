@@ -8,6 +8,12 @@
  * Options: --url [http://127.0.0.1:3000] --users [10] --nodes [50] --duration [0: until Ctrl-C]
  *          --churn [0.02: chance per node per second of dropping] --newcomers-every [30 s, 0: never]
  *
+ * Your own account: `npm run simulate -- --email you@example.com --password '…'` (or
+ * `--token <access token>`) makes that account the first of the --users: it runs its share of
+ * the --nodes, and every user the simulator registers is your referee (their invite code is
+ * yours), so your page shows your nodes earning, referees joining and their commission. A token
+ * cannot be renewed: when it expires, sockets stop reconnecting (use --email/--password).
+ *
  * For referrals to complete within a demo, run the service with a faster earning rate, e.g.
  *   POINTS_PER_HOUR=36000 REFERRAL_QUALIFY_POINTS=20 HEARTBEAT_INTERVAL_MS=5000 \
  *   AUTH_REQUESTS_PER_MINUTE=100000 npm start
@@ -24,6 +30,9 @@ const o = parseArgs(process.argv.slice(2), {
   duration: 0,
   churn: 0.02,
   newcomersEvery: 30,
+  email: '',
+  password: '',
+  token: '',
 });
 const { hostname: host, port: portText } = new URL(o.url);
 const port = Number(portText || 80);
@@ -31,6 +40,8 @@ const HEARTBEAT = clientFrame('{"type":"Heartbeat"}');
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 'sybil', 'trent', 'victor', 'walter', 'zoe'];
 const tag = Date.now().toString(36).slice(-5);
 const users = [];
+/** The account given with --email/--password or --token: every registered user is its referee. */
+let account = null;
 const nodes = [];
 const events = [];
 let heartbeatMs = 30_000;
@@ -71,6 +82,41 @@ async function register(referrer) {
   return user;
 }
 
+/** Signs in to the account of --email/--password (or reads the one of --token). */
+async function signIn() {
+  let token = o.token;
+  let refreshToken = null;
+  if (o.email !== '') {
+    if (o.password === '') throw new Error('--email needs --password');
+    const response = await request(o.url, 'POST', '/api/auth/login', { body: { email: o.email, password: o.password } });
+    if (response.status !== 200) throw new Error(`login as ${o.email}: ${response.status} ${response.body?.message ?? ''}`);
+    token = response.body.access_token;
+    refreshToken = response.body.refresh_token;
+  }
+  const me = await request(o.url, 'GET', '/api/user/me', { token });
+  if (me.status !== 200) throw new Error(`GET /api/user/me with the token: ${me.status} ${me.body?.message ?? ''}`);
+  const user = {
+    name: me.body.username,
+    id: me.body.id,
+    referralCode: me.body.referral_code,
+    token,
+    refreshToken,
+    referrer: null,
+    earnings: null,
+    referrals: null,
+    networks: [],
+  };
+  users.push(user);
+  openDashboard(user);
+  event(`signed in as ${user.name}: your nodes and referees follow`);
+  return user;
+}
+
+/** Who refers the next user: the account when there is one (so its page fills), else anyone. */
+function nextReferrer() {
+  return account ?? users[Math.floor(Math.random() * users.length)];
+}
+
 /** A dashboard socket per user: the source of what the table shows. */
 function openDashboard(user) {
   const socket = new LeanSocket({
@@ -101,7 +147,7 @@ function openDashboard(user) {
     },
     onClose: (_s, code) => {
       if (stopping) return;
-      if (code === 4401) return refresh(user).then(() => openDashboard(user));
+      if (code === 4401) return refresh(user).then((renewed) => renewed && openDashboard(user));
       setTimeout(() => openDashboard(user), 2_000).unref();
     },
   });
@@ -109,12 +155,26 @@ function openDashboard(user) {
   user.dashboardBeat = setInterval(() => socket.send(HEARTBEAT), 20_000);
 }
 
+/** Renews a user's tokens; false when it cannot (a --token account, or the session ended). */
 async function refresh(user) {
-  const response = await request(o.url, 'POST', '/api/auth/refresh', { body: { refresh_token: user.refreshToken } });
-  if (response.status === 200) {
+  if (user.refreshing) return user.refreshing;
+  user.refreshing = (async () => {
+    if (user.refreshToken === null) {
+      event(`${user.name}: the token expired; run with --email/--password to keep going`);
+      return false;
+    }
+    const response = await request(o.url, 'POST', '/api/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    if (response.status !== 200) {
+      event(`${user.name}: could not renew the session (${response.status})`);
+      return false;
+    }
     user.token = response.body.access_token;
     user.refreshToken = response.body.refresh_token;
-  }
+    return true;
+  })().finally(() => {
+    user.refreshing = null;
+  });
+  return user.refreshing;
 }
 
 function connectNode(node) {
@@ -134,7 +194,7 @@ function connectNode(node) {
       node.online = false;
       clearTimeout(node.timer);
       if (stopping || node.resting) return;
-      if (code === 4401) return void refresh(node.user).then(() => connectNode(node));
+      if (code === 4401) return void refresh(node.user).then((renewed) => renewed && connectNode(node));
       if (code !== 4001) setTimeout(() => connectNode(node), 3_000).unref();
     },
   });
@@ -202,7 +262,13 @@ function draw(startedAt) {
 async function main() {
   const startedAt = Date.now();
   try {
-    for (let i = 0; i < o.users; i++) await register(i === 0 ? null : users[Math.floor(Math.random() * users.length)]);
+    if (o.email !== '' || o.token !== '') account = await signIn();
+  } catch (error) {
+    process.stderr.write(`${error.message}\nIs the service running at ${o.url}, and are the credentials right?\n`);
+    process.exit(1);
+  }
+  try {
+    for (let i = users.length; i < o.users; i++) await register(i === 0 ? null : nextReferrer());
   } catch (error) {
     process.stderr.write(`${error.message}\nIs the service running at ${o.url}, with AUTH_REQUESTS_PER_MINUTE raised?\n`);
     process.exit(1);
@@ -216,8 +282,7 @@ async function main() {
   if (o.newcomersEvery > 0) {
     timers.push(
       setInterval(() => {
-        const referrer = users[Math.floor(Math.random() * users.length)];
-        register(referrer).then((user) => addNode(user), (error) => event(`registration failed: ${error.message}`));
+        register(nextReferrer()).then((user) => addNode(user), (error) => event(`registration failed: ${error.message}`));
       }, o.newcomersEvery * 1000),
     );
   }

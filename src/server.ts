@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { nanoid } from 'nanoid';
 import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
 import { createApp } from './app.factory';
+import { defaultLogDestination } from './common/logging/log-destination';
 import { LifecycleState } from './common/lifecycle/lifecycle-state';
 import { AppConfig } from './config';
 import { resolveJwtSecret } from './config/jwt-secret';
@@ -20,6 +21,7 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
+  /** Where logs go; by default JSON lines on stdout, pretty ones on a development terminal. */
   readonly logDestination?: DestinationStream;
   readonly instanceId?: string;
 }
@@ -29,7 +31,8 @@ export interface StartOptions {
  * when DATABASE_URL is unset, builds the app (which runs migrations) and listens.
  */
 export async function startServer(config: AppConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const log: PinoLogger = pino({ level: config.logLevel, base: { context: 'Boot' } }, options.logDestination);
+  const logDestination = options.logDestination ?? defaultLogDestination(config.nodeEnv);
+  const log: PinoLogger = pino({ level: config.logLevel, base: { context: 'Boot' } }, logDestination);
 
   const secret = await resolveJwtSecret(config);
   if (secret.generatedAt !== null) {
@@ -70,7 +73,7 @@ export async function startServer(config: AppConfig, options: StartOptions = {})
       config,
       database,
       instanceId: options.instanceId ?? nanoid(12),
-      logDestination: options.logDestination,
+      logDestination,
     });
     await app.listen(config.http.port, config.http.host);
   } catch (error) {

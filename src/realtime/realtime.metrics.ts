@@ -10,6 +10,9 @@ export class RealtimeMetrics {
   readonly connections = metric('dashboard_ws_connections', () =>
     new Gauge({ name: 'dashboard_ws_connections', help: 'Open WebSocket connections', labelNames: ['endpoint'] }),
   );
+  private readonly connects = metric('dashboard_ws_connects_total', () =>
+    new Counter({ name: 'dashboard_ws_connects_total', help: 'WebSocket connections accepted', labelNames: ['endpoint'] }),
+  );
   private readonly received = metric('dashboard_ws_messages_received_total', () =>
     new Counter({ name: 'dashboard_ws_messages_received_total', help: 'Client messages received', labelNames: ['endpoint', 'type'] }),
   );
@@ -46,8 +49,39 @@ export class RealtimeMetrics {
   readonly bufferSize = metric('dashboard_accrual_buffer_size', () =>
     new Gauge({ name: 'dashboard_accrual_buffer_size', help: 'Node accruals buffered, not yet written' }),
   );
+  /** With the interval below, what the "flush lagging" alert compares: set when a pass leaves nothing behind. */
+  readonly lastFlushSuccess = metric('dashboard_accrual_last_flush_success_timestamp_seconds', () =>
+    new Gauge({
+      name: 'dashboard_accrual_last_flush_success_timestamp_seconds',
+      help: 'When a flush pass last wrote everything it took (or found nothing to write), Unix seconds',
+    }),
+  );
+  readonly flushInterval = metric('dashboard_accrual_flush_interval_seconds', () =>
+    new Gauge({ name: 'dashboard_accrual_flush_interval_seconds', help: 'EARNINGS_FLUSH_MS of this instance, in seconds' }),
+  );
+  /** WebSocket ping → pong of node sockets: the server's view of a node's heartbeat latency. */
+  readonly nodeRtt = metric('dashboard_node_rtt_seconds', () =>
+    new Histogram({
+      name: 'dashboard_node_rtt_seconds',
+      help: 'Round-trip time of node sockets (WebSocket ping to pong)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
+  );
+  /** Time between two Heartbeats of a node: on time is HEARTBEAT_INTERVAL_MS; longer ones earn less. */
+  readonly heartbeatGap = metric('dashboard_node_heartbeat_interval_seconds', () =>
+    new Histogram({
+      name: 'dashboard_node_heartbeat_interval_seconds',
+      help: 'Time between consecutive Heartbeats of a node socket',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300],
+    }),
+  );
 
   private readonly children = new Map<string, { inc(value?: number): void }>();
+
+  opened(endpoint: string): void {
+    this.connections.labels(endpoint).inc();
+    this.child(this.connects, 'o', endpoint).inc();
+  }
 
   messageReceived(endpoint: string, type: string): void {
     this.child(this.received, 'r', endpoint, type).inc();

@@ -225,7 +225,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     ws.on('error', (error: Error) => this.onSocketError(connection, error));
     if (endpoint.name === 'dashboard') ws.on('pong', () => this.nodeHandler?.pong(connection, Date.now()));
     this.connections.add(connection);
-    this.metrics.connections.labels(endpoint.name).inc();
+    this.metrics.opened(endpoint.name);
 
     if (!this.acceptingConnections || this.lifecycle.isShuttingDown) {
       this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');

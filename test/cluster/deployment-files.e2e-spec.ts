@@ -55,9 +55,9 @@ describe('deployment files', () => {
     for (const name of names) expect([name, known.includes(`\n${name}=`)]).toEqual([name, true]);
   });
 
-  it('docker compose: postgres, redis, two app replicas and nginx, with nginx trusted as a proxy', () => {
+  it('docker compose: postgres, redis, two app replicas, nginx, Prometheus and Grafana, with nginx trusted as a proxy', () => {
     const compose = load(readFileSync(join(DOCKER, 'docker-compose.yml'), 'utf8')) as Doc;
-    expect(Object.keys(compose.services).sort()).toEqual(['app1', 'app2', 'nginx', 'postgres', 'redis']);
+    expect(Object.keys(compose.services).sort()).toEqual(['app1', 'app2', 'grafana', 'nginx', 'postgres', 'prometheus', 'redis']);
     for (const app of ['app1', 'app2']) {
       const environment = compose.services[app].environment;
       expect(environment.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);

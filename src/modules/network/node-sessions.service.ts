@@ -5,6 +5,7 @@ import { EventBus } from '../../infra/bus/event-bus';
 import { NodeRegistry, NodeSessionInfo } from '../../infra/presence/node-registry';
 import { Connection } from '../../realtime/connection';
 import { ConnectPayload } from '../../realtime/protocol';
+import { RealtimeMetrics } from '../../realtime/realtime.metrics';
 import { NodeHandler, RealtimeServer } from '../../realtime/realtime.server';
 import { AccrualFlusher } from './accrual/accrual-flusher.service';
 import { nextRtt, nextScore } from './accrual/network-score';
@@ -46,6 +47,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     private readonly registry: NodeRegistry,
     private readonly bus: EventBus,
     private readonly config: AppConfig,
+    private readonly metrics: RealtimeMetrics,
   ) {
     this.microPerMs = (config.earnings.pointsPerHour * 1_000_000) / 3_600_000;
     this.capMs = 2 * config.ws.heartbeatIntervalMs;
@@ -107,6 +109,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     if (state === null) return;
     const elapsed = Math.max(0, now - state.lastBeatAt);
     state.lastBeatAt = now;
+    this.metrics.heartbeatGap.observe(elapsed / 1000);
     const credited = Math.min(elapsed, this.capMs);
     state.score = nextScore(state.score, elapsed, this.config.ws.heartbeatIntervalMs, state.rttMs);
     const score = this.registry.allows(state.session) ? state.score : 0;
@@ -133,6 +136,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   pong(connection: Connection, now: number): void {
     const state = connection.node as NodeState | null;
     if (state === null || state.pingSentAt === 0) return;
+    this.metrics.nodeRtt.observe((now - state.pingSentAt) / 1000);
     state.rttMs = nextRtt(state.rttMs, now - state.pingSentAt);
     state.pingSentAt = 0;
   }

@@ -34,6 +34,8 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
   ) {}
 
   onModuleInit(): void {
+    this.metrics.flushInterval.set(this.config.earnings.flushMs / 1000);
+    this.metrics.lastFlushSuccess.setToCurrentTime();
     this.timer = setInterval(() => void this.flush(), this.config.earnings.flushMs);
     this.timer.unref();
   }
@@ -86,8 +88,11 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // write it shows what is held for the retry.
     const entries = this.buffer.drain();
     this.metrics.bufferSize.set(entries.length);
-    if (entries.length === 0) return;
-    if (!(await this.write(this.toBatch(entries), entries))) this.metrics.bufferSize.set(this.buffer.size);
+    if (entries.length > 0 && !(await this.write(this.toBatch(entries), entries))) {
+      this.metrics.bufferSize.set(this.buffer.size);
+      return;
+    }
+    this.metrics.lastFlushSuccess.setToCurrentTime();
   }
 
   /** Writes one batch; false when it failed (and was put back for a retry). */
