@@ -66,7 +66,6 @@ async function main() {
     HEARTBEAT_INTERVAL_MS: String(o.heartbeatMs),
     CLIENT_TIMEOUT_MS: String(o.heartbeatMs * 3),
     EARNINGS_FLUSH_MS: String(o.flushMs),
-    SHUTDOWN_DRAIN_MS: String(o.drainMs),
     // Under the file limit: after a kill the survivors fill up and refuse the rest with 1013 (the
     // clients back off) until the instance is back, instead of running out of descriptors.
     WS_MAX_CONNECTIONS: String(o.maxConnections),
@@ -76,8 +75,10 @@ async function main() {
   // Each instance pinned to one core in turn: as close to "a share of the CPUs" as 2 cores allow.
   const cpuOf = (i) => (cores > 1 ? String(i % cores) : null);
   const instances = new Array(o.instances);
-  const start = async (i) => {
-    instances[i] = await startService({ ...env, PORT: String(ports[i]) }, { cpus: cpuOf(i), label: `instance-${i}` });
+  const drainOf = new Array(o.instances).fill(o.drainMs);
+  const start = async (i, drainMs = o.drainMs) => {
+    drainOf[i] = drainMs;
+    instances[i] = await startService({ ...env, PORT: String(ports[i]), SHUTDOWN_DRAIN_MS: String(drainMs) }, { cpus: cpuOf(i), label: `instance-${i}` });
     return instances[i];
   };
   say(`cluster: ${o.instances} instances on ${cores} cores, ${o.nodes} nodes (${o.perUser} per user), ${o.viewers} viewers, heartbeat ${o.heartbeatMs} ms`);
@@ -173,7 +174,8 @@ async function main() {
     await instances[victim].stop();
     say(`SIGKILL instance-${victim}`);
     const killRtt = new Histogram();
-    const restarted = sleep(o.restartAfter * 1000).then(() => start(victim));
+    // Back without a drain window: its SIGTERM in the rolling restart is the control, all at once.
+    const restarted = sleep(o.restartAfter * 1000).then(() => start(victim, 0));
     await waitAllConnected(fleet, total, sampler, 'kill', (s) => killRtt.merge(s.rtt), restarted);
     const killRecovered = (Date.now() - killedAt) / 1000;
     const refusedAtCapacity = (sampler.snapshot().closes['1013'] ?? 0) - (killBase.closes['1013'] ?? 0);
@@ -182,6 +184,7 @@ async function main() {
       secondsUntilAllConnected: killRecovered,
       restartAfterSeconds: o.restartAfter,
       refusedAtCapacity,
+      peakReconnectsPerSecond: sampler.peakReconnectsPerSecond(killBase),
       survivorsHeartbeatRttMs: killRtt.summary(),
       ...sampler.since(killBase, total),
     };
@@ -193,14 +196,17 @@ async function main() {
       const base = sampler.snapshot();
       const stepStarted = Date.now();
       const stepRtt = new Histogram();
+      const drainMs = drainOf[i];
+      const sockets = sampler.snapshot().sockets[i];
       const stopping = instances[i].stop();
       await waitAllConnected(fleet, total, sampler, `restart-${i}`, (s) => stepRtt.merge(s.rtt), stopping);
       const exit = await stopping;
       const seconds = (Date.now() - stepStarted) / 1000;
       await start(i);
       sampler.instances = instances;
-      rolling.push({ instance: i, exit, secondsUntilAllConnected: seconds, heartbeatRttMs: stepRtt.summary(), ...sampler.since(base, total) });
-      say(`restart instance-${i}: exit ${JSON.stringify(exit)}, every socket connected again after ${fmt(seconds)} s, heartbeat p99 ${fmt(stepRtt.percentile(99), 1)} ms`);
+      const peak = sampler.peakReconnectsPerSecond(base);
+      rolling.push({ instance: i, drainMs, sockets, exit, secondsUntilAllConnected: seconds, peakReconnectsPerSecond: peak, heartbeatRttMs: stepRtt.summary(), ...sampler.since(base, total) });
+      say(`restart instance-${i} (${sockets} sockets, drain ${drainMs} ms): exit ${JSON.stringify(exit)}, every socket connected again after ${fmt(seconds)} s, peak ${fmt(peak, 0)} reconnects/s, heartbeat p99 ${fmt(stepRtt.percentile(99), 1)} ms`);
     }
     results.phases.rollingRestart = rolling;
 
@@ -300,6 +306,16 @@ class Sampler {
 
   snapshot() {
     return this.series.at(-1);
+  }
+
+  /** The highest rate of reconnects the clients made between two samples since `base`. */
+  peakReconnectsPerSecond(base) {
+    let peak = 0;
+    for (let k = this.series.indexOf(base) + 1; k < this.series.length; k++) {
+      const seconds = this.series[k].t - this.series[k - 1].t;
+      if (seconds > 0) peak = Math.max(peak, this.series[k].reconnects / seconds);
+    }
+    return peak;
   }
 
   /** Rates and per-unit figures between `base` and the latest sample. */
@@ -459,8 +475,8 @@ function printSummary(results) {
     `| steady: PostgreSQL | ${fmt(steady.postgresCpuCores, 2)} cores, ${fmt(steady.postgresTransactionsPerSecond, 0)} transactions/s; flush ${fmt(steady.flushMeanSeconds * 1000, 0)} ms for ${fmt(steady.usersPerFlush, 0)} users |`,
     `| steady: Redis | ${fmt(steady.redisCpuCores, 2)} cores, ${fmt(steady.redisCommandsPerSecond, 0)} commands/s |`,
     `| steady: viewers | EarningsUpdate from ledger write to frame p50 ${fmt(steady.viewerUpdateLatencyMs.p50, 0)} / p99 ${fmt(steady.viewerUpdateLatencyMs.p99, 0)} ms |`,
-    `| SIGKILL one instance | every socket connected again after ${fmt(kill.secondsUntilAllConnected, 1)} s; survivors' heartbeat p99 ${fmt(kill.survivorsHeartbeatRttMs.p99, 1)} ms |`,
-    ...rollingRestart.map((step) => `| SIGTERM instance-${step.instance} (drain ${results.options.drainMs} ms) | exit ${step.exit.code}; all connected again after ${fmt(step.secondsUntilAllConnected, 1)} s; heartbeat p99 ${fmt(step.heartbeatRttMs.p99, 1)} ms |`),
+    `| SIGKILL one instance | every socket connected again after ${fmt(kill.secondsUntilAllConnected, 1)} s (instance back after ${kill.restartAfterSeconds} s; ${kill.refusedAtCapacity} refused at capacity meanwhile); peak ${fmt(kill.peakReconnectsPerSecond, 0)} reconnects/s; heartbeat p99 ${fmt(kill.survivorsHeartbeatRttMs.p99, 1)} ms |`,
+    ...rollingRestart.map((step) => `| SIGTERM instance-${step.instance} (${step.sockets} sockets, drain ${step.drainMs} ms) | exit ${step.exit.code}; all connected again after ${fmt(step.secondsUntilAllConnected, 1)} s; peak ${fmt(step.peakReconnectsPerSecond, 0)} reconnects/s; heartbeat p99 ${fmt(step.heartbeatRttMs.p99, 1)} ms |`),
     `| after the run | ledger mismatches ${c.ledgerMismatches}, referral mismatches ${c.referralMismatches}; uptime lost ${fmt(c.lostSeconds, 1)} s of ${fmt(c.countedSeconds, 0)} s (${fmt(c.lostFraction * 100, 3)} %, all on the ${c.nodesOnTheKilledInstance} nodes of the SIGKILLed instance, at most ${fmt(c.maxLostSecondsPerNode, 1)} s per node: the accruals it had buffered); elsewhere ${fmt(c.lostSecondsElsewhere, 2)} s on ${c.nodesLosingElsewhere} nodes; double-credited nodes ${c.doubleCredited} |`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
