@@ -44,6 +44,8 @@ export interface AppConfigValues {
     readonly connectTimeoutMs: number;
     readonly maxMessageBytes: number;
     readonly maxMessagesPerSecond: number;
+    /** At most one NodeUpdate per node socket this often (ms). */
+    readonly nodePushMs: number;
   };
   readonly earnings: {
     readonly pointsPerHour: number;

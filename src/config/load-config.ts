@@ -116,6 +116,7 @@ export function loadConfig(env: Env): AppConfig {
       connectTimeoutMs: read('CONNECT_TIMEOUT_MS', 10_000, (raw) => parseInteger(raw, 50, 600_000)),
       maxMessageBytes: read('WS_MAX_MESSAGE_BYTES', 16_384, (raw) => parseInteger(raw, 256, 16_777_216)),
       maxMessagesPerSecond: read('WS_MAX_MESSAGES_PER_SECOND', 20, (raw) => parseInteger(raw, 1, 100_000)),
+      nodePushMs: read('NODE_PUSH_MS', 60_000, (raw) => parseInteger(raw, 10, 3_600_000)),
     },
     earnings: {
       pointsPerHour: read('POINTS_PER_HOUR', 60, points(1_000_000)),

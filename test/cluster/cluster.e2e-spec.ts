@@ -221,7 +221,7 @@ describe('a cluster of two instances behind nginx', () => {
           current.ws.on('message', (data: Buffer) => {
             if ((JSON.parse(data.toString('utf8')) as Frame).type === 'Heartbeat') session.acked.push(Date.now());
           });
-          const connected = await current.connect({ device_id: 'survivor-node' });
+          const connected = await current.connect({ device_id: 'survivor-node', updates: ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate'] });
           session.connected = Date.now();
           sessions.push(session);
           snapshots.push([connected.type, (await current.next()).type, (await current.next()).type, (await current.next()).type]);

@@ -44,6 +44,9 @@ function endsSession(at: string): string {
 }
 
 /** Named queries on `network_connections` (a user's nodes). */
+/** A node row with the points it earned today (UTC), as numeric text. */
+export type NodeWithTodayRow = NetworkConnectionEntity & { earnedToday: string };
+
 @Injectable()
 export class NetworkRepository {
   constructor(@InjectRepository(NetworkConnectionEntity) private readonly nodes: Repository<NetworkConnectionEntity>) {}
@@ -64,6 +67,23 @@ export class NetworkRepository {
               last_seen_at AS "lastSeenAt", created_at AS "createdAt", updated_at AS "updatedAt"
          FROM network_connections WHERE user_id = ANY($1::bigint[]) ORDER BY id`,
       [userIds],
+    );
+  }
+
+  /**
+   * Nodes by (user, device), with what each earned today (UTC), for NodeUpdate frames of many
+   * node sockets in one query.
+   */
+  listByDevices(keys: ReadonlyArray<{ userId: number; deviceId: string }>): Promise<NodeWithTodayRow[]> {
+    return this.nodes.query(
+      `SELECT n.id, n.user_id AS "userId", n.device_id AS "deviceId", n.network_name AS "networkName",
+              n.ip_address AS "ipAddress", n.connected, n.connection_time AS "connectionTime",
+              n.network_score AS "networkScore", n.points_earned AS "pointsEarned", n.session_id AS "sessionId",
+              n.last_seen_at AS "lastSeenAt", n.created_at AS "createdAt", n.updated_at AS "updatedAt",
+              CASE WHEN n.points_day = (now() AT TIME ZONE 'UTC')::date THEN n.points_today ELSE 0 END::text AS "earnedToday"
+         FROM unnest($1::bigint[], $2::text[]) AS k(user_id, device_id)
+         JOIN network_connections n ON n.user_id = k.user_id AND n.device_id = k.device_id`,
+      [keys.map((key) => key.userId), keys.map((key) => key.deviceId)],
     );
   }
 
