@@ -19,11 +19,10 @@ interface NodeJson {
 
 /** The frames a socket got between Connected and the answer to a Heartbeat sent after it: its snapshot. */
 async function snapshotOf(socket: TestSocket, connect: Record<string, unknown>): Promise<Frame[]> {
-  await socket.connect(connect);
-  const from = socket.frames.length;
+  const connected = await socket.connect(connect);
   socket.send({ type: 'Heartbeat' });
-  await socket.next('Heartbeat');
-  return socket.frames.slice(from, -1);
+  const heartbeat = await socket.next('Heartbeat');
+  return socket.frames.slice(socket.frames.indexOf(connected) + 1, socket.frames.indexOf(heartbeat));
 }
 
 /** A client's node list: full frames replace it, deltas are merged (API.md). */
@@ -223,6 +222,33 @@ describe('selective updates: Connect `updates`, NodeUpdate and NetworkUpdate del
         { type: 'NetworkUpdate', payload: { networks: [expect.objectContaining({ device_id: 'second' })], removed: [], full: true } },
       ]);
       for (const socket of [viewer, first, second, again]) socket.close();
+    });
+
+    it('connects many nodes of one user at once with a constant number of frames per node', async () => {
+      const user = await registerUser(app);
+      const viewer = await open(user);
+      await viewer.connect({ device_id: 'operator', role: 'viewer', updates: ['NetworkUpdate'] });
+      await viewer.next('NetworkUpdate');
+      const count = 200;
+      const nodes = await Promise.all(Array.from({ length: count }, () => open(user)));
+      await Promise.all(nodes.map((node, i) => node.connect({ device_id: `fleet-${i}` })));
+      // Each node hears of itself only: Connected and its NodeUpdate, whatever the fleet's size.
+      await Promise.all(
+        nodes.map(async (node, i) => {
+          node.send({ type: 'Heartbeat' });
+          await node.next('Heartbeat');
+          expect(node.frames.map((frame) => frame.type)).toEqual(['Connected', 'NodeUpdate', 'Heartbeat']);
+          expect(node.frames[1]!.payload.node.device_id).toBe(`fleet-${i}`);
+        }),
+      );
+      // The operator's dashboard ends with the whole fleet online, from deltas.
+      await waitUntil(() => [...nodeList(viewer).values()].filter((n) => n.connected).length === count, { what: 'the fleet online' });
+      const sent = viewer.frames.filter((frame) => frame.type === 'NetworkUpdate').slice(1);
+      const nodesSent = sent.reduce((sum, frame) => sum + frame.payload.networks.length, 0);
+      // Deltas: each node in a frame or two (connected, then its first flush perhaps), never the fleet per connect.
+      expect(nodesSent).toBeLessThan(count * 4);
+      for (const node of nodes) node.close();
+      viewer.close();
     });
 
     it('merges deltas held for a reader that fell behind, so its list ends right', async () => {
