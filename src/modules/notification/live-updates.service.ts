@@ -125,24 +125,25 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     const userId = connection.userId;
     switch (type) {
       case 'NetworkUpdate': {
-        const networks = (await this.networks.listForUsers([userId])).get(userId) ?? [];
+        const networks = await this.networks.list(userId);
         // The first list seen here is what the next delta is taken against; a later snapshot
         // must not move it, or sockets holding the older list would miss the difference.
         if (!this.lastNetworks.has(userId)) this.lastNetworks.set(userId, diffNetworks(new Map(), networks, nodePrint).fingerprints);
         return { type, payload: { networks, removed: [], full: true } };
       }
       case 'EarningsUpdate': {
-        const frame = (await this.loaders.EarningsUpdate([userId])).get(userId);
-        if (frame !== undefined) this.lastEarnings.set(userId, earningsKey(frame));
+        const frame: ServerFrame<'EarningsUpdate'> = { type, payload: { earnings: await this.earnings.summary(userId) } };
+        this.lastEarnings.set(userId, earningsKey(frame));
         return frame;
       }
+      case 'ReferralUpdate':
+        return { type, payload: { referrals: await this.referrals.summary(userId) } };
       case 'Notification':
         // No state to send, but the socket's feed starts now.
         await this.notifications.startFeed([userId]);
         return undefined;
       case 'NodeUpdate':
         return this.nodeUpdates.frameFor(connection);
-      case 'ReferralUpdate':
       case 'NotificationUpdate':
         return (await this.loaders[type]([userId])).get(userId);
     }
