@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { fingerprint } from '../../common/fingerprint';
 import { numericToJson } from '../../common/points';
+import { chunksOf, TimeSlicer } from '../../common/time-slicer';
 import { AppConfig } from '../../config';
 import { Connection } from '../../realtime/connection';
 import { ServerFrame } from '../../realtime/protocol';
@@ -10,6 +11,10 @@ import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
 /** The pass that loads due NodeUpdates runs at least this often (ms). */
 const MAX_PASS_MS = 1_000;
+/** Node sockets whose state one query loads. */
+const LOAD_CHUNK = 1_000;
+/** The pass gives the event loop back after this much work (ms). */
+const SLICE_BUDGET_MS = 5;
 
 /**
  * `NodeUpdate {node, earnings: {today, total}}` for node sockets on this instance: each socket's
@@ -71,24 +76,33 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
     }
     if (due.length === 0) return;
     this.pushing = true;
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
+    let done = 0;
     try {
-      const rows = await this.nodes.listByDevices(due.map((c) => ({ userId: c.userId, deviceId: c.deviceId! })));
-      const byKey = new Map(rows.map((row) => [`${row.userId}:${row.deviceId}`, row]));
-      for (const connection of due) {
-        const row = byKey.get(`${connection.userId}:${connection.deviceId}`);
-        if (row === undefined) continue;
-        const frame = toNodeUpdate(row);
-        const print = fingerprintOf(frame);
-        if (this.lastSent.get(connection) === print) continue;
-        this.lastSent.set(connection, print);
-        this.realtime.pushToConnection(connection, frame);
+      for (const chunk of chunksOf(due, LOAD_CHUNK)) {
+        const rows = await this.nodes.listByDevices(chunk.map((c) => ({ userId: c.userId, deviceId: c.deviceId! })));
+        slicer.restart();
+        const byKey = new Map(rows.map((row) => [`${row.userId}:${row.deviceId}`, row]));
+        for (const connection of chunk) {
+          const row = byKey.get(`${connection.userId}:${connection.deviceId}`);
+          if (row !== undefined) this.pushIfChanged(connection, toNodeUpdate(row));
+          await slicer.yieldIfDue();
+        }
+        done += chunk.length;
       }
     } catch (error) {
-      for (const connection of due) this.dirty.add(connection);
+      for (const connection of due.slice(done)) this.dirty.add(connection);
       this.logger.warn({ err: error }, 'Could not load node state for NodeUpdate; will retry');
     } finally {
       this.pushing = false;
     }
+  }
+
+  private pushIfChanged(connection: Connection, frame: ServerFrame<'NodeUpdate'>): void {
+    const print = fingerprintOf(frame);
+    if (this.lastSent.get(connection) === print) return;
+    this.lastSent.set(connection, print);
+    this.realtime.pushToConnection(connection, frame);
   }
 }
 

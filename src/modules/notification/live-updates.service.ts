@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
+import { chunksOf, TimeSlicer } from '../../common/time-slicer';
 import { fingerprint } from '../../common/fingerprint';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { Connection } from '../../realtime/connection';
@@ -16,8 +17,10 @@ import { NotificationLiveService } from './notification-live.service';
 
 /** Network and referral changes are pushed this often at most (they are rarer and smaller). */
 const STATE_PUSH_MS = 200;
-/** Users pushed to between two yields to the event loop. */
-const PUSH_SLICE = 500;
+/** A push pass gives the event loop back after this much work (ms), so no task runs long. */
+const SLICE_BUDGET_MS = 5;
+/** Users whose state one query of a push pass loads (bounds the rows parsed in one task). */
+const LOAD_CHUNK = 1_000;
 
 type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<UpdateMessageType>>>;
 
@@ -172,23 +175,27 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     dirty.clear();
     if (userIds.length === 0) return;
     this.inFlight.add(type);
-    const loadStartedAt = Date.now();
+    // A flush can make tens of thousands of users dirty at once: load them in chunks and push in
+    // slices of a few milliseconds, letting heartbeats and other frames through in between.
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     try {
-      const frames = await this.loaders[type](userIds);
-      let written = 0;
-      for (const [userId, frame] of frames) {
-        if (type === 'EarningsUpdate') {
-          const key = earningsKey(frame);
-          if (this.lastEarnings.get(userId) === key) continue;
-          this.lastEarnings.set(userId, key);
+      for (const chunk of chunksOf(userIds, LOAD_CHUNK)) {
+        const loadStartedAt = Date.now();
+        const frames = await this.loaders[type](chunk);
+        slicer.restart();
+        for (const [userId, frame] of frames) {
+          if (type === 'EarningsUpdate') {
+            const key = earningsKey(frame);
+            if (this.lastEarnings.get(userId) === key) continue;
+            this.lastEarnings.set(userId, key);
+          }
+          this.realtime.pushToUser(userId, frame, loadStartedAt);
+          await slicer.yieldIfDue();
         }
-        this.realtime.pushToUser(userId, frame, loadStartedAt);
-        // A flush can make tens of thousands of users dirty at once: push in slices, letting
-        // heartbeats and other frames through in between instead of stalling them all.
-        if (++written % PUSH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      // Try again next round rather than lose the update.
+      // Try again next round rather than lose the update (users already pushed to get nothing
+      // new: their state is compared with what was sent).
       for (const userId of userIds) dirty.add(userId);
       this.logger.warn({ err: error, type }, 'Could not load state for live updates; will retry');
     } finally {
