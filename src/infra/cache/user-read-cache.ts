@@ -14,6 +14,7 @@ const STALE_AFTER: Readonly<Record<DomainEventType, readonly ReadPart[]>> = {
   'user.disabled': ['earnings', 'referrals', 'networks'],
   'notification.changed': [],
   'node.session.started': [],
+  'session.revoked': [],
 };
 
 /** Users cached at most (least recently filled go first); each holds a bus subscription. */

@@ -115,6 +115,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         return;
       case 'node.session.started':
         return; // handled by the realtime core's registry
+      case 'session.revoked':
+        return; // handled by the session validator
     }
   }
 
