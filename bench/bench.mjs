@@ -11,7 +11,9 @@
  *               frames to the nodes (one NodeUpdate each) and bytes of NetworkUpdate to the viewer
  *   fanout      EarningsUpdate delivery rate and latency to 5,000 dashboard sockets
  *   cross       cross-instance delivery p99 through Redis at ~10,000 updates/s
- *   rest        GET /api/earnings/summary requests/s and p99
+ *   rest        GET /api/earnings/summary requests/s and p99 (read cache warm), then with 10% of the
+ *               users' balances changing every second (credit + earnings.changed on Redis), with
+ *               the cache hit rate (dashboard_read_cache_total)
  *   flush       one accrual flush of 100,000 users with referral tiers
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
@@ -649,7 +651,65 @@ async function rest(db, users) {
       await server.stop();
     }
   }
+  results.restChurn = await restWithChurn(db, users, tokens);
   return out;
+}
+
+/** Hits and misses of the earnings part of the service's read cache so far. */
+async function cacheReads(server) {
+  const text = await fetch(`${server.url}/metrics`).then((response) => response.text());
+  const count = (result) => Number(new RegExp(`^dashboard_read_cache_total\\{part="earnings",result="${result}"\\} ([0-9.eE+]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { hits: count('hit'), misses: count('miss') };
+}
+
+/**
+ * GET /api/earnings/summary at the largest connection count while 10% of the users get a credit
+ * every second, published as the ledger publishes it (earnings.changed on the user's Redis
+ * channel): the cache must drop exactly those users' summaries. Reports req/s and the hit rate.
+ */
+async function restWithChurn(db, users, tokens) {
+  const prefix = `benchrest${Date.now().toString(36)}:`;
+  const server = await startService({ DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-rest-churn', logFile });
+  const publisher = new Redis(REDIS_URL);
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  const fleet = new Fleet(2);
+  let churning = true;
+  const churn = (async () => {
+    let round = 0;
+    while (churning) {
+      const started = nowMs();
+      const ids = users.filter((_, i) => i % 10 === round % 10).map((user) => user.id);
+      await creditAll(sql, ids);
+      const pipeline = publisher.pipeline();
+      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, JSON.stringify({ type: 'earnings.changed', userIds: [id] }));
+      await pipeline.exec();
+      round += 1;
+      await sleep(Math.max(0, 1_000 - (nowMs() - started)));
+    }
+  })();
+  try {
+    const connections = SIZES.restConnections.at(-1);
+    await fleet.http(server.url, '/api/earnings/summary', tokens, 4, SMOKE ? 200 : 1_000); // warm-up
+    const before = await cacheReads(server);
+    const cpu0 = server.stats().cpuMs;
+    const r = await fleet.http(server.url, '/api/earnings/summary', tokens, connections, SIZES.restMs);
+    const cpu = (server.stats().cpuMs - cpu0) / SIZES.restMs;
+    const after = await cacheReads(server);
+    const hits = after.hits - before.hits;
+    const misses = after.misses - before.misses;
+    const step = { connections: r.connections, perSecond: r.rate, p50: r.latency.percentile(50), p99: r.latency.percentile(99), statuses: r.statuses, serverCpu: cpu, hitRate: hits / Math.max(1, hits + misses) };
+    log(`REST with 10% of users changing each second: ${r.connections} connections → ${fmt(r.rate, 0)} req/s, p99 ${fmt(step.p99, 2)} ms, cache hit rate ${(step.hitRate * 100).toFixed(1)} %, statuses ${JSON.stringify(r.statuses)}`);
+    return step;
+  } finally {
+    churning = false;
+    await churn;
+    await fleet.close();
+    await server.stop();
+    await sql.end();
+    publisher.disconnect();
+    await clearPrefix(prefix);
+  }
 }
 
 // ------------------------------------------------------------------------------ alerts
@@ -873,6 +933,10 @@ function table() {
     add('GET /api/earnings/summary req/s (best)', fmt(best('service'), 0), fmt(best('node:http (same JSON)'), 0), ratio(best('service'), best('node:http (same JSON)')), '≥ 0.5×', ratio(best('service'), best('node:http (same JSON)')) >= 0.5);
     add(`  p99 at ${r.service.at(-1).connections} connections`, `${fmt(p99At('service'), 2)} ms`, `${fmt(p99At('node:http (same JSON)'), 2)} ms`, ratio(p99At('service'), p99At('node:http (same JSON)')), '', null);
     add('  against node:http + pg running the same SQL', fmt(best('service'), 0), fmt(best('node:http + pg (same SQL)'), 0), ratio(best('service'), best('node:http + pg (same SQL)')), '', null);
+    const churn = results.restChurn;
+    if (churn) {
+      add(`  with 10% of users changing each second (cache hit rate ${(churn.hitRate * 100).toFixed(1)} %)`, fmt(churn.perSecond, 0), fmt(best('node:http (same JSON)'), 0), ratio(churn.perSecond, best('node:http (same JSON)')), '', null);
+    }
   }
   const fl = results.flush;
   if (fl) {

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Counter, register } from 'prom-client';
 import { DomainEvent, DomainEventType } from '../bus/domain-event';
 import { EventBus, Unsubscribe } from '../bus/event-bus';
 
@@ -46,6 +47,9 @@ export class UserReadCache implements OnModuleDestroy {
   private readonly entries = new Map<number, Entry>();
   private hits = 0;
   private misses = 0;
+  private readonly reads =
+    (register.getSingleMetric('dashboard_read_cache_total') as Counter<'part' | 'result'> | undefined) ??
+    new Counter({ name: 'dashboard_read_cache_total', help: 'Dashboard reads by part: served from the cache (hit) or the database (miss)', labelNames: ['part', 'result'] });
 
   constructor(private readonly bus: EventBus) {
     bus.tapLocal((event) => this.onEvent(event));
@@ -60,9 +64,11 @@ export class UserReadCache implements OnModuleDestroy {
     const cached = this.entries.get(userId)?.values.get(part);
     if (cached !== undefined && cached.validUntil > now) {
       this.hits += 1;
+      this.reads.labels(part, 'hit').inc();
       return cached.value as T;
     }
     this.misses += 1;
+    this.reads.labels(part, 'miss').inc();
     const entry = this.entryOf(userId);
     const version = entry.version;
     const value = await load();
