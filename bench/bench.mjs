@@ -910,7 +910,7 @@ function table() {
     // Against the bare server's connect rate of the memory phase (same sockets, same run), if it ran.
     const bareRate = results.memory?.bare.connect.perSecond ?? NaN;
     add(`reconnect storm: ${st.sockets.toLocaleString('en-US')} connects at once (connects/s)`, `${fmt(st.perSecond, 0)} (${st.connected} ok, ${st.failed} failed)`, fmt(bareRate, 0), ratio(st.perSecond, bareRate), 'all, ≥ 0.7× bare', st.failed === 0 && st.connected === st.sockets && ratio(st.perSecond, bareRate) >= 0.7);
-    add('  steady heartbeat RTT p99 (during / before)', `${fmt(st.steadyDuringP99, 1)} ms`, `${fmt(st.steadyBeforeP99, 1)} ms`, ratio(st.steadyDuringP99, st.steadyBeforeP99), '≤ 25 ms', st.steadyDuringP99 <= 25);
+    add('reconnect storm: steady heartbeat RTT p99 (during / before)', `${fmt(st.steadyDuringP99, 1)} ms`, `${fmt(st.steadyBeforeP99, 1)} ms`, ratio(st.steadyDuringP99, st.steadyBeforeP99), '≤ 25 ms', st.steadyDuringP99 <= 25);
   }
   const fo = results.fleet;
   if (fo) {

@@ -506,10 +506,15 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private sendUpdate(connection: Connection, frame: ServerFrame<UpdateMessageType>, data: EncodedFrame): void {
     const type = frame.type;
     const now = Date.now();
-    if (connection.ws.bufferedAmount > SEND_BUFFER_LOW_WATER || this.tooSoon(connection, type, now) || connection.pending?.has(type)) {
-      // Behind a held frame of this type, this one waits too: an older frame must not go out
-      // after a newer one, and a held delta must reach the client before the next.
+    if (connection.ws.bufferedAmount > SEND_BUFFER_LOW_WATER || this.tooSoon(connection, type, now)) {
       this.hold(connection, frame, data);
+      return;
+    }
+    if (connection.pending?.has(type)) {
+      // Behind a held frame of this type (the socket has just caught up), the two go out as one:
+      // an older frame must not follow a newer one, and a held delta must precede the next.
+      this.hold(connection, frame, data);
+      this.flushPending(connection, now);
       return;
     }
     this.markSent(connection, type, now);
