@@ -29,6 +29,18 @@ describe('UserReadCache', () => {
     cache.onModuleDestroy();
   });
 
+  it('lets go of a user, and of its bus subscription, once nothing valid is cached', async () => {
+    const bus = new InProcessEventBus();
+    const cache = new UserReadCache(bus);
+    await cache.read(1, 'earnings', () => Promise.resolve(1), Date.now() + 1_000);
+    expect(bus.subscribedUserCount()).toBe(1);
+    cache.releaseIdle(Date.now());
+    expect(bus.subscribedUserCount()).toBe(1);
+    cache.releaseIdle(Date.now() + 2_000);
+    expect([bus.subscribedUserCount(), cache.stats().users]).toEqual([0, 0]);
+    cache.onModuleDestroy();
+  });
+
   it('trusts a value no longer than its validity', async () => {
     const cache = new UserReadCache(new InProcessEventBus());
     expect(await cache.read(1, 'earnings', () => Promise.resolve('old'), Date.now() - 1)).toBe('old');

@@ -25,11 +25,15 @@ const MAX_USERS = 20_000;
  * must not leave a dashboard stale for ever); callers may pass a shorter validity.
  */
 const MAX_AGE_MS = 60_000;
+/** How often users whose values have all expired are let go (with their bus subscription). */
+const RELEASE_EVERY_MS = 10_000;
 
 interface Entry {
   readonly values: Map<ReadPart, { value: unknown; validUntil: number }>;
   /** Bumped by every invalidation: a load that began before one must not be stored. */
   version: number;
+  /** Loads under way (the user is not released meanwhile). */
+  loading: number;
   readonly unsubscribe: Unsubscribe;
 }
 
@@ -51,8 +55,12 @@ export class UserReadCache implements OnModuleDestroy {
     (register.getSingleMetric('dashboard_read_cache_total') as Counter<'part' | 'result'> | undefined) ??
     new Counter({ name: 'dashboard_read_cache_total', help: 'Dashboard reads by part: served from the cache (hit) or the database (miss)', labelNames: ['part', 'result'] });
 
+  private readonly releaseTimer: NodeJS.Timeout;
+
   constructor(private readonly bus: EventBus) {
     bus.tapLocal((event) => this.onEvent(event));
+    this.releaseTimer = setInterval(() => this.releaseIdle(Date.now()), RELEASE_EVERY_MS);
+    this.releaseTimer.unref();
   }
 
   /**
@@ -71,7 +79,13 @@ export class UserReadCache implements OnModuleDestroy {
     this.reads.labels(part, 'miss').inc();
     const entry = this.entryOf(userId);
     const version = entry.version;
-    const value = await load();
+    entry.loading += 1;
+    let value: T;
+    try {
+      value = await load();
+    } finally {
+      entry.loading -= 1;
+    }
     // Stored only if nothing changed while it loaded, and the user is still held.
     if (entry.version === version && this.entries.get(userId) === entry) {
       entry.values.set(part, { value, validUntil: Math.min(validUntil, now + MAX_AGE_MS) });
@@ -85,8 +99,20 @@ export class UserReadCache implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.releaseTimer);
     for (const entry of this.entries.values()) entry.unsubscribe();
     this.entries.clear();
+  }
+
+  /** Lets go of users with nothing valid cached, so idle users hold no bus subscription. */
+  releaseIdle(now: number): void {
+    for (const [userId, entry] of this.entries) {
+      if (entry.loading > 0) continue;
+      for (const [part, cached] of entry.values) if (cached.validUntil <= now) entry.values.delete(part);
+      if (entry.values.size > 0) continue;
+      entry.unsubscribe();
+      this.entries.delete(userId);
+    }
   }
 
   private entryOf(userId: number): Entry {
@@ -100,6 +126,7 @@ export class UserReadCache implements OnModuleDestroy {
     const entry: Entry = {
       values: new Map(),
       version: 0,
+      loading: 0,
       unsubscribe: this.bus.subscribeUser(userId, (event) => this.invalidate(userId, event)),
     };
     this.entries.set(userId, entry);

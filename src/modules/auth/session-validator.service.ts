@@ -60,6 +60,7 @@ export class SessionValidator implements OnModuleDestroy {
   /** When the bus was last seen unable to deliver: statuses cached before then get the short TTL. */
   private lastUnhealthyAt = 0;
   private readonly healthTimer: NodeJS.Timeout;
+  private readonly releaseTimer: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: AuthSessionRepository,
@@ -70,11 +71,35 @@ export class SessionValidator implements OnModuleDestroy {
     this.useShared = config.redis.url !== null;
     this.healthTimer = setInterval(() => this.sampleHealth(Date.now()), HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
+    this.releaseTimer = setInterval(() => this.releaseIdle(Date.now()), TRUSTED_TTL_MS);
+    this.releaseTimer.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.healthTimer);
+    clearInterval(this.releaseTimer);
     this.forgetAll();
+  }
+
+  /** Users this instance listens to for revocations (each holds a bus subscription). */
+  watchedUserCount(): number {
+    return this.watches.size;
+  }
+
+  /** Forgets statuses no longer trusted and stops listening to users with none left. */
+  releaseIdle(now: number): void {
+    for (const [userId, watch] of this.watches) {
+      for (const sessionId of watch.sessions) {
+        const local = this.local.get(sessionId);
+        if (local === undefined || now - local.cachedAt >= TRUSTED_TTL_MS) {
+          this.local.delete(sessionId);
+          watch.sessions.delete(sessionId);
+        }
+      }
+      if (watch.sessions.size > 0) continue;
+      watch.unsubscribe();
+      this.watches.delete(userId);
+    }
   }
 
   async authenticate(claims: AccessTokenClaims): Promise<AuthUser> {
