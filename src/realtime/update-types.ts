@@ -47,6 +47,12 @@ export const UPDATE_TYPE_RULES: Readonly<Record<UpdateMessageType, UpdateTypeRul
 };
 
 /**
+ * Resolved subscriptions, shared between sockets (tens of thousands of node sockets hold the same
+ * set). Bounded: at most every subset of the update types per endpoint and role.
+ */
+const RESOLVED = new Map<string, ReadonlySet<UpdateMessageType>>();
+
+/**
  * The update types a socket receives: the Connect's `updates` if given (each must be carried by
  * the endpoint and open to the role), else the role's defaults on that endpoint.
  * Throws ProtocolError InvalidNetworkData for a type the socket cannot have.
@@ -56,6 +62,15 @@ export function resolveSubscription(
   role: Role,
   requested: readonly UpdateMessageType[] | undefined,
 ): ReadonlySet<UpdateMessageType> {
+  const key = `${endpoint.name}|${role}|${requested === undefined ? '*' : [...new Set(requested)].sort().join(',')}`;
+  const known = RESOLVED.get(key);
+  if (known !== undefined) return known;
+  const resolved = resolve(endpoint, role, requested);
+  RESOLVED.set(key, resolved);
+  return resolved;
+}
+
+function resolve(endpoint: EndpointSpec, role: Role, requested: readonly UpdateMessageType[] | undefined): ReadonlySet<UpdateMessageType> {
   const available = endpoint.carries.filter((type) => UPDATE_TYPE_RULES[type].roles.includes(role));
   if (requested === undefined) {
     return new Set(available.filter((type) => UPDATE_TYPE_RULES[type].defaultFor.includes(role)));
