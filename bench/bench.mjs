@@ -144,7 +144,11 @@ async function steadyRss(server, samples = 5) {
 async function setup() {
   const db = await createDatabase('bench');
   // Only as many users as the phases run need (registration is argon2id-bound: minutes for 1,000).
-  const count = PHASES.every((phase) => phase === 'alerts' || phase === 'flush') ? SIZES.alertUsers : SIZES.users;
+  const count = PHASES.every((phase) => phase === 'fleet')
+    ? 1 // the fleet phase needs one user
+    : PHASES.every((phase) => phase === 'alerts' || phase === 'flush')
+      ? SIZES.alertUsers
+      : SIZES.users;
   log(`database ${db.name}; registering ${count} users through POST /api/auth/register …`);
   const registrar = await startService({ DATABASE_URL: db.url }, { label: 'registrar', logFile });
   const t = nowMs();
