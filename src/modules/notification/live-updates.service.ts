@@ -160,7 +160,11 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
    */
   private async networkDeltas(userIds: readonly number[]): Promise<Map<number, ServerFrame<'NetworkUpdate'>>> {
     const frames = new Map<number, ServerFrame<'NetworkUpdate'>>();
-    for (const [userId, networks] of await this.networks.listForUsers(userIds)) {
+    const lists = await this.networks.listForUsers(userIds);
+    // Diffing fingerprints every node: thousands per user for an operator, so in slices too.
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
+    for (const [userId, networks] of lists) {
+      await slicer.yieldIfDue();
       const previous = this.lastNetworks.get(userId);
       const { changed, removed, fingerprints } = diffNetworks(previous ?? new Map(), networks, nodePrint);
       this.lastNetworks.set(userId, fingerprints);
