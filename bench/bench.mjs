@@ -3,10 +3,17 @@
  * table of ratios (see BENCHMARKS.md). Phases:
  *
  *   memory      RSS per idle, connected, heartbeating node socket (~15,000 in one process)
- *   heartbeat   heartbeat throughput and round-trip p99 at increasing rates
+ *   heartbeat   heartbeat throughput and round-trip p99 at increasing rates, with the service's
+ *               event-loop delay p99 per step (prom-client's nodejs_eventloop_lag_p99_seconds)
+ *   storm       reconnect storm: 2/3 of the node sockets connect at once while 1/3 heartbeat;
+ *               time to all Connected, connect p99, failures, the steady sockets' RTT p99
+ *   fleet       one user connecting 2,000 nodes at once, with a dashboard open: all connected?
+ *               frames to the nodes (one NodeUpdate each) and bytes of NetworkUpdate to the viewer
  *   fanout      EarningsUpdate delivery rate and latency to 5,000 dashboard sockets
  *   cross       cross-instance delivery p99 through Redis at ~10,000 updates/s
- *   rest        GET /api/earnings/summary requests/s and p99
+ *   rest        GET /api/earnings/summary requests/s and p99 (read cache warm), then with 10% of the
+ *               users' balances changing every second (credit + earnings.changed on Redis), with
+ *               the cache hit rate (dashboard_read_cache_total)
  *   flush       one accrual flush of 100,000 users with referral tiers
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
@@ -48,11 +55,11 @@ const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: 
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
 const SIZES = SMOKE
-  ? { users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1, alertUsers: 12, alertNodesPerUser: 5, alertSteadyPerUser: 1, alertSteadyRate: 50, alertMs: 1_000, alertBeforeMs: 1_500 }
-  : { users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5, alertUsers: 100, alertNodesPerUser: 100, alertSteadyPerUser: 20, alertSteadyRate: 2_000, alertMs: 5_000, alertBeforeMs: 15_000 };
+  ? { fleetNodes: 200, users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1, alertUsers: 12, alertNodesPerUser: 5, alertSteadyPerUser: 1, alertSteadyRate: 50, alertMs: 1_000, alertBeforeMs: 1_500 }
+  : { fleetNodes: 2_000, users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5, alertUsers: 100, alertNodesPerUser: 100, alertSteadyPerUser: 20, alertSteadyRate: 2_000, alertMs: 5_000, alertBeforeMs: 15_000 };
 const OUT = options.out || (SMOKE ? join(os.tmpdir(), `bench-smoke-${process.pid}`) : join(ROOT, 'bench', 'results'));
 mkdirSync(OUT, { recursive: true });
-const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'fanout', 'cross', 'rest', 'flush', 'alerts'];
+const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'storm', 'fleet', 'fanout', 'cross', 'rest', 'flush', 'alerts'];
 const SERVER_CPUS = options.pin && os.cpus().length >= 2 ? '0' : null;
 const logFile = createWriteStream(join(OUT, 'bench.log'));
 const startedAt = Date.now();
@@ -137,7 +144,11 @@ async function steadyRss(server, samples = 5) {
 async function setup() {
   const db = await createDatabase('bench');
   // Only as many users as the phases run need (registration is argon2id-bound: minutes for 1,000).
-  const count = PHASES.every((phase) => phase === 'alerts' || phase === 'flush') ? SIZES.alertUsers : SIZES.users;
+  const count = PHASES.every((phase) => phase === 'fleet')
+    ? 1 // the fleet phase needs one user
+    : PHASES.every((phase) => phase === 'alerts' || phase === 'flush')
+      ? SIZES.alertUsers
+      : SIZES.users;
   log(`database ${db.name}; registering ${count} users through POST /api/auth/register …`);
   const registrar = await startService({ DATABASE_URL: db.url }, { label: 'registrar', logFile });
   const t = nowMs();
@@ -207,11 +218,13 @@ async function memoryAndHeartbeat(kind, db, users) {
         await fleet.heartbeat((s.connected / rate) * 1000);
         await sleep(SMOKE ? 300 : 1_500);
         await fleet.stats(true);
+        if (kind === 'service') await eventLoopDelayP99(server); // resets the service's histogram
         const cpu0 = server.stats().cpuMs;
         const pg0 = cpuOfCommand(/^postgres/);
         const t0 = nowMs();
         await sleep(SIZES.stepMs);
         const st = await fleet.stats(true);
+        const loopP99 = kind === 'service' ? await eventLoopDelayP99(server) : null;
         const elapsed = (nowMs() - t0) / 1000;
         const cpu = (server.stats().cpuMs - cpu0) / 1000 / elapsed;
         const step = {
@@ -224,13 +237,132 @@ async function memoryAndHeartbeat(kind, db, users) {
           cpuUsPerHeartbeat: (cpu * 1e6) / Math.max(1, st.hbReceived / elapsed),
           postgresCpu: (cpuOfCommand(/^postgres/) - pg0) / 1000 / elapsed,
           connected: st.connected,
+          loopP99,
         };
         steps.push(step);
-        log(`${kind}: offered ${rate}/s → sent ${fmt(step.sent, 0)}/s, answered ${fmt(step.achieved, 0)}/s, RTT p50 ${fmt(step.p50, 2)} p99 ${fmt(step.p99, 2)} ms, server CPU ${(cpu * 100).toFixed(0)} %, ${st.connected} connected`);
+        log(`${kind}: offered ${rate}/s → sent ${fmt(step.sent, 0)}/s, answered ${fmt(step.achieved, 0)}/s, RTT p50 ${fmt(step.p50, 2)} p99 ${fmt(step.p99, 2)} ms, server CPU ${(cpu * 100).toFixed(0)} %, ${st.connected} connected${loopP99 === null ? '' : `, event-loop delay p99 ${fmt(loopP99, 1)} ms`}`);
       }
     }
     return { memory, heartbeat: steps };
   } finally {
+    await fleet.close();
+    await server.stop();
+  }
+}
+
+/**
+ * The service's event-loop delay p99 (ms) since the previous call: prom-client's default metric,
+ * whose histogram (perf_hooks.monitorEventLoopDelay) is reset by every scrape.
+ */
+async function eventLoopDelayP99(server) {
+  const text = await fetch(`${server.url}/metrics`).then((response) => response.text());
+  const match = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)$/m.exec(text);
+  return match ? Number(match[1]) * 1000 : NaN;
+}
+
+// ------------------------------------------------------------------------------ storm + fleet
+
+/**
+ * A reconnect storm: a third of the node sockets connect and heartbeat at the lowest rate, then
+ * the other two thirds connect at once (as when an instance dies and its sockets come here).
+ * Measured: time until all are Connected (with their snapshot), connect p99, failures, and the
+ * steady sockets' heartbeat RTT p99 before and during the storm.
+ */
+async function storm(db, users) {
+  const server = await startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-storm', logFile, nodeArgs: profileArgs('storm') });
+  const specs = nodeSpecs(users, SIZES.nodesPerUser, { prefix: 'storm' });
+  const steadySpecs = specs.filter((_, i) => i % 3 === 0);
+  const stormSpecs = specs.filter((_, i) => i % 3 !== 0);
+  const steady = Fleet.forSockets(steadySpecs.length, 1);
+  const storming = Fleet.forSockets(stormSpecs.length);
+  try {
+    await steady.open(server.url, steadySpecs);
+    await steady.heartbeat((steadySpecs.length / SIZES.rates[0]) * 1000);
+    await sleep(SMOKE ? 500 : 3_000);
+    await steady.stats(true);
+    await sleep(SMOKE ? 500 : 3_000);
+    const before = await steady.stats(true);
+    await eventLoopDelayP99(server);
+    const t = nowMs();
+    await progressWhile(storming, 'storm connecting', () => storming.open(server.url, stormSpecs));
+    const seconds = (nowMs() - t) / 1000;
+    const during = await steady.stats(true);
+    const loopP99 = await eventLoopDelayP99(server);
+    const s = await storming.stats(true);
+    const result = {
+      sockets: stormSpecs.length,
+      connected: s.connected,
+      failed: s.errors,
+      closes: s.closes,
+      seconds,
+      perSecond: s.connected / seconds,
+      connectP99: s.connectLatency.percentile(99),
+      steadyBeforeP99: before.rtt.percentile(99),
+      steadyDuringP99: during.rtt.percentile(99),
+      loopP99,
+    };
+    log(`storm: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
+    return result;
+  } finally {
+    await steady.close();
+    await storming.close();
+    await server.stop();
+  }
+}
+
+/**
+ * One user connecting fleetNodes nodes at once (an operator after a deploy) while a dashboard of
+ * theirs is open. Before issue 14 every connect pushed the whole list to every socket of the
+ * user (O(N²)); now each node gets its own NodeUpdate and the dashboard deltas.
+ */
+async function fleetOfOneUser(db, users) {
+  const server = await startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-fleet', logFile, nodeArgs: profileArgs('fleet') });
+  const owner = users[users.length - 1];
+  const specs = nodeSpecs([owner], SIZES.fleetNodes, { prefix: 'fleet' });
+  const fleet = Fleet.forSockets(specs.length);
+  const { hostname, port } = new URL(server.url);
+  let viewerBytes = 0;
+  let viewerFrames = 0;
+  let viewerOnline = 0;
+  const viewer = await new Promise((resolve, reject) => {
+    const socket = new LeanSocket({
+      host: hostname,
+      port: Number(port),
+      path: `/ws/dashboard?token=${owner.token}`,
+      onOpen: (s) => s.sendText(JSON.stringify({ type: 'Connect', payload: { device_id: 'operator', role: 'viewer', updates: ['NetworkUpdate'] } })),
+      onFrame: (_s, _op, payload) => {
+        const type = frameType(payload);
+        if (type === 'Connected') resolve(socket);
+        if (type !== 'NetworkUpdate') return;
+        viewerBytes += payload.length;
+        viewerFrames += 1;
+        viewerOnline = (payload.toString().match(/"connected":true/g) ?? []).length; // last frame's count, for the log only
+      },
+      onClose: (_s, code) => reject(new Error(`viewer closed ${code}`)),
+    });
+  });
+  try {
+    const t = nowMs();
+    await progressWhile(fleet, 'fleet connecting', () => fleet.open(server.url, specs));
+    const seconds = (nowMs() - t) / 1000;
+    await sleep(SMOKE ? 500 : 2_000); // the last deltas
+    const s = await fleet.stats(true);
+    const result = {
+      nodes: specs.length,
+      connected: s.connected,
+      failed: s.errors,
+      closes: s.closes,
+      seconds,
+      connectP99: s.connectLatency.percentile(99),
+      framesToNodes: s.frames,
+      viewerFrames,
+      viewerBytes,
+      viewerBytesPerNode: viewerBytes / specs.length,
+    };
+    log(`fleet: ${result.connected}/${result.nodes} nodes of one user connected in ${fmt(seconds, 1)} s, connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; frames to the nodes ${JSON.stringify(s.frames)}; viewer: ${viewerFrames} NetworkUpdates, ${fmt(viewerBytes / 1024, 0)} KiB (${fmt(result.viewerBytesPerNode, 0)} B per node; last frame ${viewerOnline} online)`);
+    return result;
+  } finally {
+    viewer.close?.();
     await fleet.close();
     await server.stop();
   }
@@ -523,7 +655,65 @@ async function rest(db, users) {
       await server.stop();
     }
   }
+  results.restChurn = await restWithChurn(db, users, tokens);
   return out;
+}
+
+/** Hits and misses of the earnings part of the service's read cache so far. */
+async function cacheReads(server) {
+  const text = await fetch(`${server.url}/metrics`).then((response) => response.text());
+  const count = (result) => Number(new RegExp(`^dashboard_read_cache_total\\{part="earnings",result="${result}"\\} ([0-9.eE+]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { hits: count('hit'), misses: count('miss') };
+}
+
+/**
+ * GET /api/earnings/summary at the largest connection count while 10% of the users get a credit
+ * every second, published as the ledger publishes it (earnings.changed on the user's Redis
+ * channel): the cache must drop exactly those users' summaries. Reports req/s and the hit rate.
+ */
+async function restWithChurn(db, users, tokens) {
+  const prefix = `benchrest${Date.now().toString(36)}:`;
+  const server = await startService({ DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-rest-churn', logFile });
+  const publisher = new Redis(REDIS_URL);
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  const fleet = new Fleet(2);
+  let churning = true;
+  const churn = (async () => {
+    let round = 0;
+    while (churning) {
+      const started = nowMs();
+      const ids = users.filter((_, i) => i % 10 === round % 10).map((user) => user.id);
+      await creditAll(sql, ids);
+      const pipeline = publisher.pipeline();
+      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, JSON.stringify({ type: 'earnings.changed', userIds: [id] }));
+      await pipeline.exec();
+      round += 1;
+      await sleep(Math.max(0, 1_000 - (nowMs() - started)));
+    }
+  })();
+  try {
+    const connections = SIZES.restConnections.at(-1);
+    await fleet.http(server.url, '/api/earnings/summary', tokens, 4, SMOKE ? 200 : 1_000); // warm-up
+    const before = await cacheReads(server);
+    const cpu0 = server.stats().cpuMs;
+    const r = await fleet.http(server.url, '/api/earnings/summary', tokens, connections, SIZES.restMs);
+    const cpu = (server.stats().cpuMs - cpu0) / SIZES.restMs;
+    const after = await cacheReads(server);
+    const hits = after.hits - before.hits;
+    const misses = after.misses - before.misses;
+    const step = { connections: r.connections, perSecond: r.rate, p50: r.latency.percentile(50), p99: r.latency.percentile(99), statuses: r.statuses, serverCpu: cpu, hitRate: hits / Math.max(1, hits + misses) };
+    log(`REST with 10% of users changing each second: ${r.connections} connections → ${fmt(r.rate, 0)} req/s, p99 ${fmt(step.p99, 2)} ms, cache hit rate ${(step.hitRate * 100).toFixed(1)} %, statuses ${JSON.stringify(r.statuses)}`);
+    return step;
+  } finally {
+    churning = false;
+    await churn;
+    await fleet.close();
+    await server.stop();
+    await sql.end();
+    publisher.disconnect();
+    await clearPrefix(prefix);
+  }
 }
 
 // ------------------------------------------------------------------------------ alerts
@@ -714,6 +904,23 @@ function table() {
       add(`  heartbeat RTT p99 at ${sv.offered.toLocaleString('en-US')}/s offered`, `${fmt(sv.p99, 2)} ms`, `${fmt(bv.p99, 2)} ms`, ratio(sv.p99, bv.p99), '', null);
     }
   }
+  if (h) {
+    const loop = Math.max(...h.service.map((step) => step.loopP99 ?? NaN));
+    // No baseline has the metric: the ratio is to the target.
+    add('event-loop delay p99 of the service (worst heartbeat step)', `${fmt(loop, 1)} ms`, '20 ms (target)', ratio(loop, 20), '≤ 20 ms', loop <= 20);
+  }
+  const st = results.storm;
+  if (st) {
+    // Against the bare server's connect rate of the memory phase (same sockets, same run), if it ran.
+    const bareRate = results.memory?.bare.connect.perSecond ?? NaN;
+    add(`reconnect storm: ${st.sockets.toLocaleString('en-US')} connects at once (connects/s)`, `${fmt(st.perSecond, 0)} (${st.connected} ok, ${st.failed} failed)`, fmt(bareRate, 0), ratio(st.perSecond, bareRate), 'all, ≥ 0.7× bare', st.failed === 0 && st.connected === st.sockets && ratio(st.perSecond, bareRate) >= 0.7);
+    add('reconnect storm: steady heartbeat RTT p99 (during / before)', `${fmt(st.steadyDuringP99, 1)} ms`, `${fmt(st.steadyBeforeP99, 1)} ms`, ratio(st.steadyDuringP99, st.steadyBeforeP99), '≤ 25 ms', st.steadyDuringP99 <= 25);
+  }
+  const fo = results.fleet;
+  if (fo) {
+    add(`one user connecting ${fo.nodes.toLocaleString('en-US')} nodes at once (connected)`, `${fo.connected} in ${fmt(fo.seconds, 1)} s`, `of ${fo.nodes}`, ratio(fo.connected, fo.nodes), 'all, no failure', fo.connected === fo.nodes && fo.failed === 0);
+    add('  NetworkUpdate bytes to the dashboard per node', `${fmt(fo.viewerBytesPerNode, 0)} B`, '', NaN, 'O(1) per node', null);
+  }
   const f = results.fanout;
   if (f) {
     add(`fan-out EarningsUpdate delivery (${f.service.sockets.toLocaleString('en-US')} sockets, frames/s)`, fmt(f.service.perSecond, 0), fmt(f.bare.perSecond, 0), ratio(f.service.perSecond, f.bare.perSecond), '≥ 0.7×', ratio(f.service.perSecond, f.bare.perSecond) >= 0.7);
@@ -730,6 +937,10 @@ function table() {
     add('GET /api/earnings/summary req/s (best)', fmt(best('service'), 0), fmt(best('node:http (same JSON)'), 0), ratio(best('service'), best('node:http (same JSON)')), '≥ 0.5×', ratio(best('service'), best('node:http (same JSON)')) >= 0.5);
     add(`  p99 at ${r.service.at(-1).connections} connections`, `${fmt(p99At('service'), 2)} ms`, `${fmt(p99At('node:http (same JSON)'), 2)} ms`, ratio(p99At('service'), p99At('node:http (same JSON)')), '', null);
     add('  against node:http + pg running the same SQL', fmt(best('service'), 0), fmt(best('node:http + pg (same SQL)'), 0), ratio(best('service'), best('node:http + pg (same SQL)')), '', null);
+    const churn = results.restChurn;
+    if (churn) {
+      add(`  with 10% of users changing each second (cache hit rate ${(churn.hitRate * 100).toFixed(1)} %)`, fmt(churn.perSecond, 0), fmt(best('node:http (same JSON)'), 0), ratio(churn.perSecond, best('node:http (same JSON)')), '', null);
+    }
   }
   const fl = results.flush;
   if (fl) {
@@ -820,6 +1031,8 @@ async function main() {
       results.memory = { service: service.memory, bare: bare.memory };
       if (PHASES.includes('heartbeat')) results.heartbeat = { service: service.heartbeat, bare: bare.heartbeat };
     }
+    if (PHASES.includes('storm')) results.storm = await storm(db, users);
+    if (PHASES.includes('fleet')) results.fleet = await fleetOfOneUser(db, users);
     if (PHASES.includes('fanout')) {
       const subset = users.slice(0, Math.ceil(5_000 / SIZES.viewersPerUser));
       results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset) };

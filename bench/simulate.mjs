@@ -130,9 +130,14 @@ function openDashboard(user) {
         case 'EarningsUpdate':
           user.earnings = frame.payload.earnings;
           return;
-        case 'NetworkUpdate':
-          user.networks = frame.payload.networks;
+        case 'NetworkUpdate': {
+          // The snapshot is the full list; later frames are deltas (API.md).
+          const byId = new Map(frame.payload.full ? [] : (user.networks ?? []).map((n) => [n.id, n]));
+          for (const id of frame.payload.removed) byId.delete(id);
+          for (const n of frame.payload.networks) byId.set(n.id, n);
+          user.networks = [...byId.values()];
           return;
+        }
         case 'ReferralUpdate': {
           const before = user.referrals;
           user.referrals = frame.payload.referrals;

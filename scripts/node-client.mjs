@@ -2,7 +2,8 @@
 // A minimal node app: connects to /ws/dashboard as a node and sends heartbeats, printing what the
 // server says. Usage:
 //   node scripts/node-client.mjs --token <access_token> [--url ws://localhost:3000] [--device my-laptop]
-//                                [--name "Home fibre"] [--format json|msgpack]
+//                                [--name "Home fibre"] [--format json|msgpack] [--updates NodeUpdate,EarningsUpdate]
+// A node gets its own NodeUpdate (at most once per NODE_PUSH_MS); --updates asks for other types too.
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
 
@@ -22,18 +23,21 @@ const socket = new WebSocket(url);
 const send = (message) => socket.send(format === 'msgpack' ? pack(message) : JSON.stringify(message));
 let timer;
 
-socket.on('open', () => send({ type: 'Connect', payload: { device_id: device, network_name: args.name ?? device, role: 'node' } }));
+const updates = args.updates ? args.updates.split(',').map((type) => type.trim()) : undefined;
+socket.on('open', () =>
+  send({ type: 'Connect', payload: { device_id: device, network_name: args.name ?? device, role: 'node', ...(updates ? { updates } : {}) } }),
+);
 socket.on('message', (data, isBinary) => {
   const frame = isBinary ? unpack(data) : JSON.parse(data.toString());
   if (frame.type === 'Connected') {
     console.log(`connected as ${frame.payload.device_id}; heartbeat every ${frame.payload.heartbeat_interval_ms} ms`);
     timer = setInterval(() => send({ type: 'Heartbeat' }), frame.payload.heartbeat_interval_ms);
+  } else if (frame.type === 'NodeUpdate') {
+    const { node, earnings } = frame.payload;
+    console.log(`node: uptime ${node.connection_time}s, score ${node.network_score}, points today ${earnings.today}, in all ${earnings.total}`);
   } else if (frame.type === 'EarningsUpdate') {
     const e = frame.payload.earnings;
-    console.log(`earnings: total ${e.total} (network ${e.by_source.network}, referral ${e.by_source.referral}, bonus ${e.by_source.bonus})`);
-  } else if (frame.type === 'NetworkUpdate') {
-    const node = frame.payload.networks.find((n) => n.device_id === device);
-    if (node) console.log(`node: uptime ${node.connection_time}s, score ${node.network_score}, points ${node.points_earned}`);
+    console.log(`account: total ${e.total} (network ${e.by_source.network}, referral ${e.by_source.referral}, bonus ${e.by_source.bonus})`);
   } else if (frame.type !== 'Heartbeat') {
     console.log(JSON.stringify(frame));
   }

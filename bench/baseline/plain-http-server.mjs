@@ -56,9 +56,10 @@ if (options.mode === 'static') {
   // The service's type parsers (BIGINT as a number), as its data source uses them.
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, types: PG_TYPE_PARSERS });
   const dataSource = { query: async (sql, params) => (await pool.query(sql, params)).rows };
-  const service = new EarningsService(new EarningsRepository(dataSource), loadConfig({}));
+  // No read cache: the baseline runs the service's SQL on every request.
+  const service = new EarningsService(new EarningsRepository(dataSource), loadConfig({}), null);
   summaryOf = async (userId) => {
-    const summary = await service.summary(userId);
+    const summary = (await service.summaries([userId])).get(userId);
     return summary === undefined ? null : JSON.stringify(summary);
   };
 }

@@ -49,6 +49,8 @@ export interface AppConfigValues {
      * client reconnects elsewhere. Keep it under the process's file limit, with room for the rest.
      */
     readonly maxConnections: number;
+    /** At most one NodeUpdate per node socket this often (ms). */
+    readonly nodePushMs: number;
   };
   readonly earnings: {
     readonly pointsPerHour: number;

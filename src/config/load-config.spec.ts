@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       maxMessageBytes: 16_384,
       maxMessagesPerSecond: 20,
       maxConnections: 0,
+      nodePushMs: 60_000,
     });
     expect(config.earnings).toEqual({
       pointsPerHour: 60,
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
       MAX_EARNING_NODES_PER_IP: '3',
       WS_MAX_MESSAGE_BYTES: '4096',
       WS_MAX_MESSAGES_PER_SECOND: '5',
+      NODE_PUSH_MS: '250',
       TRUSTED_PROXIES: '10.0.0.0/8,::1',
       LOGIN_FAILURES_PER_EMAIL: '3',
       AUTH_REQUESTS_PER_MINUTE: '7',
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('postgres://u:p@db:5432/app');
     expect(config.redis.url).toBe('redis://cache:6379/2');
     expect(config.ws.heartbeatIntervalMs).toBe(200);
+    expect(config.ws.nodePushMs).toBe(250);
     expect(config.earnings.pointsPerHour).toBe(36.5);
     expect(config.earnings.epochGenesis.toISOString()).toBe('2026-06-01T00:00:00.000Z');
     expect(config.referral.rates).toEqual([0.3, 0.1]);

@@ -6,6 +6,7 @@ import { RedisEventBus } from './bus/redis-event-bus';
 import { Cache } from './cache/cache';
 import { InProcessCache } from './cache/in-process-cache';
 import { RedisCache } from './cache/redis-cache';
+import { UserReadCache } from './cache/user-read-cache';
 import { InProcessRateLimitStore } from './rate-limit/in-process-rate-limit-store';
 import { RateLimitStore } from './rate-limit/rate-limit-store';
 import { RedisRateLimitStore } from './rate-limit/redis-rate-limit-store';
@@ -32,11 +33,12 @@ export class InfraModule implements OnApplicationShutdown {
         providers: [
           { provide: RedisClients, useValue: null },
           { provide: EventBus, useClass: InProcessEventBus },
+          UserReadCache,
           { provide: Cache, useValue: new InProcessCache() },
           { provide: RateLimitStore, useValue: new InProcessRateLimitStore() },
           { provide: NodeRegistry, useValue: new InProcessNodeRegistry(config.earnings.maxEarningNodesPerIp) },
         ],
-        exports: [RedisClients, EventBus, Cache, RateLimitStore, NodeRegistry],
+        exports: [RedisClients, EventBus, Cache, RateLimitStore, NodeRegistry, UserReadCache],
       };
     }
     return {
@@ -52,6 +54,7 @@ export class InfraModule implements OnApplicationShutdown {
           },
         },
         { provide: EventBus, useFactory: (redis: RedisClients) => new RedisEventBus(redis), inject: [RedisClients] },
+        UserReadCache,
         { provide: Cache, useFactory: (redis: RedisClients) => new RedisCache(redis), inject: [RedisClients] },
         {
           provide: RateLimitStore,
@@ -65,7 +68,7 @@ export class InfraModule implements OnApplicationShutdown {
           inject: [RedisClients, INSTANCE_ID],
         },
       ],
-      exports: [RedisClients, EventBus, Cache, RateLimitStore, NodeRegistry],
+      exports: [RedisClients, EventBus, Cache, RateLimitStore, NodeRegistry, UserReadCache],
     };
   }
 

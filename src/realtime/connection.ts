@@ -2,7 +2,15 @@ import type { WebSocket } from 'ws';
 import { AuthUser } from '../modules/auth/auth-user';
 import { EncodedFrame, WireFormat } from './codec';
 import { EndpointSpec } from './endpoint';
-import { Role, UpdateMessageType } from './protocol';
+import { Role, ServerFrame, UpdateMessageType } from './protocol';
+
+/** A held update: the frame, and its encoding when already made (merged frames are encoded when sent). */
+export interface HeldUpdate {
+  frame: ServerFrame<UpdateMessageType>;
+  data: EncodedFrame | null;
+}
+
+const NO_UPDATES: ReadonlySet<UpdateMessageType> = new Set();
 
 export type ConnectionState = 'authenticating' | 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
@@ -29,11 +37,16 @@ export class Connection {
   /** Messages received while authenticating or connecting, processed in order afterwards. */
   queued: Array<{ data: Buffer; isBinary: boolean }> | null = null;
 
-  /** Unsent state updates, latest per type, while the socket's send buffer is full. */
-  pending: Map<UpdateMessageType, EncodedFrame> | null = null;
+  /** The update types this socket receives (set at Connect from its `updates` or the role's defaults). */
+  updates: ReadonlySet<UpdateMessageType> = NO_UPDATES;
+  /** When its snapshot began loading: pushes loaded before it are already in the snapshot. */
+  snapshotStartedAt = 0;
+  /** Unsent state updates, one per type (latest or merged), while the socket cannot take them. */
+  pending: Map<UpdateMessageType, HeldUpdate> | null = null;
   /** Since when the send buffer has stayed over the hard bound (0: it has not). */
   backloggedSince = 0;
-  lastEarningsPushAt = 0;
+  /** When a frame of each periodic type (EarningsUpdate, NodeUpdate) last went out. */
+  lastPushAt: Partial<Record<UpdateMessageType, number>> = {};
 
   /** Owned by the node session service for role node: uptime, score, accrual state. */
   node: unknown = null;

@@ -15,7 +15,7 @@ export interface EndpointSpec {
 export const DASHBOARD_ENDPOINT: EndpointSpec = {
   name: 'dashboard',
   path: '/ws/dashboard',
-  carries: ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification'],
+  carries: ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'NodeUpdate'],
   roles: ['node', 'viewer'],
   defaultRole: 'node',
 };

@@ -78,40 +78,6 @@ export interface MessageSpec {
   readonly update?: true;
 }
 
-// ---------------------------------------------------------------- client → server
-
-const CONNECT_PAYLOAD = Type.Object({
-  user_id: Type.Optional(userId("When given, must be the token's user (else Error Unauthorized and close 4401)")),
-  device_id: deviceId('The device; one node session per user and device_id across the cluster'),
-  network_name: Type.Optional(
-    Type.String({ pattern: NETWORK_NAME, description: 'Display name, 1–64 printable characters (default: the device_id)', examples: ['Home node'] }),
-  ),
-  role: Type.Optional(
-    stringEnum(ROLES, '`node` (the default on /ws/dashboard) earns; `viewer` (the only role on the other endpoints) only watches'),
-  ),
-});
-
-export const CLIENT_MESSAGES = {
-  Connect: {
-    summary: 'Start the session: the first message, within CONNECT_TIMEOUT_MS',
-    description:
-      "`user_id`, when given, must be the token's user (else Error Unauthorized and close 4401). " +
-      '`device_id`: 1–64 of `[A-Za-z0-9._:-]`; `network_name`: 1–64 printable characters (default: the device_id); ' +
-      'a bad one is answered with Error InvalidNetworkData and the socket stays open for another Connect. ' +
-      '`role`: `node` (default on /ws/dashboard) earns, `viewer` only watches. One node per user and `device_id` ' +
-      'across the cluster: a second node session replaces the first, which is closed with 4001.',
-    payload: CONNECT_PAYLOAD,
-  },
-  Heartbeat: {
-    summary: 'Keep-alive, every heartbeat_interval_ms',
-    description: 'every `heartbeat_interval_ms`; the server answers Heartbeat. A node earns on each Heartbeat.',
-  },
-  Disconnect: {
-    summary: 'End the session',
-    description: 'the server marks the node disconnected and closes with 1000.',
-  },
-} as const satisfies Record<string, MessageSpec>;
-
 // ---------------------------------------------------------------- server → client
 
 export const SERVER_MESSAGES = {
@@ -119,7 +85,7 @@ export const SERVER_MESSAGES = {
     summary: 'The reply to Connect, followed at once by a snapshot of the current state',
     description:
       '`{session_id, user_id, device_id, role, heartbeat_interval_ms, server_time}`: the reply to Connect, followed at once ' +
-      'by a snapshot of the current state (every update type the endpoint carries), so a reconnect recovers everything.',
+      'by a snapshot of the current state (every subscribed update type that has state), so a reconnect recovers everything.',
     payload: Type.Object({
       session_id: Type.String({ minLength: 1, description: 'This socket session', examples: ['V1StGXR8_Z5jdHi6'] }),
       user_id: userId("The token's user"),
@@ -130,9 +96,33 @@ export const SERVER_MESSAGES = {
     }),
   },
   NetworkUpdate: {
-    summary: "All of the user's nodes, whenever one changes",
-    description: "`{networks: [NetworkConnection]}`: all of the user's nodes, whenever one changes.",
-    payload: Type.Object({ networks: Type.Array(restSchema<NetworkConnectionJson>('NetworkConnection')) }),
+    summary: "The user's nodes: all of them in the snapshot, then what changed",
+    description:
+      "`{networks: [NetworkConnection], removed: [id], full}`: in the snapshot (and whenever the server cannot send a delta) " +
+      "`full: true` and `networks` is every node of the user; later frames are deltas, `full: false`, carrying only the nodes " +
+      'added or changed since the previous NetworkUpdate of this socket and the ids of nodes deleted since then. ' +
+      'A client keeps a map by id: a full frame replaces it, a delta upserts `networks` and drops `removed`.',
+    payload: Type.Object({
+      networks: Type.Array(restSchema<NetworkConnectionJson>('NetworkConnection'), {
+        description: 'Full frame: every node; delta: the nodes added or changed',
+      }),
+      removed: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Ids of nodes deleted since the previous frame (empty in a full frame)' }),
+      full: Type.Boolean({ description: 'true: `networks` is the whole list; false: a delta' }),
+    }),
+    update: true,
+  },
+  NodeUpdate: {
+    summary: "A node socket's own node and what it has earned",
+    description:
+      '`{node: NetworkConnection, earnings: {today, total}}`: the default (and only) update of role `node`: its own node and ' +
+      'the points that node earned since 00:00 UTC and in all. In the snapshot, then at most once per `NODE_PUSH_MS` when it changed.',
+    payload: Type.Object({
+      node: restSchema<NetworkConnectionJson>('NetworkConnection'),
+      earnings: Type.Object({
+        today: Type.Number({ minimum: 0, description: 'Points this node earned since 00:00 UTC', examples: [12.5] }),
+        total: Type.Number({ minimum: 0, description: 'Points this node earned in all (its points_earned)', examples: [1520.75] }),
+      }),
+    }),
     update: true,
   },
   EarningsUpdate: {
@@ -195,6 +185,53 @@ export type UpdateMessageType = {
 export const UPDATE_TYPES = (Object.keys(SERVER_MESSAGES) as ServerMessageType[]).filter(
   (type): type is UpdateMessageType => (SERVER_MESSAGES[type] as MessageSpec).update === true,
 );
+/** Entries of Connect's `updates` at most (more than there are types is a malformed request). */
+const MAX_UPDATES_LISTED = 16;
+
+// ---------------------------------------------------------------- client → server
+
+const CONNECT_PAYLOAD = Type.Object({
+  user_id: Type.Optional(userId("When given, must be the token's user (else Error Unauthorized and close 4401)")),
+  device_id: deviceId('The device; one node session per user and device_id across the cluster'),
+  network_name: Type.Optional(
+    Type.String({ pattern: NETWORK_NAME, description: 'Display name, 1–64 printable characters (default: the device_id)', examples: ['Home node'] }),
+  ),
+  role: Type.Optional(
+    stringEnum(ROLES, '`node` (the default on /ws/dashboard) earns; `viewer` (the only role on the other endpoints) only watches'),
+  ),
+  updates: Type.Optional(
+    Type.Array(stringEnum(UPDATE_TYPES, 'An update type'), {
+      maxItems: MAX_UPDATES_LISTED,
+      description:
+        'The update types this socket wants, a subset of what the endpoint carries for the role (default: viewers every ' +
+        'type the endpoint carries, nodes `NodeUpdate` only). An unknown or unavailable type: Error InvalidNetworkData.',
+      examples: [['NodeUpdate', 'EarningsUpdate']],
+    }),
+  ),
+});
+
+export const CLIENT_MESSAGES = {
+  Connect: {
+    summary: 'Start the session: the first message, within CONNECT_TIMEOUT_MS',
+    description:
+      "`user_id`, when given, must be the token's user (else Error Unauthorized and close 4401). " +
+      '`device_id`: 1–64 of `[A-Za-z0-9._:-]`; `network_name`: 1–64 printable characters (default: the device_id); ' +
+      'a bad one is answered with Error InvalidNetworkData and the socket stays open for another Connect. ' +
+      '`role`: `node` (default on /ws/dashboard) earns, `viewer` only watches. One node per user and `device_id` ' +
+      'across the cluster: a second node session replaces the first, which is closed with 4001. ' +
+      '`updates`: the update types wanted (default: viewers every type the endpoint carries, nodes NodeUpdate only); ' +
+      'an unknown type, or one the endpoint does not carry for the role, is answered with Error InvalidNetworkData.',
+    payload: CONNECT_PAYLOAD,
+  },
+  Heartbeat: {
+    summary: 'Keep-alive, every heartbeat_interval_ms',
+    description: 'every `heartbeat_interval_ms`; the server answers Heartbeat. A node earns on each Heartbeat.',
+  },
+  Disconnect: {
+    summary: 'End the session',
+    description: 'the server marks the node disconnected and closes with 1000.',
+  },
+} as const satisfies Record<string, MessageSpec>;
 
 export interface ServerFrame<T extends ServerMessageType = ServerMessageType> {
   type: T;
@@ -260,7 +297,7 @@ function toConnectPayload(payload: unknown): ConnectPayload {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new ProtocolError(DashboardErrorType.InvalidNetworkData, 'Connect needs a payload with device_id');
   }
-  const { user_id, device_id, network_name, role } = payload as Record<string, unknown>;
+  const { user_id, device_id, network_name, role, updates } = payload as Record<string, unknown>;
   if (typeof device_id !== 'string' || !DEVICE_ID_RE.test(device_id)) {
     throw new ProtocolError(DashboardErrorType.InvalidNetworkData, 'device_id must be 1-64 of [A-Za-z0-9._:-]');
   }
@@ -273,10 +310,25 @@ function toConnectPayload(payload: unknown): ConnectPayload {
   if (user_id !== undefined && !(typeof user_id === 'number' && Number.isSafeInteger(user_id) && user_id > 0)) {
     throw new ProtocolError(DashboardErrorType.InvalidNetworkData, 'user_id must be a positive integer');
   }
+  if (updates !== undefined && !isUpdateList(updates)) {
+    throw new ProtocolError(
+      DashboardErrorType.InvalidNetworkData,
+      `updates must be a list of at most ${MAX_UPDATES_LISTED} of ${UPDATE_TYPES.join(', ')}`,
+    );
+  }
   return {
     device_id,
     ...(network_name === undefined ? {} : { network_name: network_name as string }),
     ...(role === undefined ? {} : { role: role as Role }),
     ...(user_id === undefined ? {} : { user_id: user_id as number }),
+    ...(updates === undefined ? {} : { updates: [...new Set(updates)] }),
   };
+}
+
+function isUpdateList(value: unknown): value is UpdateMessageType[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_UPDATES_LISTED &&
+    value.every((type) => (UPDATE_TYPES as readonly unknown[]).includes(type))
+  );
 }

@@ -14,7 +14,7 @@ import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
 import { SessionValidator } from '../modules/auth/session-validator.service';
 import { TokenService } from '../modules/auth/token.service';
 import { decodeFrame, EncodedFrame, encodeFrame, WireFormat } from './codec';
-import { Connection } from './connection';
+import { Connection, HeldUpdate } from './connection';
 import { closeGradually } from './gradual-close';
 import { EndpointSpec } from './endpoint';
 import {
@@ -28,6 +28,7 @@ import {
   UpdateMessageType,
 } from './protocol';
 import { RealtimeMetrics } from './realtime.metrics';
+import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update-types';
 
 /**
  * Above this many bytes waiting in a socket's send buffer, state updates are held (latest per
@@ -104,7 +105,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       msgpack: encodeFrame({ type: 'Heartbeat' }, 'msgpack'),
     };
     // Often enough for the shortest timeout and for held updates to go out close to on time.
-    const shortest = Math.min(config.ws.connectTimeoutMs, config.ws.clientTimeoutMs, config.earnings.pushMs);
+    const shortest = Math.min(config.ws.connectTimeoutMs, config.ws.clientTimeoutMs, config.earnings.pushMs, config.ws.nodePushMs);
     const sweepEveryMs = Math.min(1_000, Math.max(25, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), sweepEveryMs);
     this.sweepTimer.unref();
@@ -159,18 +160,30 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   /**
-   * Pushes a state update to every open socket of `userId` whose endpoint carries its type. The
-   * frame is encoded once per wire format, not once per socket.
+   * Pushes an update to every socket of `userId` subscribed to its type. The frame is encoded once
+   * per wire format, not once per socket. `loadStartedAt`: when the state in the frame began
+   * loading; a socket still sending its snapshot holds the frame if the snapshot began earlier
+   * (it may miss this state), and skips it otherwise (the snapshot has it).
    */
-  pushToUser(userId: number, frame: ServerFrame<UpdateMessageType>): void {
+  pushToUser(userId: number, frame: ServerFrame<UpdateMessageType>, loadStartedAt = Date.now()): void {
     const connections = this.byUser.get(userId);
     if (connections === undefined) return;
     const encoded: Partial<Record<WireFormat, EncodedFrame>> = {};
     for (const connection of connections) {
-      if (!connection.isOpen || !connection.endpoint.carries.includes(frame.type)) continue;
-      const data = (encoded[connection.format] ??= encodeFrame(frame, connection.format));
-      this.sendUpdate(connection, frame.type, data);
+      if (!connection.updates.has(frame.type)) continue;
+      if (connection.isOpen) {
+        const data = (encoded[connection.format] ??= encodeFrame(frame, connection.format));
+        this.sendUpdate(connection, frame, data);
+      } else if (connection.state === 'connecting' && loadStartedAt >= connection.snapshotStartedAt) {
+        this.hold(connection, frame, null);
+      }
     }
+  }
+
+  /** Pushes an update to one socket (a node's own NodeUpdate), if it is subscribed to the type. */
+  pushToConnection(connection: Connection, frame: ServerFrame<UpdateMessageType>): void {
+    if (!connection.isOpen || !connection.updates.has(frame.type)) return;
+    this.sendUpdate(connection, frame, encodeFrame(frame, connection.format));
   }
 
   /** Sends an error frame and closes; used for auth failures and policy closes. */
@@ -320,7 +333,15 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       this.closeWithError(connection, DashboardError.unauthorized('user_id does not match the token'), CloseCode.Unauthorized);
       return;
     }
+    try {
+      connection.updates = resolveSubscription(connection.endpoint, role, payload.updates);
+    } catch (error) {
+      this.sendProtocolError(connection, error);
+      return;
+    }
     connection.state = 'connecting';
+    // Until the snapshot starts loading, pushes are dropped: the snapshot will be newer.
+    connection.snapshotStartedAt = Infinity;
     connection.role = role;
     connection.deviceId = payload.device_id;
     connection.connectedAt = Date.now();
@@ -340,10 +361,13 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
         heartbeat_interval_ms: this.config.ws.heartbeatIntervalMs,
         server_time: new Date().toISOString(),
       });
+      connection.snapshotStartedAt = Date.now();
       for (const frame of await this.snapshotBuilder(connection)) {
         if (connection.state !== 'connecting') return;
         this.write(connection, encodeFrame(frame, connection.format), frame.type);
-        if (frame.type === 'EarningsUpdate') connection.lastEarningsPushAt = Date.now();
+        if (frame.type in UPDATE_TYPE_RULES && this.periodOf(UPDATE_TYPE_RULES[frame.type as UpdateMessageType]) > 0) {
+          connection.lastPushAt[frame.type as UpdateMessageType] = Date.now();
+        }
       }
     } catch (error) {
       this.logger.error({ err: error, userId: auth.userId }, 'Connect failed');
@@ -355,6 +379,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     }
     if (connection.state !== 'connecting') return;
     connection.state = 'open';
+    // Updates that arrived while the snapshot was loading follow it at once.
+    if (connection.pending !== null) this.flushPending(connection, Date.now());
     this.drainQueue(connection);
   }
 
@@ -485,19 +511,55 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     return false;
   }
 
-  private sendUpdate(connection: Connection, type: UpdateMessageType, data: EncodedFrame): void {
-    const tooSoon =
-      type === 'EarningsUpdate' && Date.now() - connection.lastEarningsPushAt < this.config.earnings.pushMs;
-    if (connection.ws.bufferedAmount > SEND_BUFFER_LOW_WATER || tooSoon) {
-      connection.pending ??= new Map();
-      if (connection.pending.has(type)) this.metrics.messageDropped(connection.endpoint.name, type, 'coalesced');
-      connection.pending.set(type, data);
+  private sendUpdate(connection: Connection, frame: ServerFrame<UpdateMessageType>, data: EncodedFrame): void {
+    const type = frame.type;
+    const now = Date.now();
+    if (connection.ws.bufferedAmount > SEND_BUFFER_LOW_WATER || this.tooSoon(connection, type, now)) {
+      this.hold(connection, frame, data);
       return;
     }
-    if (type === 'EarningsUpdate') connection.lastEarningsPushAt = Date.now();
-    // An older held frame of this type must not go out after this newer one.
-    if (connection.pending?.delete(type) && connection.pending.size === 0) connection.pending = null;
+    if (connection.pending?.has(type)) {
+      // Behind a held frame of this type (the socket has just caught up), the two go out as one:
+      // an older frame must not follow a newer one, and a held delta must precede the next.
+      this.hold(connection, frame, data);
+      this.flushPending(connection, now);
+      return;
+    }
+    this.markSent(connection, type, now);
     this.write(connection, data, type);
+  }
+
+  /** Keeps an update for later: merged into a held one of its type, or replacing it. */
+  private hold(connection: Connection, frame: ServerFrame<UpdateMessageType>, data: EncodedFrame | null): void {
+    connection.pending ??= new Map();
+    const held = connection.pending.get(frame.type);
+    let next: HeldUpdate = { frame, data };
+    if (held !== undefined) {
+      this.metrics.messageDropped(connection.endpoint.name, frame.type, 'coalesced');
+      const merge = UPDATE_TYPE_RULES[frame.type].merge;
+      if (merge !== undefined) next = { frame: merge(held.frame, frame) as ServerFrame<UpdateMessageType>, data: null };
+    }
+    connection.pending.set(frame.type, next);
+  }
+
+  private tooSoon(connection: Connection, type: UpdateMessageType, now: number): boolean {
+    const period = this.periodOf(UPDATE_TYPE_RULES[type]);
+    return period > 0 && now - (connection.lastPushAt[type] ?? 0) < period;
+  }
+
+  private markSent(connection: Connection, type: UpdateMessageType, now: number): void {
+    if (this.periodOf(UPDATE_TYPE_RULES[type]) > 0) connection.lastPushAt[type] = now;
+  }
+
+  private periodOf(rule: UpdateTypeRule): number {
+    switch (rule.period) {
+      case 'earnings':
+        return this.config.earnings.pushMs;
+      case 'node':
+        return this.config.ws.nodePushMs;
+      case undefined:
+        return 0;
+    }
   }
 
   private write(connection: Connection, data: EncodedFrame, type: string): void {
@@ -597,11 +659,11 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   private flushPending(connection: Connection, now: number): void {
     const pending = connection.pending!;
-    for (const [type, data] of pending) {
-      if (type === 'EarningsUpdate' && now - connection.lastEarningsPushAt < this.config.earnings.pushMs) continue;
+    for (const [type, held] of pending) {
+      if (this.tooSoon(connection, type, now)) continue;
       pending.delete(type);
-      if (type === 'EarningsUpdate') connection.lastEarningsPushAt = now;
-      this.write(connection, data, type);
+      this.markSent(connection, type, now);
+      this.write(connection, held.data ?? encodeFrame(held.frame, connection.format), type);
     }
     if (pending.size === 0) connection.pending = null;
   }

@@ -38,6 +38,10 @@ describe('benchmarks (smoke run on tiny sizes)', () => {
     expect(targets).toEqual([
       'memory per node socket',
       'heartbeat throughput per core',
+      'event-loop delay p99 of the service',
+      'reconnect storm: 40 connects at once',
+      'reconnect storm: steady heartbeat RTT p99',
+      'one user connecting 200 nodes at once',
       'fan-out EarningsUpdate delivery',
       'cross-instance delivery p99 via Redis',
       'GET /api/earnings/summary req/s',

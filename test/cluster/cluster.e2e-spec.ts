@@ -163,6 +163,63 @@ describe('a cluster of two instances behind nginx', () => {
     expect((await socket.closed).code).toBe(4401);
   });
 
+  it('drops cached dashboard reads on both instances when a credit, a referral or a node changes', async () => {
+    const owner = await httpFrom(addressOf[0]!, `${nginx.url}/api/auth/register`, {
+      method: 'POST',
+      body: { email: 'cached@cluster.test', username: 'cached', password: 'cluster-pass-1' },
+    });
+    const token = owner.body.access_token as string;
+    const read = async (via: number, path: string) => {
+      const response = await httpFrom(addressOf[via]!, `${nginx.url}${path}`, { token });
+      expect(response.status).toBe(200);
+      return response.body;
+    };
+    // Both instances cache the empty dashboard.
+    for (const via of [0, 1]) {
+      expect((await read(via, '/api/earnings/summary')).total).toBe(0);
+      expect((await read(via, '/api/referrals/summary')).total).toBe(0);
+      expect((await read(via, '/api/networks')).items).toEqual([]);
+    }
+    // A credit through instance 1; a referral through instance 0; a node on instance 1.
+    const bonus = await httpFrom(addressOf[1]!, `${nginx.url}/api/admin/users/${owner.body.user.id}/bonus`, {
+      method: 'POST',
+      token: admin.token,
+      body: { amount: 4, reason: 'cache' },
+    });
+    expect(bonus.status).toBe(201);
+    const referred = await httpFrom(addressOf[0]!, `${nginx.url}/api/auth/register`, {
+      method: 'POST',
+      body: { email: 'cached-ref@cluster.test', username: 'cached_ref', password: 'cluster-pass-1', referral_code: owner.body.user.referral_code },
+    });
+    expect(referred.status).toBe(201);
+    const node = await open(1, '/ws/dashboard', token);
+    await node.connect({ device_id: 'cached-node' });
+    // The instance that made the change shows it at once; the other as soon as the event arrives.
+    expect((await read(1, '/api/earnings/summary')).total).toBe(4);
+    expect((await read(0, '/api/referrals/summary')).total).toBe(1);
+    expect((await read(1, '/api/networks')).items).toHaveLength(1);
+    await waitUntil(async () => (await read(0, '/api/earnings/summary')).total === 4, { timeoutMs: 1_000, what: 'the credit on instance 0' });
+    await waitUntil(async () => (await read(1, '/api/referrals/summary')).total === 1, { timeoutMs: 1_000, what: 'the referral on instance 1' });
+    await waitUntil(async () => (await read(0, '/api/networks')).items.length === 1, { timeoutMs: 1_000, what: 'the node on instance 0' });
+    node.close();
+  });
+
+  it('rejects, within a second on the other instance, a token whose session was logged out', async () => {
+    const user = await httpFrom(addressOf[0]!, `${nginx.url}/api/auth/register`, {
+      method: 'POST',
+      body: { email: 'leaver@cluster.test', username: 'leaver', password: 'cluster-pass-1' },
+    });
+    const me = () => httpFrom(addressOf[0]!, `${nginx.url}/api/user/me`, { token: user.body.access_token });
+    // Instance 0 checks the session over more than a second (its subscription's grace): it then
+    // trusts its copy for seconds, and only the broadcast can end that early.
+    const started = Date.now();
+    expect((await me()).status).toBe(200);
+    await waitUntil(async () => (await me()).status === 200 && Date.now() - started > 1_200, { what: 'a trusted status' });
+    const out = await httpFrom(addressOf[1]!, `${nginx.url}/api/auth/logout`, { method: 'POST', body: { refresh_token: user.body.refresh_token } });
+    expect(out.status).toBe(204);
+    await waitUntil(async () => (await me()).status === 401, { timeoutMs: 1_000, what: 'the logout to reach instance 0' });
+  });
+
   it('recovers cross-instance fan-out within seconds of a Redis restart', async () => {
     const dashboard = await open(0, '/ws/earnings', referrer.token);
     await dashboard.connect({ device_id: 'referrer-tab' });
@@ -221,7 +278,7 @@ describe('a cluster of two instances behind nginx', () => {
           current.ws.on('message', (data: Buffer) => {
             if ((JSON.parse(data.toString('utf8')) as Frame).type === 'Heartbeat') session.acked.push(Date.now());
           });
-          const connected = await current.connect({ device_id: 'survivor-node' });
+          const connected = await current.connect({ device_id: 'survivor-node', updates: ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate'] });
           session.connected = Date.now();
           sessions.push(session);
           snapshots.push([connected.type, (await current.next()).type, (await current.next()).type, (await current.next()).type]);

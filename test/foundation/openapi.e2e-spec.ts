@@ -603,7 +603,7 @@ describe('OpenAPI document', () => {
       '?token=',
       'format=msgpack',
       ...['Connect', 'Heartbeat', 'Disconnect'],
-      ...['Connected', 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'Error'],
+      ...['Connected', 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'NodeUpdate', 'Error'],
       ...['1000', '1001', '1008', '1009', '1011', '1013', '4000', '4001', '4401', '4408'].map((code) => `| ${code} |`),
     ];
     expect(mentions.filter((mention) => !description.includes(mention))).toEqual([]);

@@ -34,6 +34,7 @@ export const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set([
   'ReferralUpdate',
   'NotificationUpdate',
   'Notification',
+  'NodeUpdate',
   'Heartbeat',
   'Error',
   'Disconnect',

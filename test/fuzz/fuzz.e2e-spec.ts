@@ -1,3 +1,5 @@
+import { UserReadCache } from '../../src/infra/cache/user-read-cache';
+import { SessionValidator } from '../../src/modules/auth/session-validator.service';
 import { EventBus } from '../../src/infra/bus/event-bus';
 import { NetworkRepository } from '../../src/modules/network/network.repository';
 import { RealtimeServer } from '../../src/realtime/realtime.server';
@@ -188,7 +190,17 @@ describe(`hostile input (seed 0x${SEED.toString(16)})`, () => {
   it('holds no socket, session or subscription once every client is gone', async () => {
     const realtime = app.server.app.get(RealtimeServer);
     const bus = app.server.app.get(EventBus);
-    await waitUntil(() => realtime.connectionCount === 0 && bus.subscribedUserCount() === 0, {
+    // The read cache and the session validator listen to the users they hold until those entries
+    // expire (seconds to a minute); expired now, they must let go of every subscription too.
+    const later = Date.now() + 600_000;
+    const releaseCaches = () => {
+      app.server.app.get(UserReadCache).releaseIdle(later);
+      app.server.app.get(SessionValidator).releaseIdle(later);
+    };
+    await waitUntil(() => {
+      releaseCaches();
+      return realtime.connectionCount === 0 && bus.subscribedUserCount() === 0;
+    }, {
       timeoutMs: 10_000,
       what: 'sockets and subscriptions to drain',
     });

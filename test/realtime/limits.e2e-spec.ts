@@ -118,15 +118,21 @@ describe('per-socket limits and flow control', () => {
     const bus = app.server.app.get(EventBus);
     let maxPending = 0;
     let maxBuffered = 0;
-    const pump = setInterval(() => {
-      void bus.publish({ type: 'network.changed', userIds: [reader.id] });
-      maxPending = Math.max(maxPending, connection.pending?.size ?? 0);
-      maxBuffered = Math.max(maxBuffered, connection.ws.bufferedAmount);
-    }, 50);
+    // Every node changes, again and again: each NetworkUpdate delta carries all of them.
+    let pumping = true;
+    const pump = (async () => {
+      while (pumping) {
+        await sql(app.database.url, `UPDATE network_connections SET network_score = random() WHERE user_id = $1`, [reader.id]);
+        await bus.publish({ type: 'network.changed', userIds: [reader.id] });
+        maxPending = Math.max(maxPending, connection.pending?.size ?? 0);
+        maxBuffered = Math.max(maxBuffered, connection.ws.bufferedAmount);
+      }
+    })();
     try {
       await waitUntil(() => connection.isClosed, { timeoutMs: 30_000, what: 'the slow reader to be closed' });
     } finally {
-      clearInterval(pump);
+      pumping = false;
+      await pump;
     }
     // Held updates are coalesced (one per type), and the send buffer stayed bounded: it only ever
     // grows by frames written while it was under the low-water mark.

@@ -57,7 +57,8 @@ describe('WebSocket protocol', () => {
   describe('Connect handshake', () => {
     it('answers Connected, then the full snapshot of /ws/dashboard', async () => {
       const socket = await open();
-      const connected = await socket.connect({ device_id: 'node-a', network_name: 'Home', user_id: user.id });
+      const everything = ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate'];
+      const connected = await socket.connect({ device_id: 'node-a', network_name: 'Home', user_id: user.id, updates: everything });
       expect(connected.payload).toEqual({
         session_id: expect.any(String),
         user_id: user.id,
@@ -236,8 +237,8 @@ describe('WebSocket protocol', () => {
     it('closes a deleted node’s session with 4001', async () => {
       const socket = await open();
       await socket.connect({ device_id: 'to-delete' });
-      const update = await socket.next('NetworkUpdate');
-      const node = update.payload.networks.find((n: { device_id: string }) => n.device_id === 'to-delete');
+      const node = (await socket.next('NodeUpdate')).payload.node;
+      expect(node.device_id).toBe('to-delete');
       expect((await api(app, 'DELETE', `/api/networks/${node.id}`, { token: user.accessToken })).status).toBe(204);
       expect((await socket.next('Disconnect')).payload.reason).toBe('node deleted');
       expect((await socket.closed).code).toBe(4001);

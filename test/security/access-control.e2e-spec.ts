@@ -188,7 +188,7 @@ describe('access control', () => {
       expect((await api(app, 'POST', '/api/auth/refresh', { body: { refresh_token: victim.refreshToken } })).status).toBe(200);
     });
 
-    it('ignores everything but device_id, network_name, role and user_id in a WebSocket Connect', async () => {
+    it('ignores everything but device_id, network_name, role, user_id and updates in a WebSocket Connect', async () => {
       const user = await registerUser(app);
       const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
       // Fields the document does not name (so `send` refuses them): the server must ignore them.
@@ -207,12 +207,13 @@ describe('access control', () => {
         },
       });
       await socket.next('Connected');
-      const update = await socket.next('NetworkUpdate');
-      expect(update.payload.networks).toEqual([
+      const update = await socket.next('NodeUpdate');
+      expect(update.payload.node).toEqual(
         expect.objectContaining({ device_id: 'greedy', user_id: user.id, points_earned: 0, connection_time: 0, ip_address: '127.0.0.1', connected: true }),
-      ]);
-      expect(update.payload.networks[0].id).not.toBe(aliceNode);
-      expect(update.payload.networks[0].network_score).not.toBe(0.123);
+      );
+      expect(update.payload.earnings).toEqual({ today: 0, total: 0 });
+      expect(update.payload.node.id).not.toBe(aliceNode);
+      expect(update.payload.node.network_score).not.toBe(0.123);
       socket.close();
       expect((await api(app, 'GET', `/api/networks/${aliceNode}`, { token: alice.accessToken })).body.device_id).toBe('alice-laptop');
     });

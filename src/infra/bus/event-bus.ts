@@ -14,8 +14,19 @@ export type Unsubscribe = () => void;
  * Delivery is at most once and best effort (events are hints to re-read state, see DomainEvent).
  */
 export abstract class EventBus {
+  private readonly localTaps: EventHandler[] = [];
+
   /** Delivers the event to every subscriber of each of its users, on every instance. */
   abstract publish(event: DomainEvent): Promise<void>;
+
+  /**
+   * Sees every event this instance publishes after a commit, synchronously, before it goes out:
+   * for state of this instance that must not wait for the round trip through Redis (the read
+   * cache, so that a client reads its own write at once).
+   */
+  tapLocal(handler: EventHandler): void {
+    this.localTaps.push(handler);
+  }
 
   /**
    * Publishes after a committed change. Events are hints to re-read state, so a lost one only
@@ -24,6 +35,13 @@ export abstract class EventBus {
    */
   async publishAfterCommit(event: DomainEvent): Promise<void> {
     if (event.userIds.length === 0) return;
+    for (const tap of this.localTaps) {
+      try {
+        tap(event);
+      } catch (error) {
+        logger.error({ err: error, event: event.type }, 'A local event tap failed');
+      }
+    }
     try {
       await this.publish(event);
     } catch (error) {

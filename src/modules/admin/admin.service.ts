@@ -77,7 +77,8 @@ export class AdminService {
       if (!(await this.users.disable(userId, manager))) throw DashboardError.notFound('User');
       return this.sessions.revokeAllOfUser(userId, 'user_disabled', manager);
     });
-    await this.validator.invalidate(revoked);
+    // user.disabled (below) drops every status of the user on every instance; no session.revoked.
+    await this.validator.invalidate(null, revoked);
     this.logger.log({ adminId, userId, revokedSessions: revoked.length }, 'User disabled');
     await this.bus.publishAfterCommit({ type: 'user.disabled', userIds: [userId] });
   }

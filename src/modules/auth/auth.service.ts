@@ -128,8 +128,8 @@ export class AuthService {
       case 'unknown':
         throw DashboardError.unauthorized('Invalid refresh token');
       case 'reused': {
-        await this.sessions.revoke(outcome.sessionId, 'refresh_reuse');
-        await this.validator.invalidate([outcome.sessionId]);
+        const owner = await this.sessions.revoke(outcome.sessionId, 'refresh_reuse');
+        await this.validator.invalidate(owner, [outcome.sessionId]);
         this.logger.warn({ sessionId: outcome.sessionId }, 'Refresh token reused; session revoked');
         throw new DashboardError(DashboardErrorType.SessionExpired, 'Refresh token already used; session revoked');
       }
@@ -146,8 +146,8 @@ export class AuthService {
   async logout(refreshToken: string): Promise<void> {
     const sessionId = await this.sessions.findSessionIdByRefreshToken(this.tokens.hashRefreshToken(refreshToken));
     if (sessionId === null) return;
-    await this.sessions.revoke(sessionId, 'logout');
-    await this.validator.invalidate([sessionId]);
+    const owner = await this.sessions.revoke(sessionId, 'logout');
+    await this.validator.invalidate(owner, [sessionId]);
   }
 
   private async insertUser(

@@ -3,6 +3,7 @@ import { AppConfig } from '../../config';
 import { decodeCursor, isTimeIdCursor, Page, pageOf } from '../../common/cursor';
 import { epochOf, epochStart, utcDayStart } from '../../common/epoch';
 import { DashboardError } from '../../common/errors';
+import { UserReadCache } from '../../infra/cache/user-read-cache';
 import { ListEarningsQuery } from './dto/list-earnings.query';
 import { TimeseriesBucket, TimeseriesQuery } from './dto/timeseries.query';
 import {
@@ -26,6 +27,7 @@ export class EarningsService {
   constructor(
     private readonly earnings: EarningsRepository,
     private readonly config: AppConfig,
+    private readonly cache: UserReadCache,
   ) {}
 
   async history(userId: number, query: ListEarningsQuery): Promise<Page<EarningJson>> {
@@ -43,8 +45,15 @@ export class EarningsService {
     return pageOf(rows, query.limit, toEarningJson, (row) => ({ t: row.timestamp.toISOString(), id: row.id }));
   }
 
-  async summary(userId: number): Promise<EarningsDataJson> {
-    return (await this.summaries([userId])).get(userId)!;
+  /**
+   * The caller's EarningsData, cached until an earnings event, and at most until the UTC day or
+   * the epoch ends (`today` and `epoch_total` restart then). GET /api/earnings/summary, snapshots.
+   */
+  summary(userId: number): Promise<EarningsDataJson> {
+    const now = new Date();
+    const dayEnd = utcDayStart(now).getTime() + 86_400_000;
+    const epochEnd = epochStart(epochOf(now, this.config.earnings) + 1, this.config.earnings).getTime();
+    return this.cache.read(userId, 'earnings', async () => (await this.summaries([userId], now)).get(userId)!, Math.min(dayEnd, epochEnd));
   }
 
   /** EarningsData of many users in one query (live pushes fan out to thousands at once). */

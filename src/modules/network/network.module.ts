@@ -7,6 +7,7 @@ import { DashboardGateway } from './dashboard.gateway';
 import { NetworkController } from './network.controller';
 import { NodePresenceJob } from './node-presence.job';
 import { NodeSessionService } from './node-sessions.service';
+import { NodeUpdatesService } from './node-updates.service';
 import { NetworkRepository } from './network.repository';
 import { NetworkService } from './network.service';
 
@@ -17,10 +18,11 @@ import { NetworkService } from './network.service';
     NetworkRepository,
     NetworkService,
     NodeSessionService,
+    NodeUpdatesService,
     AccrualFlusher,
     DashboardGateway,
     NodePresenceJob,
   ],
-  exports: [NetworkRepository, NetworkService, AccrualFlusher],
+  exports: [NetworkRepository, NetworkService, AccrualFlusher, NodeUpdatesService],
 })
 export class NetworkModule {}

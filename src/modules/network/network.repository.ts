@@ -44,6 +44,9 @@ function endsSession(at: string): string {
 }
 
 /** Named queries on `network_connections` (a user's nodes). */
+/** A node row with the points it earned today (UTC), as numeric text. */
+export type NodeWithTodayRow = NetworkConnectionEntity & { earnedToday: string };
+
 @Injectable()
 export class NetworkRepository {
   constructor(@InjectRepository(NetworkConnectionEntity) private readonly nodes: Repository<NetworkConnectionEntity>) {}
@@ -64,6 +67,23 @@ export class NetworkRepository {
               last_seen_at AS "lastSeenAt", created_at AS "createdAt", updated_at AS "updatedAt"
          FROM network_connections WHERE user_id = ANY($1::bigint[]) ORDER BY id`,
       [userIds],
+    );
+  }
+
+  /**
+   * Nodes by (user, device), with what each earned today (UTC), for NodeUpdate frames of many
+   * node sockets in one query.
+   */
+  listByDevices(keys: ReadonlyArray<{ userId: number; deviceId: string }>): Promise<NodeWithTodayRow[]> {
+    return this.nodes.query(
+      `SELECT n.id, n.user_id AS "userId", n.device_id AS "deviceId", n.network_name AS "networkName",
+              n.ip_address AS "ipAddress", n.connected, n.connection_time AS "connectionTime",
+              n.network_score AS "networkScore", n.points_earned AS "pointsEarned", n.session_id AS "sessionId",
+              n.last_seen_at AS "lastSeenAt", n.created_at AS "createdAt", n.updated_at AS "updatedAt",
+              CASE WHEN n.points_day = (now() AT TIME ZONE 'UTC')::date THEN n.points_today ELSE 0 END::text AS "earnedToday"
+         FROM unnest($1::bigint[], $2::text[]) AS k(user_id, device_id)
+         JOIN network_connections n ON n.user_id = k.user_id AND n.device_id = k.device_id`,
+      [keys.map((key) => key.userId), keys.map((key) => key.deviceId)],
     );
   }
 
@@ -108,17 +128,37 @@ export class NetworkRepository {
   ): Promise<{ id: number }> {
     // One statement, nothing after it: were a second query (re-reading the row) to fail, the
     // caller would not learn the node's id and the row would stay marked connected with no socket.
+    const ids = await this.connectMany([{ userId, deviceId, networkName, ip, sessionId }]);
+    return { id: ids.get(`${userId}:${deviceId}`)! };
+  }
+
+  /**
+   * `connect` for many nodes in one statement (a reconnect storm). Each (user, device) may appear
+   * once; rows are written in key order so concurrent batches of two instances cannot deadlock.
+   * Returns the node id per `userId:deviceId`.
+   */
+  async connectMany(
+    nodes: ReadonlyArray<{ userId: number; deviceId: string; networkName: string; ip: string | null; sessionId: string }>,
+  ): Promise<Map<string, number>> {
+    const sorted = [...nodes].sort((a, b) => a.userId - b.userId || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
     const rows = (await this.nodes.query(
       `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score, connected_at)
-       VALUES ($1, $2, $3, $4, true, $5, now(), 1, now())
+       SELECT t.user_id, t.device_id, t.network_name, t.ip_address, true, t.session_id, now(), 1, now()
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(user_id, device_id, network_name, ip_address, session_id)
        ON CONFLICT (user_id, device_id) DO UPDATE SET
          network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
          session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now(),
          ${STARTS_SESSION}
-       RETURNING id`,
-      [userId, deviceId, networkName, ip, sessionId],
-    )) as Array<{ id: string | number }>;
-    return { id: Number(rows[0]!.id) };
+       RETURNING id, user_id, device_id`,
+      [
+        sorted.map((node) => node.userId),
+        sorted.map((node) => node.deviceId),
+        sorted.map((node) => node.networkName),
+        sorted.map((node) => node.ip),
+        sorted.map((node) => node.sessionId),
+      ],
+    )) as Array<{ id: string | number; user_id: string | number; device_id: string }>;
+    return new Map(rows.map((row) => [`${row.user_id}:${row.device_id}`, Number(row.id)]));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DashboardError } from '../../common/errors';
 import { EventBus } from '../../infra/bus/event-bus';
+import { UserReadCache } from '../../infra/cache/user-read-cache';
 import { NetworkConnectionJson, NetworkSummaryJson, toNetworkJson, toNetworkSummary } from './network.mapper';
 import { NetworkRepository } from './network.repository';
 
@@ -10,10 +11,12 @@ export class NetworkService {
   constructor(
     private readonly nodes: NetworkRepository,
     private readonly bus: EventBus,
+    private readonly cache: UserReadCache,
   ) {}
 
-  async list(userId: number): Promise<NetworkConnectionJson[]> {
-    return (await this.nodes.listByUser(userId)).map(toNetworkJson);
+  /** The caller's nodes, cached until a network event (GET /api/networks, snapshots). */
+  list(userId: number): Promise<NetworkConnectionJson[]> {
+    return this.cache.read(userId, 'networks', async () => (await this.nodes.listByUsers([userId])).map(toNetworkJson));
   }
 
   /** NetworkUpdate payloads for many users: every node of each. */

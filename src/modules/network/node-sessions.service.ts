@@ -10,6 +10,7 @@ import { NodeHandler, RealtimeServer } from '../../realtime/realtime.server';
 import { AccrualFlusher } from './accrual/accrual-flusher.service';
 import { nextRtt, nextScore } from './accrual/network-score';
 import { NetworkRepository } from './network.repository';
+import { NodeRegistrationBatcher } from './node-registration.batcher';
 
 /** Per-node state kept on its connection (see Connection.node). */
 interface NodeState {
@@ -39,6 +40,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   private readonly capMs: number;
   private disconnects: Array<{ nodeId: number; sessionId: string }> = [];
   private presenceTimer: NodeJS.Timeout | undefined;
+  private readonly registrations: NodeRegistrationBatcher;
 
   constructor(
     private readonly realtime: RealtimeServer,
@@ -51,6 +53,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   ) {
     this.microPerMs = (config.earnings.pointsPerHour * 1_000_000) / 3_600_000;
     this.capMs = 2 * config.ws.heartbeatIntervalMs;
+    this.registrations = new NodeRegistrationBatcher(nodes);
   }
 
   onModuleInit(): void {
@@ -77,13 +80,15 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   }
 
   async connect(connection: Connection, payload: ConnectPayload): Promise<void> {
-    const node = await this.nodes.connect(
-      connection.userId,
-      payload.device_id,
-      payload.network_name ?? payload.device_id,
-      connection.ip,
-      connection.id,
-    );
+    const node = {
+      id: await this.registrations.register({
+        userId: connection.userId,
+        deviceId: payload.device_id,
+        networkName: payload.network_name ?? payload.device_id,
+        ip: connection.ip,
+        sessionId: connection.id,
+      }),
+    };
     if (connection.isClosed) {
       // Closed while the node was being registered: it is not connected after all.
       this.disconnects.push({ nodeId: node.id, sessionId: connection.id });

@@ -1,19 +1,26 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
+import { chunksOf, TimeSlicer } from '../../common/time-slicer';
+import { fingerprint } from '../../common/fingerprint';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { Connection } from '../../realtime/connection';
 import { CloseCode, ServerFrame, UpdateMessageType } from '../../realtime/protocol';
+import { diffNetworks } from '../../realtime/network-delta';
 import { RealtimeServer } from '../../realtime/realtime.server';
 import { EarningsService } from '../earnings/earnings.service';
+import { NetworkConnectionJson } from '../network/network.mapper';
 import { NetworkService } from '../network/network.service';
+import { NodeUpdatesService } from '../network/node-updates.service';
 import { ReferralService } from '../referral/referral.service';
 import { NotificationLiveService } from './notification-live.service';
 
 /** Network and referral changes are pushed this often at most (they are rarer and smaller). */
 const STATE_PUSH_MS = 200;
-/** Users pushed to between two yields to the event loop. */
-const PUSH_SLICE = 500;
+/** A push pass gives the event loop back after this much work (ms), so no task runs long. */
+const SLICE_BUDGET_MS = 5;
+/** Users whose state one query of a push pass loads (bounds the rows parsed in one task). */
+const LOAD_CHUNK = 1_000;
 
 type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<UpdateMessageType>>>;
 
@@ -22,7 +29,9 @@ type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<Up
  * mark a user's state dirty; a periodic pass loads the current state of all dirty users in one
  * query per type and pushes one frame per user, serialised once — so a burst of events costs one
  * push, and EarningsUpdate goes out at most once per EARNINGS_PUSH_MS and only when it changed.
- * Also builds the snapshot sent after Connected, and closes sockets on disable (4401) and on
+ * NetworkUpdate goes out as a delta against the list last pushed for the user here, so a flush
+ * costs each viewer what changed rather than the whole fleet. Also builds the snapshot sent
+ * after Connected (the socket's subscribed types), and closes sockets on disable (4401) and on
  * node deletion (4001).
  */
 @Injectable()
@@ -35,9 +44,15 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     NotificationUpdate: new Set(),
     // Events, pushed by NotificationLiveService (issue 17); never marked dirty here.
     Notification: new Set(),
+    NodeUpdate: new Set(),
   };
   /** Fingerprint of the last EarningsData sent per user (without updated_at), to skip pushes that change nothing. */
   private readonly lastEarnings = new Map<number, number>();
+  /**
+   * Per user with sockets here: fingerprints by node id of the list the last NetworkUpdate
+   * described (pushed, or a snapshot when nothing was pushed yet); deltas are taken against it.
+   */
+  private readonly lastNetworks = new Map<number, Map<number, number>>();
   private readonly loaders: Record<UpdateMessageType, Loader>;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<UpdateMessageType>();
@@ -49,17 +64,19 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     private readonly referrals: ReferralService,
     private readonly config: AppConfig,
     private readonly notifications: NotificationLiveService,
+    private readonly nodeUpdates: NodeUpdatesService,
   ) {
     this.loaders = {
       EarningsUpdate: async (userIds) =>
         mapValues(await this.earnings.summaries(userIds), (earnings) => ({ type: 'EarningsUpdate', payload: { earnings } })),
-      NetworkUpdate: async (userIds) =>
-        mapValues(await this.networks.listForUsers(userIds), (networks) => ({ type: 'NetworkUpdate', payload: { networks } })),
+      NetworkUpdate: (userIds) => this.networkDeltas(userIds),
       ReferralUpdate: async (userIds) =>
         mapValues(await this.referrals.summaries(userIds), (referrals) => ({ type: 'ReferralUpdate', payload: { referrals } })),
       // Notifications (issue 17): the unread count is state; Notification events have no snapshot.
       NotificationUpdate: (userIds) => this.notifications.unreadFrames(userIds),
       Notification: () => Promise.resolve(new Map()),
+      // Per socket (NodeUpdatesService); never marked dirty here.
+      NodeUpdate: () => Promise.resolve(new Map()),
     };
   }
 
@@ -98,18 +115,63 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         return;
       case 'node.session.started':
         return; // handled by the realtime core's registry
+      case 'session.revoked':
+        return; // handled by the session validator
     }
   }
 
-  /** The state right after Connected: every update type the endpoint carries. */
+  /** The state right after Connected: every update type the socket subscribed to that has state. */
   private async snapshot(connection: Connection): Promise<ServerFrame[]> {
-    const userId = connection.userId;
-    const frames = await Promise.all(
-      connection.endpoint.carries.map(async (type) => (await this.loaders[type]([userId])).get(userId)),
-    );
-    const earnings = frames.find((frame) => frame?.type === 'EarningsUpdate');
-    if (earnings !== undefined) this.lastEarnings.set(userId, earningsKey(earnings));
+    const frames = await Promise.all([...connection.updates].map((type) => this.snapshotOf(type, connection)));
     return frames.filter((frame): frame is ServerFrame<UpdateMessageType> => frame !== undefined);
+  }
+
+  private async snapshotOf(type: UpdateMessageType, connection: Connection): Promise<ServerFrame<UpdateMessageType> | undefined> {
+    const userId = connection.userId;
+    switch (type) {
+      case 'NetworkUpdate': {
+        const networks = await this.networks.list(userId);
+        // The first list seen here is what the next delta is taken against; a later snapshot
+        // must not move it, or sockets holding the older list would miss the difference.
+        if (!this.lastNetworks.has(userId)) this.lastNetworks.set(userId, diffNetworks(new Map(), networks, nodePrint).fingerprints);
+        return { type, payload: { networks, removed: [], full: true } };
+      }
+      case 'EarningsUpdate': {
+        const frame: ServerFrame<'EarningsUpdate'> = { type, payload: { earnings: await this.earnings.summary(userId) } };
+        this.lastEarnings.set(userId, earningsKey(frame));
+        return frame;
+      }
+      case 'ReferralUpdate':
+        return { type, payload: { referrals: await this.referrals.summary(userId) } };
+      case 'Notification':
+        // No state to send, but the socket's feed starts now.
+        await this.notifications.startFeed([userId]);
+        return undefined;
+      case 'NodeUpdate':
+        return this.nodeUpdates.frameFor(connection);
+      case 'NotificationUpdate':
+        return (await this.loaders[type]([userId])).get(userId);
+    }
+  }
+
+  /**
+   * NetworkUpdate deltas for users with a list pushed (or snapshotted) here before: the nodes
+   * added or changed and the ids gone since. A user without one gets the full list.
+   */
+  private async networkDeltas(userIds: readonly number[]): Promise<Map<number, ServerFrame<'NetworkUpdate'>>> {
+    const frames = new Map<number, ServerFrame<'NetworkUpdate'>>();
+    const lists = await this.networks.listForUsers(userIds);
+    // Diffing fingerprints every node: thousands per user for an operator, so in slices too.
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
+    for (const [userId, networks] of lists) {
+      await slicer.yieldIfDue();
+      const previous = this.lastNetworks.get(userId);
+      const { changed, removed, fingerprints } = diffNetworks(previous ?? new Map(), networks, nodePrint);
+      this.lastNetworks.set(userId, fingerprints);
+      if (previous === undefined) frames.set(userId, { type: 'NetworkUpdate', payload: { networks, removed: [], full: true } });
+      else if (changed.length > 0 || removed.length > 0) frames.set(userId, { type: 'NetworkUpdate', payload: { networks: changed, removed, full: false } });
+    }
+    return frames;
   }
 
   private async push(type: UpdateMessageType): Promise<void> {
@@ -119,22 +181,27 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     dirty.clear();
     if (userIds.length === 0) return;
     this.inFlight.add(type);
+    // A flush can make tens of thousands of users dirty at once: load them in chunks and push in
+    // slices of a few milliseconds, letting heartbeats and other frames through in between.
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     try {
-      const frames = await this.loaders[type](userIds);
-      let written = 0;
-      for (const [userId, frame] of frames) {
-        if (type === 'EarningsUpdate') {
-          const key = earningsKey(frame);
-          if (this.lastEarnings.get(userId) === key) continue;
-          this.lastEarnings.set(userId, key);
+      for (const chunk of chunksOf(userIds, LOAD_CHUNK)) {
+        const loadStartedAt = Date.now();
+        const frames = await this.loaders[type](chunk);
+        slicer.restart();
+        for (const [userId, frame] of frames) {
+          if (type === 'EarningsUpdate') {
+            const key = earningsKey(frame);
+            if (this.lastEarnings.get(userId) === key) continue;
+            this.lastEarnings.set(userId, key);
+          }
+          this.realtime.pushToUser(userId, frame, loadStartedAt);
+          await slicer.yieldIfDue();
         }
-        this.realtime.pushToUser(userId, frame);
-        // A flush can make tens of thousands of users dirty at once: push in slices, letting
-        // heartbeats and other frames through in between instead of stalling them all.
-        if (++written % PUSH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      // Try again next round rather than lose the update.
+      // Try again next round rather than lose the update (users already pushed to get nothing
+      // new: their state is compared with what was sent).
       for (const userId of userIds) dirty.add(userId);
       this.logger.warn({ err: error, type }, 'Could not load state for live updates; will retry');
     } finally {
@@ -143,11 +210,14 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     if (type === 'EarningsUpdate') this.forgetOffline();
   }
 
-  /** Keeps the last-sent cache to users who still have sockets here. */
+  /** Keeps the last-sent caches to users who still have sockets here. */
   private forgetOffline(): void {
-    if (this.lastEarnings.size <= this.realtime.usersOnline().length * 2) return;
-    for (const userId of this.lastEarnings.keys()) {
-      if (this.realtime.connectionsOf(userId).size === 0) this.lastEarnings.delete(userId);
+    const online = this.realtime.usersOnline().length;
+    for (const cache of [this.lastEarnings, this.lastNetworks]) {
+      if (cache.size <= online * 2) continue;
+      for (const userId of cache.keys()) {
+        if (this.realtime.connectionsOf(userId).size === 0) cache.delete(userId);
+      }
     }
   }
 
@@ -158,22 +228,15 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/**
- * A 53-bit fingerprint of EarningsData without updated_at: a number per online user instead of
- * the whole JSON (hundreds of bytes each at a hundred thousand users). Two 32-bit FNV-1a hashes
- * with different offsets; a collision (≈ 2^-53) would only delay one update to the next change.
- */
+/** EarningsData without updated_at, as a fingerprint: a number per online user instead of the JSON. */
 function earningsKey(frame: ServerFrame<UpdateMessageType>): number {
   const { updated_at: _ignored, ...rest } = (frame as ServerFrame<'EarningsUpdate'>).payload!.earnings;
-  const text = JSON.stringify(rest);
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    a = Math.imul(a ^ code, 0x01000193) >>> 0;
-    b = Math.imul(b ^ code, 0x811c9dc5) >>> 0;
-  }
-  return (a & 0x1fffff) * 0x100000000 + b;
+  return fingerprint(JSON.stringify(rest));
+}
+
+/** A node as the delta sees it: any change of what a client shows (updated_at moves with them). */
+function nodePrint(node: NetworkConnectionJson): number {
+  return fingerprint(JSON.stringify(node));
 }
 
 function mapValues<K, V, W>(map: Map<K, V>, fn: (value: V) => W): Map<K, W> {

@@ -43,10 +43,19 @@ export class NotificationLiveService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
+  /**
+   * Where Notification frames start for these users (the newest notification now), for sockets
+   * that take Notification without NotificationUpdate (whose frames set the mark too).
+   */
+  async startFeed(userIds: readonly number[]): Promise<void> {
+    await this.unreadFrames(userIds.filter((userId) => !this.seen.has(userId)));
+  }
+
   /** NotificationUpdate frames (unread counts); also where a user's "seen" mark starts. */
   async unreadFrames(userIds: readonly number[]): Promise<Map<number, ServerFrame<'NotificationUpdate'>>> {
-    const facts = await this.notifications.unreadAndLatest(userIds);
     const frames = new Map<number, ServerFrame<'NotificationUpdate'>>();
+    if (userIds.length === 0) return frames;
+    const facts = await this.notifications.unreadAndLatest(userIds);
     for (const [userId, { unread, latestId }] of facts) {
       if (!this.seen.has(userId)) this.seen.set(userId, latestId);
       frames.set(userId, { type: 'NotificationUpdate', payload: { unread } });

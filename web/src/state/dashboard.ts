@@ -11,6 +11,7 @@ import type {
   User,
 } from '../api/types';
 import { LiveSocket, type LiveState } from '../live/socket';
+import { applyNetworkUpdate } from './network-delta';
 import { onNotification, onUnread, resetNotifications } from './notifications';
 import { createStore, throttle } from './store';
 
@@ -148,7 +149,8 @@ function onFrame(frame: ServerFrame): void {
   switch (frame.type) {
     case 'NetworkUpdate':
       fromLive.add('networks');
-      dashboard.set({ networks: frame.payload.networks });
+      // The snapshot is the full list; later frames are deltas merged into it.
+      dashboard.set((s) => ({ networks: applyNetworkUpdate(s.networks, frame.payload) }));
       break;
     case 'EarningsUpdate':
       fromLive.add('earnings');
@@ -169,6 +171,7 @@ function onFrame(frame: ServerFrame): void {
     case 'Connected':
       dashboard.set({ notice: null });
       break;
+    case 'NodeUpdate': // role node only; this page is a viewer
     case 'Heartbeat':
     case 'Error':
     case 'Disconnect':

@@ -55,6 +55,16 @@ export class NetworkConnectionEntity {
   @Column({ name: 'points_earned', ...NUMERIC_POINTS, default: 0 })
   pointsEarned!: string;
 
+  /**
+   * Of points_earned, what was earned on `pointsDay` (UTC). Kept by a trigger on every increase
+   * of points_earned (migration NodePointsToday); another day than today means nothing yet today.
+   */
+  @Column({ name: 'points_today', ...NUMERIC_POINTS, default: 0 })
+  pointsToday!: string;
+
+  @Column({ name: 'points_day', type: 'date', nullable: true })
+  pointsDay!: string | null;
+
   /** The WebSocket session that last connected this node (guards late disconnects). */
   @Column({ name: 'session_id', type: 'varchar', length: 32, nullable: true })
   sessionId!: string | null;

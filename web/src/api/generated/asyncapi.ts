@@ -197,6 +197,14 @@ export interface components {
                  * @enum {string}
                  */
                 role?: "node" | "viewer";
+                /**
+                 * @description The update types this socket wants, a subset of what the endpoint carries for the role (default: viewers every type the endpoint carries, nodes `NodeUpdate` only). An unknown or unavailable type: Error InvalidNetworkData.
+                 * @example [
+                 *       "NodeUpdate",
+                 *       "EarningsUpdate"
+                 *     ]
+                 */
+                updates?: ("NetworkUpdate" | "NodeUpdate" | "EarningsUpdate" | "ReferralUpdate" | "NotificationUpdate" | "Notification")[];
             };
         };
         /** @description Keep-alive, every heartbeat_interval_ms */
@@ -247,12 +255,37 @@ export interface components {
                 server_time: string;
             };
         };
-        /** @description All of the user's nodes, whenever one changes */
+        /** @description The user's nodes: all of them in the snapshot, then what changed */
         "server.NetworkUpdate": {
             /** @constant */
             type: "NetworkUpdate";
             payload: {
+                /** @description Full frame: every node; delta: the nodes added or changed */
                 networks: components["schemas"]["NetworkConnection"][];
+                /** @description Ids of nodes deleted since the previous frame (empty in a full frame) */
+                removed: number[];
+                /** @description true: `networks` is the whole list; false: a delta */
+                full: boolean;
+            };
+        };
+        /** @description A node socket's own node and what it has earned */
+        "server.NodeUpdate": {
+            /** @constant */
+            type: "NodeUpdate";
+            payload: {
+                node: components["schemas"]["NetworkConnection"];
+                earnings: {
+                    /**
+                     * @description Points this node earned since 00:00 UTC
+                     * @example 12.5
+                     */
+                    today: number;
+                    /**
+                     * @description Points this node earned in all (its points_earned)
+                     * @example 1520.75
+                     */
+                    total: number;
+                };
             };
         };
         /** @description The user's totals, when they changed */
@@ -322,7 +355,7 @@ export interface components {
             };
         };
         /** @description Any server → client frame */
-        ServerFrame: components["schemas"]["server.Connected"] | components["schemas"]["server.NetworkUpdate"] | components["schemas"]["server.EarningsUpdate"] | components["schemas"]["server.ReferralUpdate"] | components["schemas"]["server.NotificationUpdate"] | components["schemas"]["server.Notification"] | components["schemas"]["server.Heartbeat"] | components["schemas"]["server.Error"] | components["schemas"]["server.Disconnect"];
+        ServerFrame: components["schemas"]["server.Connected"] | components["schemas"]["server.NetworkUpdate"] | components["schemas"]["server.NodeUpdate"] | components["schemas"]["server.EarningsUpdate"] | components["schemas"]["server.ReferralUpdate"] | components["schemas"]["server.NotificationUpdate"] | components["schemas"]["server.Notification"] | components["schemas"]["server.Heartbeat"] | components["schemas"]["server.Error"] | components["schemas"]["server.Disconnect"];
         /** @description Any client → server frame */
         ClientFrame: components["schemas"]["client.Connect"] | components["schemas"]["client.Heartbeat"] | components["schemas"]["client.Disconnect"];
     };

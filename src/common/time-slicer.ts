@@ -1,0 +1,29 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Cuts a long loop into tasks of about `budgetMs` each: call `yieldIfDue()` after each unit of
+ * work; once the budget is spent it waits for the next turn of the event loop (setImmediate), so
+ * heartbeats, pongs and other sockets' frames get through between slices instead of queueing
+ * behind the whole loop.
+ */
+export class TimeSlicer {
+  private sliceStart = performance.now();
+
+  constructor(private readonly budgetMs: number) {}
+
+  /** Starts a new slice (after an await, the task is a new one anyway). */
+  restart(): void {
+    this.sliceStart = performance.now();
+  }
+
+  async yieldIfDue(): Promise<void> {
+    if (performance.now() - this.sliceStart < this.budgetMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.sliceStart = performance.now();
+  }
+}
+
+/** `items` in consecutive chunks of `size`. */
+export function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

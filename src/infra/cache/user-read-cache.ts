@@ -1,0 +1,148 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Counter, register } from 'prom-client';
+import { DomainEvent, DomainEventType } from '../bus/domain-event';
+import { EventBus, Unsubscribe } from '../bus/event-bus';
+
+/** What a dashboard reads per user, each invalidated by its own events. */
+export type ReadPart = 'earnings' | 'referrals' | 'networks';
+
+/** Which parts each event makes stale. Exhaustive: a new event type must say what it touches. */
+const STALE_AFTER: Readonly<Record<DomainEventType, readonly ReadPart[]>> = {
+  'earnings.changed': ['earnings'],
+  'referral.changed': ['referrals'],
+  'network.changed': ['networks'],
+  'network.deleted': ['networks'],
+  'user.disabled': ['earnings', 'referrals', 'networks'],
+  'notification.changed': [],
+  'node.session.started': [],
+  'session.revoked': [],
+};
+
+/** Users cached at most (least recently filled go first); each holds a bus subscription. */
+const MAX_USERS = 20_000;
+/**
+ * How long an entry is trusted without an event at most (ms). Events are best effort (a lost one
+ * must not leave a dashboard stale for ever); callers may pass a shorter validity.
+ */
+const MAX_AGE_MS = 60_000;
+/** How often users whose values have all expired are let go (with their bus subscription). */
+const RELEASE_EVERY_MS = 10_000;
+
+interface Entry {
+  readonly values: Map<ReadPart, { value: unknown; validUntil: number }>;
+  /** Bumped by every invalidation: a load that began before one must not be stored. */
+  version: number;
+  /** Loads under way (the user is not released meanwhile). */
+  loading: number;
+  readonly unsubscribe: Unsubscribe;
+}
+
+/**
+ * A per-user cache of dashboard reads (earnings summary, referral summary, node list) in this
+ * process, invalidated by the domain events that change them: while it holds a user, it listens
+ * to that user's events on the bus (so with REDIS_URL set a write on any instance invalidates it
+ * everywhere), and it sees this instance's own events before they are published (so a client
+ * reads its own write at once). An unchanged dashboard is read from PostgreSQL once.
+ *
+ * Cached values are shared between readers: they are plain JSON objects that nobody mutates.
+ */
+@Injectable()
+export class UserReadCache implements OnModuleDestroy {
+  private readonly entries = new Map<number, Entry>();
+  private hits = 0;
+  private misses = 0;
+  private readonly reads =
+    (register.getSingleMetric('dashboard_read_cache_total') as Counter<'part' | 'result'> | undefined) ??
+    new Counter({ name: 'dashboard_read_cache_total', help: 'Dashboard reads by part: served from the cache (hit) or the database (miss)', labelNames: ['part', 'result'] });
+
+  private readonly releaseTimer: NodeJS.Timeout;
+
+  constructor(private readonly bus: EventBus) {
+    bus.tapLocal((event) => this.onEvent(event));
+    this.releaseTimer = setInterval(() => this.releaseIdle(Date.now()), RELEASE_EVERY_MS);
+    this.releaseTimer.unref();
+  }
+
+  /**
+   * The cached value of `part` for the user, or `load()`'s result, kept until an event makes it
+   * stale or `validUntil` (ms since epoch; at most MAX_AGE_MS ahead) passes.
+   */
+  async read<T>(userId: number, part: ReadPart, load: () => Promise<T>, validUntil = Infinity): Promise<T> {
+    const now = Date.now();
+    const cached = this.entries.get(userId)?.values.get(part);
+    if (cached !== undefined && cached.validUntil > now) {
+      this.hits += 1;
+      this.reads.labels(part, 'hit').inc();
+      return cached.value as T;
+    }
+    this.misses += 1;
+    this.reads.labels(part, 'miss').inc();
+    const entry = this.entryOf(userId);
+    const version = entry.version;
+    entry.loading += 1;
+    let value: T;
+    try {
+      value = await load();
+    } finally {
+      entry.loading -= 1;
+    }
+    // Stored only if nothing changed while it loaded, and the user is still held.
+    if (entry.version === version && this.entries.get(userId) === entry) {
+      entry.values.set(part, { value, validUntil: Math.min(validUntil, now + MAX_AGE_MS) });
+    }
+    return value;
+  }
+
+  /** Reads served from the cache and from the database since start (for metrics and the bench). */
+  stats(): { hits: number; misses: number; users: number } {
+    return { hits: this.hits, misses: this.misses, users: this.entries.size };
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.releaseTimer);
+    for (const entry of this.entries.values()) entry.unsubscribe();
+    this.entries.clear();
+  }
+
+  /** Lets go of users with nothing valid cached, so idle users hold no bus subscription. */
+  releaseIdle(now: number): void {
+    for (const [userId, entry] of this.entries) {
+      if (entry.loading > 0) continue;
+      for (const [part, cached] of entry.values) if (cached.validUntil <= now) entry.values.delete(part);
+      if (entry.values.size > 0) continue;
+      entry.unsubscribe();
+      this.entries.delete(userId);
+    }
+  }
+
+  private entryOf(userId: number): Entry {
+    const existing = this.entries.get(userId);
+    if (existing !== undefined) return existing;
+    if (this.entries.size >= MAX_USERS) {
+      const [oldestId, oldest] = this.entries.entries().next().value as [number, Entry];
+      oldest.unsubscribe();
+      this.entries.delete(oldestId);
+    }
+    const entry: Entry = {
+      values: new Map(),
+      version: 0,
+      loading: 0,
+      unsubscribe: this.bus.subscribeUser(userId, (event) => this.invalidate(userId, event)),
+    };
+    this.entries.set(userId, entry);
+    return entry;
+  }
+
+  private onEvent(event: DomainEvent): void {
+    for (const userId of event.userIds) this.invalidate(userId, event);
+  }
+
+  private invalidate(userId: number, event: DomainEvent): void {
+    const entry = this.entries.get(userId);
+    if (entry === undefined) return;
+    const parts = STALE_AFTER[event.type];
+    if (parts.length === 0) return;
+    entry.version += 1;
+    for (const part of parts) entry.values.delete(part);
+  }
+}

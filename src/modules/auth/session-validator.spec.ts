@@ -1,0 +1,102 @@
+import { loadConfig } from '../../config/load-config';
+import { DomainEvent } from '../../infra/bus/domain-event';
+import { InProcessEventBus } from '../../infra/bus/in-process-event-bus';
+import { InProcessCache } from '../../infra/cache/in-process-cache';
+import { AuthSessionRepository, SessionStatus } from './auth-session.repository';
+import { SessionValidator } from './session-validator.service';
+
+/** A bus that can be taken down, as Redis can; delivery stays in process. */
+class FlakyBus extends InProcessEventBus {
+  healthy = true;
+  override isHealthy(): boolean {
+    return this.healthy;
+  }
+}
+
+describe('SessionValidator', () => {
+  const claims = { sub: 7, sid: 'session-a', role: 'user' } as const;
+  let statuses: Map<string, SessionStatus>;
+  let reads: number;
+  let bus: FlakyBus;
+  let validator: SessionValidator;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T00:00:00Z') });
+    statuses = new Map([['session-a', { userId: 7, email: 'a@example.com', active: true, expiresAt: new Date('2026-12-02T00:00:00Z') }]]);
+    reads = 0;
+    const repository = {
+      status: (sessionId: string) => {
+        reads += 1;
+        return Promise.resolve(statuses.get(sessionId) ?? null);
+      },
+    } as unknown as AuthSessionRepository;
+    bus = new FlakyBus();
+    validator = new SessionValidator(repository, new InProcessCache(), loadConfig({}), bus);
+  });
+  afterEach(() => {
+    validator.onModuleDestroy();
+    jest.useRealTimers();
+  });
+
+  const revoke = () => statuses.set('session-a', { ...statuses.get('session-a')!, active: false });
+  /** Past the subscription grace, with a status cached after it. */
+  const settle = async () => {
+    await validator.authenticate(claims);
+    jest.advanceTimersByTime(1_100);
+    await validator.authenticate(claims);
+  };
+
+  it('trusts a status for seconds while the bus brings revocations, and asks again after', async () => {
+    await settle();
+    const before = reads;
+    jest.advanceTimersByTime(5_000);
+    await validator.authenticate(claims);
+    expect(reads).toBe(before);
+    jest.advanceTimersByTime(6_000);
+    await validator.authenticate(claims);
+    expect(reads).toBe(before + 1);
+  });
+
+  it.each<[string, DomainEvent]>([
+    ['a revocation', { type: 'session.revoked', userIds: [7], sessionIds: ['session-a'] }],
+    ['a disable', { type: 'user.disabled', userIds: [7] }],
+  ])('rejects the token at once after %s published by another instance', async (_case, event) => {
+    await settle();
+    revoke();
+    await bus.publish(event);
+    await expect(validator.authenticate(claims)).rejects.toMatchObject({ type: 'SessionExpired' });
+  });
+
+  it('ignores revocations of other sessions and users', async () => {
+    await settle();
+    const before = reads;
+    await bus.publish({ type: 'session.revoked', userIds: [7], sessionIds: ['session-b'] });
+    await bus.publish({ type: 'user.disabled', userIds: [8] });
+    await validator.authenticate(claims);
+    expect(reads).toBe(before);
+  });
+
+  it('trusts for half a second only while the bus is down, and for what was cached while it was', async () => {
+    await settle();
+    bus.healthy = false;
+    jest.advanceTimersByTime(600);
+    revoke();
+    await expect(validator.authenticate(claims)).rejects.toMatchObject({ type: 'SessionExpired' });
+    bus.healthy = true;
+    statuses.set('session-a', { ...statuses.get('session-a')!, active: true });
+    jest.advanceTimersByTime(600);
+    await validator.authenticate(claims); // cached after the outage: trusted again
+    const before = reads;
+    jest.advanceTimersByTime(5_000);
+    await validator.authenticate(claims);
+    expect(reads).toBe(before);
+  });
+
+  it('publishes session.revoked for the sessions it is told of', async () => {
+    const seen: DomainEvent[] = [];
+    const unsubscribe = bus.subscribeUser(7, (event) => seen.push(event));
+    await validator.invalidate(7, ['session-a']);
+    expect(seen).toEqual([{ type: 'session.revoked', userIds: [7], sessionIds: ['session-a'] }]);
+    unsubscribe();
+  });
+});

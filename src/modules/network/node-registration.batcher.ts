@@ -1,0 +1,85 @@
+import { NetworkRepository } from './network.repository';
+
+/** Registrations written in one statement at most (bounds the statement and its lock set). */
+const MAX_BATCH = 1_000;
+
+export interface NodeRegistration {
+  userId: number;
+  deviceId: string;
+  networkName: string;
+  ip: string | null;
+  sessionId: string;
+}
+
+interface Waiting {
+  registration: NodeRegistration;
+  resolve: (id: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Node registration at Connect, batched: the Connects that arrive within one turn of the event
+ * loop (a reconnect storm brings thousands) are written with one statement instead of one round
+ * trip each. While a batch is being written the next one gathers, so at most one statement is in
+ * flight and Connects queue and are served in order rather than piling onto the pool. A device
+ * twice in one batch waits for the next (one statement cannot update a row twice).
+ */
+export class NodeRegistrationBatcher {
+  private queue: Waiting[] = [];
+  private scheduled = false;
+  private writing = false;
+
+  constructor(private readonly nodes: NetworkRepository) {}
+
+  /** Registers the node (connected, under this session) and resolves with its id. */
+  register(registration: NodeRegistration): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ registration, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    if (this.queue.length === 0) return;
+    this.writing = true;
+    const batch: Waiting[] = [];
+    const keys = new Set<string>();
+    const rest: Waiting[] = [];
+    for (const waiting of this.queue) {
+      const key = keyOf(waiting.registration);
+      if (batch.length < MAX_BATCH && !keys.has(key)) {
+        keys.add(key);
+        batch.push(waiting);
+      } else {
+        rest.push(waiting);
+      }
+    }
+    this.queue = rest;
+    try {
+      const ids = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
+      for (const waiting of batch) {
+        const id = ids.get(keyOf(waiting.registration));
+        if (id === undefined) waiting.reject(new Error('node registration returned no row'));
+        else waiting.resolve(id);
+      }
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    } finally {
+      this.writing = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+}
+
+function keyOf(registration: NodeRegistration): string {
+  return `${registration.userId}:${registration.deviceId}`;
+}

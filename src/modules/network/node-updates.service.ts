@@ -1,0 +1,118 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { fingerprint } from '../../common/fingerprint';
+import { numericToJson } from '../../common/points';
+import { chunksOf, TimeSlicer } from '../../common/time-slicer';
+import { AppConfig } from '../../config';
+import { Connection } from '../../realtime/connection';
+import { ServerFrame } from '../../realtime/protocol';
+import { RealtimeServer } from '../../realtime/realtime.server';
+import { toNetworkJson } from './network.mapper';
+import { NetworkRepository, NodeWithTodayRow } from './network.repository';
+
+/** The pass that loads due NodeUpdates runs at least this often (ms). */
+const MAX_PASS_MS = 1_000;
+/** Node sockets whose state one query loads. */
+const LOAD_CHUNK = 1_000;
+/** The pass gives the event loop back after this much work (ms). */
+const SLICE_BUDGET_MS = 5;
+
+/**
+ * `NodeUpdate {node, earnings: {today, total}}` for node sockets on this instance: each socket's
+ * own node. A change of its owner's earnings or nodes marks the socket; a periodic pass loads the
+ * marked sockets whose NODE_PUSH_MS has passed (one query for all of them) and pushes a frame to
+ * each whose node actually changed. A node app thus costs one small frame per period at most,
+ * whatever the size of its owner's fleet.
+ */
+@Injectable()
+export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('NodeUpdates');
+  private readonly dirty = new Set<Connection>();
+  /** Fingerprint of the last NodeUpdate sent to each socket. */
+  private readonly lastSent = new WeakMap<Connection, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private pushing = false;
+
+  constructor(
+    private readonly realtime: RealtimeServer,
+    private readonly nodes: NetworkRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.realtime.onUserEvent((userId, event) => {
+      if (event.type !== 'earnings.changed' && event.type !== 'network.changed') return;
+      for (const connection of this.realtime.connectionsOf(userId)) {
+        if (connection.role === 'node' && connection.updates.has('NodeUpdate')) this.dirty.add(connection);
+      }
+    });
+    this.timer = setInterval(() => void this.push(), Math.min(MAX_PASS_MS, this.config.ws.nodePushMs));
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The snapshot's NodeUpdate of a node socket (undefined if its node is gone). */
+  async frameFor(connection: Connection): Promise<ServerFrame<'NodeUpdate'> | undefined> {
+    const [row] = await this.nodes.listByDevices([{ userId: connection.userId, deviceId: connection.deviceId! }]);
+    if (row === undefined) return undefined;
+    const frame = toNodeUpdate(row);
+    this.lastSent.set(connection, fingerprintOf(frame));
+    return frame;
+  }
+
+  private async push(): Promise<void> {
+    if (this.pushing || this.dirty.size === 0) return;
+    const now = Date.now();
+    const due: Connection[] = [];
+    for (const connection of this.dirty) {
+      if (connection.isClosed) {
+        this.dirty.delete(connection);
+      } else if (connection.isOpen && now - (connection.lastPushAt.NodeUpdate ?? 0) >= this.config.ws.nodePushMs) {
+        this.dirty.delete(connection);
+        due.push(connection);
+      }
+    }
+    if (due.length === 0) return;
+    this.pushing = true;
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
+    let done = 0;
+    try {
+      for (const chunk of chunksOf(due, LOAD_CHUNK)) {
+        const rows = await this.nodes.listByDevices(chunk.map((c) => ({ userId: c.userId, deviceId: c.deviceId! })));
+        slicer.restart();
+        const byKey = new Map(rows.map((row) => [`${row.userId}:${row.deviceId}`, row]));
+        for (const connection of chunk) {
+          const row = byKey.get(`${connection.userId}:${connection.deviceId}`);
+          if (row !== undefined) this.pushIfChanged(connection, toNodeUpdate(row));
+          await slicer.yieldIfDue();
+        }
+        done += chunk.length;
+      }
+    } catch (error) {
+      for (const connection of due.slice(done)) this.dirty.add(connection);
+      this.logger.warn({ err: error }, 'Could not load node state for NodeUpdate; will retry');
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  private pushIfChanged(connection: Connection, frame: ServerFrame<'NodeUpdate'>): void {
+    const print = fingerprintOf(frame);
+    if (this.lastSent.get(connection) === print) return;
+    this.lastSent.set(connection, print);
+    this.realtime.pushToConnection(connection, frame);
+  }
+}
+
+function toNodeUpdate(row: NodeWithTodayRow): ServerFrame<'NodeUpdate'> {
+  const node = toNetworkJson(row);
+  return { type: 'NodeUpdate', payload: { node, earnings: { today: numericToJson(row.earnedToday), total: node.points_earned } } };
+}
+
+/** Without updated_at, which moves on writes that change nothing a node app shows. */
+function fingerprintOf(frame: ServerFrame<'NodeUpdate'>): number {
+  const { updated_at: _ignored, ...node } = frame.payload!.node;
+  return fingerprint(JSON.stringify([node, frame.payload!.earnings]));
+}
