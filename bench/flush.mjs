@@ -69,7 +69,7 @@ try {
   // Time each statement of the ledger write (the profile of a flush), without touching src/.
   const repository = server.app.get(LedgerRepository);
   const statementMs = {};
-  for (const name of ['claimBatch', 'addToBuckets', 'payCommission', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded']) {
+  for (const name of ['referralLinksOf', 'claimBatch', 'addToBuckets', 'addToReferralPoints', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded']) {
     const original = repository[name].bind(repository);
     repository[name] = async (...args) => {
       const started = nowMs();
@@ -149,7 +149,7 @@ try {
 }
 
 /**
- * --explain addToBuckets,payCommission,…: one more flush, not measured, in which the named ledger
+ * --explain addToBuckets,addToReferralPoints,…: one more flush, not measured, in which the named ledger
  * statements run under EXPLAIN (ANALYZE, BUFFERS); their plans go to stderr. (The statements
  * still execute, so this run's effects are real but its bookkeeping is not: use a throwaway DB.)
  */

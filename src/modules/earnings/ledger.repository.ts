@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { formatMicroPoints, MicroPoints, parseMicroPoints } from '../../common/points';
+import { formatMicroPoints, MicroPoints } from '../../common/points';
+import type { ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, CompletedReferral, NodeProgress } from './ledger-batch';
+import type { ReferralLinkRow } from './referral-chains';
 
 /** One aggregated credit: a user's amount in one ledger bucket (which fixes its epoch). */
 export interface BucketCredit {
@@ -34,81 +36,56 @@ export class LedgerRepository {
     return rows.length === 1;
   }
 
-  /** Adds aggregated credits to the (user, source, bucket) rows, creating them as needed. */
-  async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: readonly BucketCredit[]): Promise<void> {
-    if (credits.length === 0) return;
+  /**
+   * Adds aggregated credits to the (user, source, bucket) rows, creating them as needed: the
+   * earners' Network rows and their ancestors' Referral rows in one statement, in key order.
+   */
+  async addToBuckets(manager: EntityManager, network: readonly BucketCredit[], referral: readonly BucketCredit[]): Promise<void> {
+    const rows = [
+      ...network.map((credit) => ({ source: 'Network', credit })),
+      ...referral.map((credit) => ({ source: 'Referral', credit })),
+    ];
+    if (rows.length === 0) return;
+    rows.sort(
+      (a, b) =>
+        a.credit.userId - b.credit.userId ||
+        (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) ||
+        a.credit.bucket.getTime() - b.credit.bucket.getTime(),
+    );
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-       SELECT t.user_id, $1, t.bucket, t.epoch, t.amount, ''
-         FROM unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::numeric[]) AS t(user_id, bucket, epoch, amount)
-        ORDER BY t.user_id, t.bucket
+       SELECT t.user_id, t.source, t.bucket, t.epoch, t.amount, ''
+         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::numeric[]) AS t(user_id, source, bucket, epoch, amount)
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
-        source,
-        credits.map((credit) => credit.userId),
-        credits.map((credit) => credit.bucket),
-        credits.map((credit) => credit.epoch),
-        credits.map((credit) => formatMicroPoints(credit.amount)),
+        rows.map((row) => row.credit.userId),
+        rows.map((row) => row.source),
+        rows.map((row) => row.credit.bucket),
+        rows.map((row) => row.credit.epoch),
+        rows.map((row) => formatMicroPoints(row.credit.amount)),
       ],
     );
   }
 
-  /**
-   * Tiered commission on Network credits, in one statement: walks each earner's referral chain up
-   * to `rates.length` tiers, credits each ancestor rate × amount (truncated to micro-points, so
-   * never more than the rate) into their Referral bucket rows, and adds it to the `points` of the
-   * direct referral it flowed through (the ancestor's referral of the next user down the chain).
-   * Returns the commission per ancestor.
-   */
-  async payCommission(
-    manager: EntityManager,
-    credits: readonly BucketCredit[],
-    rates: readonly string[],
-  ): Promise<Map<number, MicroPoints>> {
-    if (credits.length === 0 || rates.length === 0) return new Map();
+  /** The referral rows of these referees (who referred them), read from the primary. */
+  async referralLinksOf(manager: EntityManager, refereeIds: readonly number[]): Promise<ReferralLinkRow[]> {
+    if (refereeIds.length === 0) return [];
     const rows = (await manager.query(
-      `WITH RECURSIVE credit AS (
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::numeric[]) AS t(user_id, bucket, epoch, amount)
-       ),
-       chain AS (
-         SELECT r.referee_id AS earner, r.referrer_id AS ancestor, r.id AS via_referral, 1 AS tier
-           FROM referrals r WHERE r.referee_id IN (SELECT DISTINCT user_id FROM credit)
-         UNION ALL
-         SELECT chain.earner, r.referrer_id, r.id, chain.tier + 1
-           FROM chain JOIN referrals r ON r.referee_id = chain.ancestor
-          WHERE chain.tier < cardinality($5::numeric[])
-       ),
-       commission AS (
-         SELECT chain.ancestor, chain.via_referral, credit.bucket, credit.epoch,
-                trunc(credit.amount * ($5::numeric[])[chain.tier], 6) AS amount
-           FROM chain JOIN credit ON credit.user_id = chain.earner
-       ),
-       bucket_rows AS (
-         INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-         SELECT ancestor, 'Referral', bucket, epoch, sum(amount), ''
-           FROM commission GROUP BY ancestor, bucket, epoch HAVING sum(amount) > 0
-          ORDER BY ancestor, bucket
-         ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount
-         RETURNING 1
-       ),
-       referral_points AS (
-         UPDATE referrals r SET points = r.points + s.amount, updated_at = now()
-           FROM (SELECT via_referral, sum(amount) AS amount FROM commission GROUP BY via_referral HAVING sum(amount) > 0
-                  ORDER BY via_referral) s
-          WHERE r.id = s.via_referral
-         RETURNING 1
-       )
-       SELECT ancestor AS user_id, sum(amount)::text AS amount, (SELECT count(*) FROM bucket_rows) + (SELECT count(*) FROM referral_points) AS writes
-         FROM commission GROUP BY ancestor HAVING sum(amount) > 0`,
-      [
-        credits.map((credit) => credit.userId),
-        credits.map((credit) => credit.bucket),
-        credits.map((credit) => credit.epoch),
-        credits.map((credit) => formatMicroPoints(credit.amount)),
-        rates,
-      ],
-    )) as Array<{ user_id: number; amount: string }>;
-    return new Map(rows.map((row) => [row.user_id, parseMicroPoints(row.amount)]));
+      `SELECT id, referrer_id, referee_id FROM referrals WHERE referee_id = ANY($1::bigint[])`,
+      [refereeIds],
+    )) as Array<{ id: string | number; referrer_id: string | number; referee_id: string | number }>;
+    return rows.map((row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
+  }
+
+  /** Adds the commission that flowed through each direct referral to its `points`, in id order. */
+  async addToReferralPoints(manager: EntityManager, points: readonly ReferralPoints[]): Promise<void> {
+    if (points.length === 0) return;
+    await manager.query(
+      `UPDATE referrals r SET points = r.points + t.amount, updated_at = now()
+         FROM unnest($1::bigint[], $2::numeric[]) AS t(id, amount)
+        WHERE r.id = t.id`,
+      [points.map((row) => row.referralId), points.map((row) => formatMicroPoints(row.amount))],
+    );
   }
 
   /** Inserts individual bonus rows; a ref seen before is skipped. Returns the rows inserted. */

@@ -5,21 +5,24 @@ import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketOf } from '../../common/epoch';
 import { newId } from '../../common/ids';
-import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
+import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
+import { Commission, computeCommission } from './commission';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult } from './ledger-batch';
 import { BalanceDelta, BucketCredit, LedgerRepository } from './ledger.repository';
+import { ReferralChains } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
 const TRANSIENT_ATTEMPTS = 5;
 
 /**
  * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
- * in one transaction of a few set-based statements: Network credits into hourly bucket rows,
- * tiered referral commission up the chain, bonuses, node uptime and points, per-user totals,
+ * in one transaction of a few set-based statements: Network credits and the tiered referral
+ * commission they pay (computed in memory from cached referral chains) into hourly bucket rows,
+ * commission into the referrals it flowed through, bonuses, node uptime and points, per-user totals,
  * referral qualification and its bonus. Totals change only together with the rows they sum, so
  * `user_balances == SUM(earnings)` always holds. After commit, domain events name the users whose
  * state changed.
@@ -27,7 +30,9 @@ const TRANSIENT_ATTEMPTS = 5;
 @Injectable()
 export class LedgerService {
   private readonly logger = new Logger('Ledger');
-  private readonly rates: string[];
+  /** Commission rate per tier, in micro-points per point. */
+  private readonly rates: MicroPoints[];
+  private readonly chains: ReferralChains;
   private readonly qualifyThreshold: MicroPoints;
   private readonly referralBonus: MicroPoints;
 
@@ -38,7 +43,8 @@ export class LedgerService {
     private readonly config: AppConfig,
     private readonly notifications: NotificationOutbox,
   ) {
-    this.rates = config.referral.rates.map((rate) => formatMicroPoints(microPointsOf(rate)));
+    this.rates = config.referral.rates.map((rate) => microPointsOf(rate));
+    this.chains = new ReferralChains((refereeIds) => this.ledger.referralLinksOf(this.dataSource.manager, refereeIds));
     this.qualifyThreshold = microPointsOf(config.referral.qualifyPoints);
     this.referralBonus = microPointsOf(config.referral.bonusPoints);
   }
@@ -49,9 +55,12 @@ export class LedgerService {
    * retry it with the same id); any other error means nothing was written.
    */
   async apply(batch: LedgerBatch): Promise<LedgerResult> {
+    // Everything that reads no ledger row is worked out before the transaction, so its locks are
+    // held only for the writes (and a retry does not redo it).
+    const plan = await this.plan(batch);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.transaction((manager) => this.applyIn(manager, batch));
+        const result = await this.transaction((manager) => this.applyIn(manager, batch, plan));
         if (result.applied) await this.announce(result);
         return result;
       } catch (error) {
@@ -102,16 +111,33 @@ export class LedgerService {
     return row;
   }
 
-  private async applyIn(manager: EntityManager, batch: LedgerBatch): Promise<LedgerResult> {
+  /**
+   * The batch's Network credits summed per (user, bucket) and the commission they pay up each
+   * earner's referral chain (chains from memory, loaded on first sight), summed per ancestor and
+   * bucket and per referral: the ledger then writes each row once.
+   */
+  private async plan(batch: LedgerBatch): Promise<LedgerPlan> {
+    const networkCredits = this.aggregate(batch.network);
+    if (networkCredits.length === 0 || this.rates.length === 0) {
+      return { networkCredits, commission: { buckets: [], referralPoints: [], byAncestor: new Map() } };
+    }
+    const chains = await this.chains.chainsOf(
+      networkCredits.map((credit) => credit.userId),
+      this.rates.length,
+    );
+    return { networkCredits, commission: computeCommission(networkCredits, chains, this.rates) };
+  }
+
+  private async applyIn(manager: EntityManager, batch: LedgerBatch, plan: LedgerPlan): Promise<LedgerResult> {
     const creditCount = batch.network.length + batch.nodes.length + batch.bonuses.length;
     if (!(await this.ledger.claimBatch(manager, batch.id, creditCount))) {
       this.logger.warn(`Ledger batch ${batch.id} was applied before; skipped`);
       return emptyResult(false);
     }
 
-    const networkCredits = this.aggregate(batch.network);
-    await this.ledger.addToBuckets(manager, 'Network', networkCredits);
-    const commission = await this.ledger.payCommission(manager, networkCredits, this.rates);
+    const { networkCredits, commission } = plan;
+    await this.ledger.addToBuckets(manager, networkCredits, commission.buckets);
+    await this.ledger.addToReferralPoints(manager, commission.referralPoints);
     const bonusRows = await this.ledger.insertBonuses(
       manager,
       batch.bonuses,
@@ -121,7 +147,7 @@ export class LedgerService {
 
     const deltas = new Deltas();
     for (const credit of networkCredits) deltas.add(credit.userId, 'network', credit.amount);
-    for (const [userId, amount] of commission) deltas.add(userId, 'referral', amount);
+    for (const [userId, amount] of commission.byAncestor) deltas.add(userId, 'referral', amount);
     for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
     await this.ledger.addToBalances(manager, deltas.list());
 
@@ -164,7 +190,7 @@ export class LedgerService {
     return {
       applied: true,
       earningsChanged: unique([...deltas.userIds(), ...referralBonusRows.map((row) => row.userId)]),
-      referralChanged: unique([...commission.keys(), ...completed.map((referral) => referral.referrerId)]),
+      referralChanged: unique([...commission.byAncestor.keys(), ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
       bonusRows: [...bonusRows, ...referralBonusRows],
@@ -201,6 +227,12 @@ export class LedgerService {
     ];
     for (const event of events) await this.bus.publishAfterCommit(event);
   }
+}
+
+/** What a batch writes, worked out before its transaction. */
+interface LedgerPlan {
+  readonly networkCredits: BucketCredit[];
+  readonly commission: Commission;
 }
 
 /** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */

@@ -1,0 +1,57 @@
+import { MICRO_PER_POINT, MicroPoints } from '../../common/points';
+import type { BucketCredit } from './ledger.repository';
+import type { ReferralLink } from './referral-chains';
+
+/** Commission that flowed through one direct referral (added to that referral's `points`). */
+export interface ReferralPoints {
+  readonly referralId: number;
+  readonly amount: MicroPoints;
+}
+
+export interface Commission {
+  /** Referral bucket credits, one per (ancestor, bucket), in key order. */
+  readonly buckets: BucketCredit[];
+  /** Per direct referral the commission flowed through, by referral id. */
+  readonly referralPoints: ReferralPoints[];
+  /** Total commission per ancestor. */
+  readonly byAncestor: Map<number, MicroPoints>;
+}
+
+/**
+ * Tiered commission on Network credits: the ancestor at tier t of each earner gets
+ * rates[t] × amount, truncated to micro-points (so never more than the rate), per credit. Each
+ * tier's amount also counts in the `points` of the referral it flowed through (the ancestor's
+ * referral of the next user down the chain). Only positive sums are kept. `rates` are in
+ * micro-points per point (0.2 → 200,000).
+ */
+export function computeCommission(
+  credits: readonly BucketCredit[],
+  chains: ReadonlyMap<number, readonly ReferralLink[]>,
+  rates: readonly MicroPoints[],
+): Commission {
+  const buckets = new Map<string, { userId: number; bucket: Date; epoch: number; amount: MicroPoints }>();
+  const viaReferral = new Map<number, MicroPoints>();
+  const byAncestor = new Map<number, MicroPoints>();
+  for (const credit of credits) {
+    const chain = chains.get(credit.userId) ?? [];
+    // The earner's chain: tier 1 is the earner's own referral (their referrer), and so on up.
+    for (let tier = 0; tier < chain.length && tier < rates.length; tier++) {
+      const amount = (credit.amount * rates[tier]!) / MICRO_PER_POINT;
+      if (amount <= 0n) continue;
+      const link = chain[tier]!;
+      const key = `${link.referrerId}:${credit.bucket.getTime()}`;
+      const row = buckets.get(key);
+      if (row === undefined) buckets.set(key, { userId: link.referrerId, bucket: credit.bucket, epoch: credit.epoch, amount });
+      else row.amount += amount;
+      viaReferral.set(link.referralId, (viaReferral.get(link.referralId) ?? 0n) + amount);
+      byAncestor.set(link.referrerId, (byAncestor.get(link.referrerId) ?? 0n) + amount);
+    }
+  }
+  return {
+    buckets: [...buckets.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime()),
+    referralPoints: [...viaReferral]
+      .map(([referralId, amount]) => ({ referralId, amount }))
+      .sort((a, b) => a.referralId - b.referralId),
+    byAncestor,
+  };
+}
