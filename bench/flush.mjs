@@ -25,7 +25,7 @@ const { AccrualFlusher } = require(join(ROOT, 'dist/src/modules/network/accrual/
 const { LedgerRepository } = require(join(ROOT, 'dist/src/modules/earnings/ledger.repository.js'));
 const { ledgerBucketStartMs } = require(join(ROOT, 'dist/src/common/epoch.js'));
 
-const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '' });
+const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0 });
 const log = (message) => process.stderr.write(`[flush] ${message}\n`);
 
 const own = options.databaseUrl === '' ? await createDatabase('bench_flush') : null;
@@ -49,6 +49,16 @@ try {
   const t = nowMs();
   // Set-based seeding: users 1..n, user i (> 1) referred by ⌊(i − 2) / fanout⌋ + 1, one node each.
   await db.query(`TRUNCATE users RESTART IDENTITY CASCADE`);
+  if (options.fillfactor > 0) {
+    // Experiment: leave room on each page for HOT updates of the rows a flush rewrites.
+    const { rows: parts } = await db.query(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'earnings'`,
+    );
+    for (const table of ['user_balances', 'network_connections', 'referrals', ...parts.map((row) => row.relname)]) {
+      await db.query(`ALTER TABLE "${table}" SET (fillfactor = ${Number(options.fillfactor)})`);
+    }
+    log(`fillfactor ${options.fillfactor} on user_balances, network_connections, referrals and ${parts.length} earnings partitions`);
+  }
   await db.query(
     `INSERT INTO users (email, username, password_hash, referral_code)
      SELECT 'flush' || i || '@bench.example.com', 'flush_' || i, 'x', 'fl' || i FROM generate_series(1, $1) AS i`,
@@ -129,8 +139,15 @@ try {
        LEFT JOIN (SELECT user_id, sum(amount) AS total FROM earnings GROUP BY user_id) e ON e.user_id = b.user_id
       WHERE b.network + b.referral + b.bonus <> COALESCE(e.total, 0)`,
   );
+  // How many of the flushes' row updates were HOT (no index entries written), per table.
+  const { rows: hot } = await db.query(
+    `SELECT relname, n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables
+      WHERE relname IN ('user_balances', 'network_connections', 'referrals') OR relname LIKE 'earnings%' ORDER BY relname`,
+  );
   const result = {
     users: n,
+    fillfactor: options.fillfactor || 100,
+    hotUpdates: Object.fromEntries(hot.filter((row) => row.updates > 0).map((row) => [row.relname, `${row.hot}/${row.updates}`])),
     runsMs: runs.map((r) => r.ms),
     medianMs: median(runs.map((r) => r.ms)),
     statementsMedianMs: Object.fromEntries(
