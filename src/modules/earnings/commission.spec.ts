@@ -32,9 +32,11 @@ describe('computeCommission', () => {
       { userId: 3, bucket: later, epoch: 7, amount: 2n },
     ]);
     expect(commission.referralPoints).toEqual([
-      { referralId: 20, amount: 50_000n },
-      { referralId: 30, amount: 100_001n },
-      { referralId: 40, amount: 200_003n },
+      { referralId: 20, refereeId: 2, amount: 50_000n },
+      { referralId: 30, refereeId: 3, amount: 100_001n },
+      { referralId: 40, refereeId: 4, amount: 200_003n },
+      // User 5's own referral earned nothing (truncated) but is listed, to be locked with the rest.
+      { referralId: 50, refereeId: 5, amount: 0n },
     ]);
     expect(commission.byAncestor).toEqual(new Map([[3, 200_003n], [2, 100_001n], [1, 50_000n]]));
   });

@@ -5,13 +5,19 @@ import type { ReferralLink } from './referral-chains';
 /** Commission that flowed through one direct referral (added to that referral's `points`). */
 export interface ReferralPoints {
   readonly referralId: number;
+  /** The referral's referee (the user whose range of a sharded flush writes the row). */
+  readonly refereeId: number;
   readonly amount: MicroPoints;
 }
 
 export interface Commission {
   /** Referral bucket credits, one per (ancestor, bucket), in key order. */
   readonly buckets: BucketCredit[];
-  /** Per direct referral the commission flowed through, by referral id. */
+  /**
+   * Per direct referral the commission flowed through, by referral id; every earner's own
+   * referral is listed, with 0 when its commission truncated to nothing, so the ledger locks all
+   * the referral rows a batch may touch in one ordered pass.
+   */
   readonly referralPoints: ReferralPoints[];
   /** Total commission per ancestor. */
   readonly byAncestor: Map<number, MicroPoints>;
@@ -21,7 +27,8 @@ export interface Commission {
  * Tiered commission on Network credits: the ancestor at tier t of each earner gets
  * rates[t] × amount, truncated to micro-points (so never more than the rate), per credit. Each
  * tier's amount also counts in the `points` of the referral it flowed through (the ancestor's
- * referral of the next user down the chain). Only positive sums are kept. `rates` are in
+ * referral of the next user down the chain). Only positive sums are kept in buckets and totals.
+ * `rates` are in
  * micro-points per point (0.2 → 200,000).
  */
 export function computeCommission(
@@ -30,10 +37,12 @@ export function computeCommission(
   rates: readonly MicroPoints[],
 ): Commission {
   const buckets = new Map<string, { userId: number; bucket: Date; epoch: number; amount: MicroPoints }>();
-  const viaReferral = new Map<number, MicroPoints>();
+  const viaReferral = new Map<number, { refereeId: number; amount: MicroPoints }>();
   const byAncestor = new Map<number, MicroPoints>();
   for (const credit of credits) {
     const chain = chains.get(credit.userId) ?? [];
+    const own = chain[0];
+    if (own !== undefined && !viaReferral.has(own.referralId)) viaReferral.set(own.referralId, { refereeId: credit.userId, amount: 0n });
     // The earner's chain: tier 1 is the earner's own referral (their referrer), and so on up.
     for (let tier = 0; tier < chain.length && tier < rates.length; tier++) {
       const amount = (credit.amount * rates[tier]!) / MICRO_PER_POINT;
@@ -43,14 +52,16 @@ export function computeCommission(
       const row = buckets.get(key);
       if (row === undefined) buckets.set(key, { userId: link.referrerId, bucket: credit.bucket, epoch: credit.epoch, amount });
       else row.amount += amount;
-      viaReferral.set(link.referralId, (viaReferral.get(link.referralId) ?? 0n) + amount);
+      const via = viaReferral.get(link.referralId);
+      if (via === undefined) viaReferral.set(link.referralId, { refereeId: tier === 0 ? credit.userId : chain[tier - 1]!.referrerId, amount });
+      else via.amount += amount;
       byAncestor.set(link.referrerId, (byAncestor.get(link.referrerId) ?? 0n) + amount);
     }
   }
   return {
     buckets: [...buckets.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime()),
     referralPoints: [...viaReferral]
-      .map(([referralId, amount]) => ({ referralId, amount }))
+      .map(([referralId, via]) => ({ referralId, refereeId: via.refereeId, amount: via.amount }))
       .sort((a, b) => a.referralId - b.referralId),
     byAncestor,
   };

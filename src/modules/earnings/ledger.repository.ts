@@ -13,6 +13,12 @@ export interface BucketCredit {
   readonly amount: MicroPoints;
 }
 
+/** What a batch adds to a user's Network total. */
+export interface NetworkDelta {
+  readonly userId: number;
+  readonly network: MicroPoints;
+}
+
 export interface BalanceDelta {
   readonly userId: number;
   readonly network: MicroPoints;
@@ -77,11 +83,15 @@ export class LedgerRepository {
     return rows.map((row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
   }
 
-  /** Adds the commission that flowed through each direct referral to its `points`, in id order. */
+  /**
+   * Adds the commission that flowed through each direct referral to its `points`, in id order.
+   * Rows with amount 0 are locked without being changed (the earners' own referrals, which
+   * qualification may update later in the transaction: see LedgerService for the lock order).
+   */
   async addToReferralPoints(manager: EntityManager, points: readonly ReferralPoints[]): Promise<void> {
     if (points.length === 0) return;
     await manager.query(
-      `UPDATE referrals r SET points = r.points + t.amount, updated_at = now()
+      `UPDATE referrals r SET points = r.points + t.amount, updated_at = CASE WHEN t.amount > 0 THEN now() ELSE r.updated_at END
          FROM unnest($1::bigint[], $2::numeric[]) AS t(id, amount)
         WHERE r.id = t.id`,
       [points.map((row) => row.referralId), points.map((row) => formatMicroPoints(row.amount))],
@@ -157,19 +167,23 @@ export class LedgerRepository {
   }
 
   /**
-   * Pending referrals of these referees whose lifetime Network points reached the threshold
-   * become Completed. The status condition makes this exactly-once: of two concurrent batches,
-   * the second finds the row no longer Pending once the first commits.
+   * Pending referrals of these referees whose lifetime Network points (their balance plus what
+   * this batch adds, not yet written) reach the threshold become Completed. The status condition
+   * makes this exactly-once: of two concurrent batches, the second finds the row no longer
+   * Pending once the first commits. The caller has locked these referral rows already, so the
+   * balances read here include every committed credit of these referees.
    */
-  async completeQualified(manager: EntityManager, refereeIds: readonly number[], threshold: MicroPoints): Promise<CompletedReferral[]> {
-    if (refereeIds.length === 0) return [];
+  async completeQualified(manager: EntityManager, earners: readonly NetworkDelta[], threshold: MicroPoints): Promise<CompletedReferral[]> {
+    if (earners.length === 0) return [];
+    const sorted = [...earners].sort((a, b) => a.userId - b.userId);
     const rows = (await manager.query(
       `UPDATE referrals r SET status = 'Completed', completed_at = now(), updated_at = now()
-         FROM user_balances b
-        WHERE r.referee_id = ANY($1::bigint[]) AND r.status = 'Pending'
-          AND b.user_id = r.referee_id AND b.network >= $2::numeric
+         FROM unnest($1::bigint[], $2::numeric[]) AS t(user_id, network)
+         LEFT JOIN user_balances b ON b.user_id = t.user_id
+        WHERE r.referee_id = t.user_id AND r.status = 'Pending'
+          AND COALESCE(b.network, 0) + t.network >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
-      [[...refereeIds].sort((a, b) => a - b), formatMicroPoints(threshold)],
+      [sorted.map((earner) => earner.userId), sorted.map((earner) => formatMicroPoints(earner.network)), formatMicroPoints(threshold)],
     )) as [CompletedReferral[], number];
     return rows[0];
   }
