@@ -27,6 +27,24 @@ export interface BalanceDelta {
 }
 
 /**
+ * Amounts travel as integer micro-points (int8 arrays: cheap to format and to parse) and become
+ * NUMERIC(24,6) in SQL by an exact multiplication.
+ */
+const MICRO = '0.000001';
+
+/** Timestamps as text for array parameters, formatted once per distinct value (a batch has few). */
+class TimestampTexts {
+  private readonly texts = new Map<number, string>();
+
+  of(at: Date): string {
+    const ms = at.getTime();
+    let text = this.texts.get(ms);
+    if (text === undefined) this.texts.set(ms, (text = at.toISOString()));
+    return text;
+  }
+}
+
+/**
  * The set-based statements of a ledger write. Each takes whole arrays (via `unnest`), so a batch
  * of 100,000 users costs a handful of round trips. Rows are fed in key order so that concurrent
  * batches lock shared rows in the same order. All run inside the caller's transaction.
@@ -52,6 +70,7 @@ export class LedgerRepository {
       ...referral.map((credit) => ({ source: 'Referral', credit })),
     ];
     if (rows.length === 0) return;
+    const timestamps = new TimestampTexts();
     rows.sort(
       (a, b) =>
         a.credit.userId - b.credit.userId ||
@@ -60,15 +79,15 @@ export class LedgerRepository {
     );
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-       SELECT t.user_id, t.source, t.bucket, t.epoch, t.amount, ''
-         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::numeric[]) AS t(user_id, source, bucket, epoch, amount)
+       SELECT t.user_id, t.source, t.bucket, t.epoch, t.micro * ${MICRO}, ''
+         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[]) AS t(user_id, source, bucket, epoch, micro)
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
         rows.map((row) => row.credit.userId),
         rows.map((row) => row.source),
-        rows.map((row) => row.credit.bucket),
+        rows.map((row) => timestamps.of(row.credit.bucket)),
         rows.map((row) => row.credit.epoch),
-        rows.map((row) => formatMicroPoints(row.credit.amount)),
+        rows.map((row) => row.credit.amount.toString()),
       ],
     );
   }
@@ -91,10 +110,10 @@ export class LedgerRepository {
   async addToReferralPoints(manager: EntityManager, points: readonly ReferralPoints[]): Promise<void> {
     if (points.length === 0) return;
     await manager.query(
-      `UPDATE referrals r SET points = r.points + t.amount, updated_at = CASE WHEN t.amount > 0 THEN now() ELSE r.updated_at END
-         FROM unnest($1::bigint[], $2::numeric[]) AS t(id, amount)
+      `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
+         FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
         WHERE r.id = t.id`,
-      [points.map((row) => row.referralId), points.map((row) => formatMicroPoints(row.amount))],
+      [points.map((row) => row.referralId), points.map((row) => row.amount.toString())],
     );
   }
 
@@ -125,8 +144,8 @@ export class LedgerRepository {
     const sorted = [...deltas].sort((a, b) => a.userId - b.userId);
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
-       SELECT t.user_id, t.network, t.referral, t.bonus, now()
-         FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[]) AS t(user_id, network, referral, bonus)
+       SELECT t.user_id, t.network * ${MICRO}, t.referral * ${MICRO}, t.bonus * ${MICRO}, now()
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS t(user_id, network, referral, bonus)
        ON CONFLICT (user_id) DO UPDATE SET
          network = user_balances.network + EXCLUDED.network,
          referral = user_balances.referral + EXCLUDED.referral,
@@ -134,9 +153,9 @@ export class LedgerRepository {
          updated_at = now()`,
       [
         sorted.map((delta) => delta.userId),
-        sorted.map((delta) => formatMicroPoints(delta.network)),
-        sorted.map((delta) => formatMicroPoints(delta.referral)),
-        sorted.map((delta) => formatMicroPoints(delta.bonus)),
+        sorted.map((delta) => delta.network.toString()),
+        sorted.map((delta) => delta.referral.toString()),
+        sorted.map((delta) => delta.bonus.toString()),
       ],
     );
   }
@@ -145,22 +164,23 @@ export class LedgerRepository {
   async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
     if (nodes.length === 0) return [];
     const sorted = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
+    const timestamps = new TimestampTexts();
     const rows = (await manager.query(
       `UPDATE network_connections n SET
           connection_time = n.connection_time + t.seconds,
-          points_earned = n.points_earned + t.points,
+          points_earned = n.points_earned + t.micro * ${MICRO},
           network_score = t.score,
           last_seen_at = GREATEST(n.last_seen_at, t.seen),
           updated_at = now()
-         FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, points, score, seen)
+         FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, micro, score, seen)
         WHERE n.id = t.id
        RETURNING n.user_id`,
       [
         sorted.map((node) => node.nodeId),
         sorted.map((node) => node.seconds.toFixed(3)),
-        sorted.map((node) => formatMicroPoints(node.points)),
+        sorted.map((node) => node.points.toString()),
         sorted.map((node) => Math.min(1, Math.max(0, node.score))),
-        sorted.map((node) => node.lastSeenAt),
+        sorted.map((node) => timestamps.of(node.lastSeenAt)),
       ],
     )) as [Array<{ user_id: number }>, number];
     return [...new Set(rows[0].map((row) => row.user_id))];
@@ -178,12 +198,12 @@ export class LedgerRepository {
     const sorted = [...earners].sort((a, b) => a.userId - b.userId);
     const rows = (await manager.query(
       `UPDATE referrals r SET status = 'Completed', completed_at = now(), updated_at = now()
-         FROM unnest($1::bigint[], $2::numeric[]) AS t(user_id, network)
+         FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, micro)
          LEFT JOIN user_balances b ON b.user_id = t.user_id
         WHERE r.referee_id = t.user_id AND r.status = 'Pending'
-          AND COALESCE(b.network, 0) + t.network >= $3::numeric
+          AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
-      [sorted.map((earner) => earner.userId), sorted.map((earner) => formatMicroPoints(earner.network)), formatMicroPoints(threshold)],
+      [sorted.map((earner) => earner.userId), sorted.map((earner) => earner.network.toString()), formatMicroPoints(threshold)],
     )) as [CompletedReferral[], number];
     return rows[0];
   }

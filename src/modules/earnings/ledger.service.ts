@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
-import { epochOf, ledgerBucketOf } from '../../common/epoch';
+import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -137,6 +137,7 @@ export class LedgerService {
    */
   private async plan(batch: LedgerBatch): Promise<LedgerShard> {
     const network = this.aggregate(batch.network);
+    await yieldToEventLoop();
     const chains =
       network.length === 0 || this.rates.length === 0
         ? new Map<number, ReferralLink[]>()
@@ -144,7 +145,9 @@ export class LedgerService {
             network.map((credit) => credit.userId),
             this.rates.length,
           );
+    await yieldToEventLoop();
     const commission = computeCommission(network, chains, this.rates);
+    await yieldToEventLoop();
     return {
       id: batch.id,
       creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
@@ -265,22 +268,24 @@ export class LedgerService {
     };
   }
 
-  /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires. */
+  /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires; in key order. */
   private aggregate(credits: LedgerBatch['network']): BucketCredit[] {
-    const byKey = new Map<string, BucketCredit>();
+    // Nearly every credit of a flush falls into one or two buckets: group by bucket, then by user.
+    const byBucket = new Map<number, Map<number, MicroPoints>>();
     for (const credit of credits) {
       if (credit.amount <= 0n) continue;
-      const bucket = ledgerBucketOf(credit.at, this.config.earnings);
-      const key = `${credit.userId}:${bucket.getTime()}`;
-      const existing = byKey.get(key);
-      byKey.set(key, {
-        userId: credit.userId,
-        bucket,
-        epoch: this.epochOf(bucket),
-        amount: (existing?.amount ?? 0n) + credit.amount,
-      });
+      const bucketMs = ledgerBucketStartMs(credit.at.getTime(), this.config.earnings);
+      let users = byBucket.get(bucketMs);
+      if (users === undefined) byBucket.set(bucketMs, (users = new Map()));
+      users.set(credit.userId, (users.get(credit.userId) ?? 0n) + credit.amount);
     }
-    return [...byKey.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime());
+    const aggregated: BucketCredit[] = [];
+    for (const [bucketMs, users] of byBucket) {
+      const bucket = new Date(bucketMs);
+      const epoch = this.epochOf(bucket);
+      for (const [userId, amount] of users) aggregated.push({ userId, bucket, epoch, amount });
+    }
+    return aggregated.sort((x, y) => x.userId - y.userId || x.bucket.getTime() - y.bucket.getTime());
   }
 
   private epochOf(at: Date): number {
@@ -354,6 +359,11 @@ function mergeResults(results: readonly LedgerResult[]): LedgerResult {
     completedReferrals: results.flatMap((result) => result.completedReferrals),
     bonusRows: results.flatMap((result) => result.bonusRows),
   };
+}
+
+/** Lets heartbeats waiting on the event loop in between the steps of planning a large batch. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function unique(ids: number[]): number[] {
