@@ -32,6 +32,12 @@ export interface BalanceDelta {
  */
 const MICRO = '0.000001';
 
+/** An int8 array element: a plain number when exact (pg formats those without quoting), else text. */
+function int8(micro: MicroPoints): number | string {
+  return micro <= MAX_SAFE && micro >= -MAX_SAFE ? Number(micro) : micro.toString();
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Timestamps as text for array parameters, formatted once per distinct value (a batch has few). */
 class TimestampTexts {
   private readonly texts = new Map<number, string>();
@@ -87,7 +93,7 @@ export class LedgerRepository {
         rows.map((row) => row.source),
         rows.map((row) => timestamps.of(row.credit.bucket)),
         rows.map((row) => row.credit.epoch),
-        rows.map((row) => row.credit.amount.toString()),
+        rows.map((row) => int8(row.credit.amount)),
       ],
     );
   }
@@ -113,7 +119,7 @@ export class LedgerRepository {
       `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
          FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
         WHERE r.id = t.id`,
-      [points.map((row) => row.referralId), points.map((row) => row.amount.toString())],
+      [points.map((row) => row.referralId), points.map((row) => int8(row.amount))],
     );
   }
 
@@ -153,9 +159,9 @@ export class LedgerRepository {
          updated_at = now()`,
       [
         sorted.map((delta) => delta.userId),
-        sorted.map((delta) => delta.network.toString()),
-        sorted.map((delta) => delta.referral.toString()),
-        sorted.map((delta) => delta.bonus.toString()),
+        sorted.map((delta) => int8(delta.network)),
+        sorted.map((delta) => int8(delta.referral)),
+        sorted.map((delta) => int8(delta.bonus)),
       ],
     );
   }
@@ -178,7 +184,7 @@ export class LedgerRepository {
       [
         sorted.map((node) => node.nodeId),
         sorted.map((node) => node.seconds.toFixed(3)),
-        sorted.map((node) => node.points.toString()),
+        sorted.map((node) => int8(node.points)),
         sorted.map((node) => Math.min(1, Math.max(0, node.score))),
         sorted.map((node) => timestamps.of(node.lastSeenAt)),
       ],
@@ -203,7 +209,7 @@ export class LedgerRepository {
         WHERE r.referee_id = t.user_id AND r.status = 'Pending'
           AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
-      [sorted.map((earner) => earner.userId), sorted.map((earner) => earner.network.toString()), formatMicroPoints(threshold)],
+      [sorted.map((earner) => earner.userId), sorted.map((earner) => int8(earner.network)), formatMicroPoints(threshold)],
     )) as [CompletedReferral[], number];
     return rows[0];
   }
