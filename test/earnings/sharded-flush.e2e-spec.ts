@@ -89,6 +89,9 @@ describe('a sharded ledger batch', () => {
     // The same batch again (a retry after an unknown outcome): nothing more.
     expect((await ledger.apply(whole)).applied).toBe(false);
     expect(await balances(users.map((user) => user.id))).toEqual(after);
+    // Each shard says so in the log (the log the last test searches for retries).
+    const skipped = app.logs.lines.filter((line) => String(line.msg).includes(`${id}#`) && String(line.msg).includes('was applied before'));
+    expect(skipped).toHaveLength(3);
     expect(await ledgerMismatches(app.database.url)).toEqual([]);
     expect(await referralMismatches(app.database.url)).toEqual([]);
   });
@@ -116,5 +119,68 @@ describe('a sharded ledger batch', () => {
     const final = await balances(ids);
     expect(ids.map((userId) => final.get(userId)!.network)).toEqual(['2.000000', '2.000000', '1.000000', '1.000000', '1.000000', '1.000000']);
     expect(await ledgerMismatches(app.database.url)).toEqual([]);
+  });
+
+  it('two instances flushing disjoint users with shared ancestors at once: exact, no deadlock, no retry', async () => {
+    const second = await startTestApp({
+      label: 'shards',
+      database: app.database,
+      env: {
+        EARNINGS_FLUSH_SHARDS: '3',
+        EARNINGS_FLUSH_SHARD_MIN_USERS: '2',
+        REFERRAL_RATES: '0.20,0.10,0.05',
+        REFERRAL_QUALIFY_POINTS: '5',
+        REFERRAL_BONUS_POINTS: '50',
+      },
+    });
+    try {
+      // A ternary tree of 27 users; the instances credit alternate users, so every ancestor earns
+      // commission from both at once.
+      const users: RegisteredUser[] = [];
+      for (let i = 0; i < 27; i++) {
+        users.push(await registerUser(app, i === 0 ? {} : { referral_code: users[Math.floor((i - 1) / 3)]!.referralCode }));
+      }
+      const parentOf = (i: number): number | undefined => (i === 0 ? undefined : Math.floor((i - 1) / 3));
+      const expected = users.map(() => ({ network: 0n, referral: 0n, bonus: 0n }));
+      const rounds: Array<[LedgerBatch, LedgerBatch]> = [];
+      const at = new Date();
+      for (let round = 0; round < 8; round++) {
+        const credits = users.map((user, i) => ({ userId: user.id, amount: BigInt(1 + ((i * 7_919 + round * 104_729) % 1_500_000)), at }));
+        for (const [i, credit] of credits.entries()) {
+          const before = expected[i]!.network;
+          expected[i]!.network += credit.amount;
+          let ancestor = parentOf(i);
+          for (let tier = 0; tier < rates.length && ancestor !== undefined; tier++, ancestor = parentOf(ancestor)) {
+            expected[ancestor]!.referral += (credit.amount * rates[tier]!) / 1_000_000n;
+          }
+          const referrer = parentOf(i);
+          if (referrer !== undefined && before < microPointsOf(5) && expected[i]!.network >= microPointsOf(5)) expected[referrer]!.bonus += bonus;
+        }
+        const id = `two-${process.pid}-${Date.now()}-${round}`;
+        rounds.push([
+          batch(`${id}-a`, credits.filter((_, i) => i % 2 === 0)),
+          batch(`${id}-b`, credits.filter((_, i) => i % 2 === 1)),
+        ]);
+      }
+      for (const [a, b] of rounds) {
+        await Promise.all([ledger.apply(a), second.server.app.get(LedgerService).apply(b)]);
+      }
+
+      const after = await balances(users.map((user) => user.id));
+      expect(users.map((user) => after.get(user.id))).toEqual(
+        expected.map((totals) => ({
+          network: formatMicroPoints(totals.network),
+          referral: formatMicroPoints(totals.referral),
+          bonus: formatMicroPoints(totals.bonus),
+        })),
+      );
+      expect(await ledgerMismatches(app.database.url)).toEqual([]);
+      expect(await referralMismatches(app.database.url)).toEqual([]);
+      // One lock order in every transaction: they waited for each other, but none was retried.
+      const retried = [...app.logs.lines, ...second.logs.lines].filter((line) => String(line.msg).includes('met a concurrent batch'));
+      expect(retried).toEqual([]);
+    } finally {
+      await second.close();
+    }
   });
 });
