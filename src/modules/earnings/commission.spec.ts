@@ -12,8 +12,8 @@ describe('computeCommission', () => {
   ]);
   const rates = [200_000n, 100_000n, 50_000n];
 
-  it('pays rate × amount per tier, truncated to micro-points, summed per ancestor, bucket and referral', () => {
-    const commission = computeCommission(
+  it('pays rate × amount per tier, truncated to micro-points, summed per ancestor, bucket and referral', async () => {
+    const commission = await computeCommission(
       [
         { userId: 4, bucket, epoch: 7, amount: 1_000_007n },
         { userId: 4, bucket: later, epoch: 7, amount: 10n },
@@ -41,14 +41,14 @@ describe('computeCommission', () => {
     expect(commission.byAncestor).toEqual(new Map([[3, 200_003n], [2, 100_001n], [1, 50_000n]]));
   });
 
-  it('stays exact beyond 2^53 micro-points (bigint arithmetic)', () => {
-    const commission = computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
+  it('stays exact beyond 2^53 micro-points (bigint arithmetic)', async () => {
+    const commission = await computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
     expect(commission.buckets.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
     expect(commission.referralPoints.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
   });
 
-  it('pays no more tiers than there are rates, and nothing for a user without a referrer', () => {
-    const commission = computeCommission(
+  it('pays no more tiers than there are rates, and nothing for a user without a referrer', async () => {
+    const commission = await computeCommission(
       [
         { userId: 4, bucket, epoch: 7, amount: 1_000_000n },
         { userId: 9, bucket, epoch: 7, amount: 1_000_000n },

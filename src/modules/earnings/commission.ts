@@ -1,3 +1,4 @@
+import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
 import { MICRO_PER_POINT, MicroPoints } from '../../common/points';
 import type { BucketCredit } from './ledger.repository';
 import type { ReferralLink } from './referral-chains';
@@ -29,13 +30,13 @@ export interface Commission {
  * tier's amount also counts in the `points` of the referral it flowed through (the ancestor's
  * referral of the next user down the chain). Only positive sums are kept in buckets and totals.
  * `rates` are in
- * micro-points per point (0.2 → 200,000).
+ * micro-points per point (0.2 → 200,000). Yields to the event loop every LOOP_SLICE credits.
  */
-export function computeCommission(
+export async function computeCommission(
   credits: readonly BucketCredit[],
   chains: ReadonlyMap<number, readonly ReferralLink[]>,
   rates: readonly MicroPoints[],
-): Commission {
+): Promise<Commission> {
   // Plain numbers are exact while every product (amount × rate) and every sum stays below 2^53;
   // the batch's whole amount bounds every sum of commission (the rates add up to at most 1).
   let total = 0n;
@@ -52,16 +53,18 @@ export function computeCommission(
 }
 
 /** The common case, without bigint arithmetic in the loop. */
-function commissionInNumbers(
+async function commissionInNumbers(
   credits: readonly BucketCredit[],
   chains: ReadonlyMap<number, readonly ReferralLink[]>,
   rates: readonly number[],
-): Commission {
+): Promise<Commission> {
   // bucket (ms) → ancestor → amount; a flush has one or two buckets.
   const buckets = new Map<number, { bucket: Date; epoch: number; amounts: Map<number, number> }>();
   const viaReferral = new Map<number, { refereeId: number; amount: number }>();
   const byAncestor = new Map<number, number>();
+  let steps = 0;
   for (const credit of credits) {
+    if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
     const chain = chains.get(credit.userId);
     if (chain === undefined || chain.length === 0) continue;
     const own = chain[0]!;

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
+import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -136,7 +137,7 @@ export class LedgerService {
    * bucket and per referral: the ledger then writes each row once.
    */
   private async plan(batch: LedgerBatch): Promise<LedgerShard> {
-    const network = this.aggregate(batch.network);
+    const network = await this.aggregate(batch.network);
     await yieldToEventLoop();
     const chains =
       network.length === 0 || this.rates.length === 0
@@ -146,7 +147,7 @@ export class LedgerService {
             this.rates.length,
           );
     await yieldToEventLoop();
-    const commission = computeCommission(network, chains, this.rates);
+    const commission = await computeCommission(network, chains, this.rates);
     await yieldToEventLoop();
     return {
       id: batch.id,
@@ -269,10 +270,12 @@ export class LedgerService {
   }
 
   /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires; in key order. */
-  private aggregate(credits: LedgerBatch['network']): BucketCredit[] {
+  private async aggregate(credits: LedgerBatch['network']): Promise<BucketCredit[]> {
     // Nearly every credit of a flush falls into one or two buckets: group by bucket, then by user.
     const byBucket = new Map<number, Map<number, MicroPoints>>();
+    let steps = 0;
     for (const credit of credits) {
+      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
       if (credit.amount <= 0n) continue;
       const bucketMs = ledgerBucketStartMs(credit.at.getTime(), this.config.earnings);
       let users = byBucket.get(bucketMs);
@@ -359,11 +362,6 @@ function mergeResults(results: readonly LedgerResult[]): LedgerResult {
     completedReferrals: results.flatMap((result) => result.completedReferrals),
     bonusRows: results.flatMap((result) => result.bonusRows),
   };
-}
-
-/** Lets heartbeats waiting on the event loop in between the steps of planning a large batch. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function unique(ids: number[]): number[] {

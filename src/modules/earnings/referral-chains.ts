@@ -1,3 +1,5 @@
+import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
+
 /** The referral that brought a user: who referred them, and that referral's row. */
 export interface ReferralLink {
   readonly referralId: number;
@@ -48,7 +50,9 @@ export class ReferralChains {
     let frontier = [...new Set(userIds)];
     for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
       const missing: number[] = [];
+      let steps = 0;
       for (const userId of frontier) {
+        if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
         if (gathered.has(userId)) continue;
         const link = this.links.get(userId);
         if (link === undefined) missing.push(userId);
@@ -73,7 +77,9 @@ export class ReferralChains {
     }
 
     const chains = new Map<number, ReferralLink[]>();
+    let steps = 0;
     for (const userId of new Set(userIds)) {
+      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
       const chain: ReferralLink[] = [];
       for (let link = gathered.get(userId); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
         chain.push(link);
