@@ -66,34 +66,21 @@ export class LedgerRepository {
     return rows.length === 1;
   }
 
-  /**
-   * Adds aggregated credits to the (user, source, bucket) rows, creating them as needed: the
-   * earners' Network rows and their ancestors' Referral rows in one statement, in key order.
-   */
-  async addToBuckets(manager: EntityManager, network: readonly BucketCredit[], referral: readonly BucketCredit[]): Promise<void> {
-    const rows = [
-      ...network.map((credit) => ({ source: 'Network', credit })),
-      ...referral.map((credit) => ({ source: 'Referral', credit })),
-    ];
-    if (rows.length === 0) return;
+  /** Adds aggregated credits (in key order) to the (user, source, bucket) rows, creating them as needed. */
+  async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: readonly BucketCredit[]): Promise<void> {
+    if (credits.length === 0) return;
     const timestamps = new TimestampTexts();
-    rows.sort(
-      (a, b) =>
-        a.credit.userId - b.credit.userId ||
-        (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) ||
-        a.credit.bucket.getTime() - b.credit.bucket.getTime(),
-    );
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-       SELECT t.user_id, t.source, t.bucket, t.epoch, t.micro * ${MICRO}, ''
-         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[]) AS t(user_id, source, bucket, epoch, micro)
+       SELECT t.user_id, $1, t.bucket, t.epoch, t.micro * ${MICRO}, ''
+         FROM unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::bigint[]) AS t(user_id, bucket, epoch, micro)
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
-        rows.map((row) => row.credit.userId),
-        rows.map((row) => row.source),
-        rows.map((row) => timestamps.of(row.credit.bucket)),
-        rows.map((row) => row.credit.epoch),
-        rows.map((row) => int8(row.credit.amount)),
+        source,
+        credits.map((credit) => credit.userId),
+        credits.map((credit) => timestamps.of(credit.bucket)),
+        credits.map((credit) => credit.epoch),
+        credits.map((credit) => int8(credit.amount)),
       ],
     );
   }

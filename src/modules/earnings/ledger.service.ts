@@ -200,10 +200,10 @@ export class LedgerService {
 
   /**
    * Writes one shard. Lock order, the same in every transaction (so concurrent batches of this
-   * and other instances wait for each other but never deadlock): bucket rows, then referral rows
-   * (all of them, the earners' own included, in one pass by id), node rows, new bonus rows,
-   * balances (one pass by user), each pass in key order; later statements on referrals touch only
-   * rows already locked.
+   * and other instances wait for each other but never deadlock): Network bucket rows, node rows,
+   * Referral bucket rows, referral rows (all of them, the earners' own included, in one pass by
+   * id), new bonus rows, balances (one pass by user), each pass in key order; later statements on
+   * referrals touch only rows already locked.
    */
   private async applyIn(manager: EntityManager, shard: LedgerShard): Promise<LedgerResult> {
     if (!(await this.ledger.claimBatch(manager, shard.id, shard.creditCount))) {
@@ -211,9 +211,12 @@ export class LedgerService {
       return emptyResult(false);
     }
 
-    await this.ledger.addToBuckets(manager, shard.network, shard.referral);
-    await this.ledger.addToReferralPoints(manager, shard.referralPoints);
+    // Rows only this batch's users own first, rows shared with other instances' batches (their
+    // ancestors') last, so those are held for the shortest time.
+    await this.ledger.addToBuckets(manager, 'Network', shard.network);
     const networkChanged = await this.ledger.advanceNodes(manager, shard.nodes);
+    await this.ledger.addToBuckets(manager, 'Referral', shard.referral);
+    await this.ledger.addToReferralPoints(manager, shard.referralPoints);
     const bonusRows = await this.ledger.insertBonuses(
       manager,
       shard.bonuses,
