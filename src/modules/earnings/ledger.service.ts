@@ -21,7 +21,7 @@ const TRANSIENT_ATTEMPTS = 5;
 
 /**
  * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
- * in one transaction of a few set-based statements: Network credits and the tiered referral
+ * in one transaction (a large one in one per shard of users) of a few set-based statements: Network credits and the tiered referral
  * commission they pay (computed in memory from cached referral chains) into hourly bucket rows,
  * commission into the referrals it flowed through, bonuses, node uptime and points, per-user totals,
  * referral qualification and its bonus. Totals change only together with the rows they sum, so
