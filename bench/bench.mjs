@@ -55,8 +55,8 @@ const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: 
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
 const SIZES = SMOKE
-  ? { fleetNodes: 200, users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1, alertUsers: 12, alertNodesPerUser: 5, alertSteadyPerUser: 1, alertSteadyRate: 50, alertMs: 1_000, alertBeforeMs: 1_500 }
-  : { fleetNodes: 2_000, users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5, alertUsers: 100, alertNodesPerUser: 100, alertSteadyPerUser: 20, alertSteadyRate: 2_000, alertMs: 5_000, alertBeforeMs: 15_000 };
+  ? { fleetNodes: 200, users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1, flushLargeUsers: 3_000, flushInstances: '1,2', alertUsers: 12, alertNodesPerUser: 5, alertSteadyPerUser: 1, alertSteadyRate: 50, alertMs: 1_000, alertBeforeMs: 1_500 }
+  : { fleetNodes: 2_000, users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5, flushLargeUsers: 1_000_000, flushInstances: '1,2,4', alertUsers: 100, alertNodesPerUser: 100, alertSteadyPerUser: 20, alertSteadyRate: 2_000, alertMs: 5_000, alertBeforeMs: 15_000 };
 const OUT = options.out || (SMOKE ? join(os.tmpdir(), `bench-smoke-${process.pid}`) : join(ROOT, 'bench', 'results'));
 mkdirSync(OUT, { recursive: true });
 const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'storm', 'fleet', 'fanout', 'cross', 'rest', 'flush', 'alerts'];
@@ -848,10 +848,17 @@ async function alerts(db, allUsers) {
 
 // ------------------------------------------------------------------------------ flush
 
-function flush() {
+/** The 100k flush (median of 5, with the concurrent-instances mode), then one 1M flush. */
+async function flush() {
+  const result = await flushRun(['--users', String(SIZES.flushUsers), '--runs', String(SIZES.flushRuns), '--instances', SIZES.flushInstances]);
+  result.large = await flushRun(['--users', String(SIZES.flushLargeUsers), '--runs', '1']);
+  return result;
+}
+
+function flushRun(flushArgs) {
   const { command, args } = SERVER_CPUS === null ? { command: process.execPath, args: [] } : { command: 'taskset', args: ['-c', SERVER_CPUS, process.execPath] };
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args, join(ROOT, 'bench', 'flush.mjs'), '--users', String(SIZES.flushUsers), '--runs', String(SIZES.flushRuns)], {
+    const child = spawn(command, [...args, join(ROOT, 'bench', 'flush.mjs'), ...flushArgs], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -945,6 +952,14 @@ function table() {
   const fl = results.flush;
   if (fl) {
     add(`accrual flush of ${fl.users.toLocaleString('en-US')} users (median of ${fl.runsMs.length})`, `${fmt(fl.medianMs, 0)} ms`, `${fmt(fl.baselineMedianMs, 0)} ms`, ratio(fl.medianMs, fl.baselineMedianMs), '< 1 s', fl.medianMs < 1000);
+    add('  bare upsert with BIGINT amounts (against NUMERIC)', `${fmt(fl.baselineBigintMedianMs, 0)} ms`, `${fmt(fl.baselineMedianMs, 0)} ms`, ratio(fl.baselineBigintMedianMs, fl.baselineMedianMs), '', null);
+    add('  planning in the service / longest event-loop block', `${fmt(fl.statementsMedianMs.plan ?? NaN, 0)} ms`, `${fmt(fl.loopMaxMs, 0)} ms`, NaN, '< 100 ms / < 20 ms', null);
+    for (const [instances, c] of Object.entries(fl.concurrent ?? {})) {
+      add(`  ${instances} instance(s) flushing disjoint users at once: users/s`, fmt(c.usersPerSecond, 0), fmt(fl.concurrent['1']?.usersPerSecond ?? NaN, 0), ratio(c.usersPerSecond, fl.concurrent['1']?.usersPerSecond ?? NaN), 'grows', null);
+    }
+    if (fl.large) {
+      add(`  flush of ${fl.large.users.toLocaleString('en-US')} users (one run)`, `${fmt(fl.large.medianMs, 0)} ms`, `${fmt(fl.large.baselineMedianMs, 0)} ms`, ratio(fl.large.medianMs, fl.large.baselineMedianMs), '< 10 s', null);
+    }
   }
   const al = results.alerts;
   if (al) {
@@ -1000,6 +1015,16 @@ function plots() {
       ],
     });
     files.push(cpuFile);
+  }
+  if (results.flush?.concurrent && Object.keys(results.flush.concurrent).length > 0) {
+    const file = join(OUT, 'flush-instances.png');
+    lineChart(file, {
+      title: 'Accrual flush: users written per second against instances',
+      xLabel: 'instances flushing at once',
+      yLabel: 'users/s (all instances)',
+      series: [{ name: 'service', points: Object.entries(results.flush.concurrent).map(([k, c]) => [Number(k), c.usersPerSecond]) }],
+    });
+    files.push(file);
   }
   if (results.rest) {
     const file = join(OUT, 'rest-latency.png');

@@ -8,13 +8,25 @@
  * users can cost (one set-based statement), against the ledger's whole transaction (earnings
  * buckets, three commission tiers, referral points, node progress, balances, qualification).
  *
- * Usage: node bench/flush.mjs [--users 100000] [--runs 5] [--database-url …]
+ * Also reported: the time the service spends planning the batch before its transactions (summing
+ * credits, loading referral chains, computing commission: event-loop time) and the longest the
+ * event loop was blocked during a flush; each statement's time is summed over the shards of a
+ * flush (which run at once, so the sum can exceed the flush).
+ *
+ * Concurrent instances (--instances 1,2,4): that many service instances (each its own Nest
+ * application and pool, in this process) on the same database, the n users dealt round-robin
+ * between them (disjoint users, shared ancestors), all flushing at the same moment; reported as
+ * users written per second by all of them together (median of the runs).
+ *
+ * Usage: node bench/flush.mjs [--users 100000] [--runs 5] [--instances 1,2,4] [--shards N]
+ *        [--shard-min-users N] [--fillfactor N] [--database-url …]
  * Prints progress on stderr and one JSON line (the result) on stdout.
  */
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pg from 'pg';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { median, nowMs } from './lib/stats.mjs';
 import { BENCH_JWT_SECRET, createDatabase, parseArgs, ROOT } from './lib/proc.mjs';
 
@@ -23,9 +35,10 @@ const { loadConfig } = require(join(ROOT, 'dist/src/config/index.js'));
 const { startServer } = require(join(ROOT, 'dist/src/server.js'));
 const { AccrualFlusher } = require(join(ROOT, 'dist/src/modules/network/accrual/accrual-flusher.service.js'));
 const { LedgerRepository } = require(join(ROOT, 'dist/src/modules/earnings/ledger.repository.js'));
+const { LedgerService } = require(join(ROOT, 'dist/src/modules/earnings/ledger.service.js'));
 const { ledgerBucketStartMs } = require(join(ROOT, 'dist/src/common/epoch.js'));
 
-const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '' });
+const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0, instances: '', shards: 0, shardMinUsers: 0 });
 const log = (message) => process.stderr.write(`[flush] ${message}\n`);
 
 const own = options.databaseUrl === '' ? await createDatabase('bench_flush') : null;
@@ -39,8 +52,13 @@ const config = loadConfig({
   JWT_SECRET: BENCH_JWT_SECRET,
   // The flusher's own timer must not take the benchmark's entries.
   EARNINGS_FLUSH_MS: '600000',
+  ...(options.shards > 0 ? { EARNINGS_FLUSH_SHARDS: String(options.shards) } : {}),
+  ...(options.shardMinUsers > 0 ? { EARNINGS_FLUSH_SHARD_MIN_USERS: String(options.shardMinUsers) } : {}),
 });
+const instanceCounts = options.instances === '' ? [] : String(options.instances).split(',').map(Number);
 const server = await startServer(config);
+const servers = [server];
+for (let i = 1; i < Math.max(1, ...instanceCounts); i++) servers.push(await startServer(config));
 const db = new pg.Client({ connectionString: databaseUrl });
 await db.connect();
 
@@ -49,6 +67,16 @@ try {
   const t = nowMs();
   // Set-based seeding: users 1..n, user i (> 1) referred by ⌊(i − 2) / fanout⌋ + 1, one node each.
   await db.query(`TRUNCATE users RESTART IDENTITY CASCADE`);
+  if (options.fillfactor > 0) {
+    // Experiment: leave room on each page for HOT updates of the rows a flush rewrites.
+    const { rows: parts } = await db.query(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'earnings'`,
+    );
+    for (const table of ['user_balances', 'network_connections', 'referrals', ...parts.map((row) => row.relname)]) {
+      await db.query(`ALTER TABLE "${table}" SET (fillfactor = ${Number(options.fillfactor)})`);
+    }
+    log(`fillfactor ${options.fillfactor} on user_balances, network_connections, referrals and ${parts.length} earnings partitions`);
+  }
   await db.query(
     `INSERT INTO users (email, username, password_hash, referral_code)
      SELECT 'flush' || i || '@bench.example.com', 'flush_' || i, 'x', 'fl' || i FROM generate_series(1, $1) AS i`,
@@ -69,7 +97,7 @@ try {
   // Time each statement of the ledger write (the profile of a flush), without touching src/.
   const repository = server.app.get(LedgerRepository);
   const statementMs = {};
-  for (const name of ['claimBatch', 'addToBuckets', 'payCommission', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded']) {
+  for (const name of ['referralLinksOf', 'claimBatch', 'addToBuckets', 'addToReferralPoints', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded']) {
     const original = repository[name].bind(repository);
     repository[name] = async (...args) => {
       const started = nowMs();
@@ -81,6 +109,19 @@ try {
     };
   }
 
+  // The planning step (JavaScript before the transactions) and the event loop's longest block.
+  const service = server.app.get(LedgerService);
+  const plan = service.plan.bind(service);
+  service.plan = async (...args) => {
+    const started = nowMs();
+    try {
+      return await plan(...args);
+    } finally {
+      (statementMs.plan ??= []).push(nowMs() - started);
+    }
+  };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+
   const flusher = server.app.get(AccrualFlusher);
   const runs = [];
   for (let run = 1; run <= options.runs; run++) {
@@ -88,12 +129,15 @@ try {
     const bucket = ledgerBucketStartMs(now, config.earnings);
     for (let i = 1; i <= n; i++) flusher.buffer.add(i, i, bucket, 30, 500_000 + (i % 1000), 1, now);
     for (const key of Object.keys(statementMs)) delete statementMs[key];
+    loop.reset();
+    loop.enable();
     const started = nowMs();
     await flusher.flush();
     const elapsed = nowMs() - started;
+    loop.disable();
     if (!flusher.idle) throw new Error('flush failed (entries were put back); see the log above');
-    runs.push({ ms: elapsed, statements: Object.fromEntries(Object.entries(statementMs).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0)])) });
-    log(`run ${run}: ${Math.round(elapsed)} ms ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
+    runs.push({ ms: elapsed, loopMaxMs: loop.max / 1e6, statements: Object.fromEntries(Object.entries(statementMs).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0)])) });
+    log(`run ${run}: ${Math.round(elapsed)} ms (event loop blocked ≤ ${Math.round(loop.max / 1e6)} ms) ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
   }
 
   if (options.explain !== '') await explainRun(repository, flusher, n, options.explain);
@@ -123,33 +167,89 @@ try {
     log(`baseline run ${run}: ${Math.round(baseline.at(-1))} ms`);
   }
 
+  // The same baseline with integer micro-points (BIGINT) instead of NUMERIC(24,6): what a change
+  // of the storage type could gain at most.
+  await db.query(`DROP TABLE IF EXISTS bench_flush_baseline_bigint`);
+  await db.query(
+    `CREATE TABLE bench_flush_baseline_bigint (user_id bigint NOT NULL, source varchar(16) NOT NULL, "timestamp" timestamptz NOT NULL,
+       epoch int NOT NULL, amount bigint NOT NULL, ref varchar(64) NOT NULL DEFAULT '')`,
+  );
+  await db.query(`CREATE UNIQUE INDEX uq_bench_flush_baseline_bigint ON bench_flush_baseline_bigint (user_id, source, "timestamp", ref)`);
+  const baselineBigint = [];
+  for (let run = 1; run <= options.runs; run++) {
+    const bucket = new Date(ledgerBucketStartMs(Date.now(), config.earnings));
+    const amounts = ids.map((i) => 500_000 + (i % 1000));
+    const started = nowMs();
+    await db.query('BEGIN');
+    await db.query(
+      `INSERT INTO bench_flush_baseline_bigint (user_id, source, "timestamp", epoch, amount, ref)
+       SELECT t.user_id, 'Network', $2, 0, t.amount, '' FROM unnest($1::bigint[], $3::bigint[]) AS t(user_id, amount)
+       ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = bench_flush_baseline_bigint.amount + EXCLUDED.amount`,
+      [ids, bucket, amounts],
+    );
+    await db.query('COMMIT');
+    baselineBigint.push(nowMs() - started);
+    log(`baseline (bigint) run ${run}: ${Math.round(baselineBigint.at(-1))} ms`);
+  }
+
+  // Concurrent instances: k services flush disjoint users (round-robin) at the same moment.
+  const concurrent = {};
+  for (const k of instanceCounts) {
+    const flushers = servers.slice(0, k).map((instance) => instance.app.get(AccrualFlusher));
+    const times = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const now = Date.now();
+      const bucket = ledgerBucketStartMs(now, config.earnings);
+      for (let i = 1; i <= n; i++) flushers[i % k].buffer.add(i, i, bucket, 30, 500_000 + (i % 1000), 1, now);
+      const started = nowMs();
+      await Promise.all(flushers.map((f) => f.flush()));
+      times.push(nowMs() - started);
+      if (!flushers.every((f) => f.idle)) throw new Error('a concurrent flush failed (entries were put back); see the log above');
+      log(`${k} instance(s), run ${run}: ${Math.round(times.at(-1))} ms, ${Math.round(n / (times.at(-1) / 1000))} users/s`);
+    }
+    concurrent[k] = { runsMs: times, medianMs: median(times), usersPerSecond: n / (median(times) / 1000) };
+  }
+
   // The ledger invariant still holds after the benchmark's flushes.
   const { rows } = await db.query(
     `SELECT count(*)::int AS bad FROM user_balances b
        LEFT JOIN (SELECT user_id, sum(amount) AS total FROM earnings GROUP BY user_id) e ON e.user_id = b.user_id
       WHERE b.network + b.referral + b.bonus <> COALESCE(e.total, 0)`,
   );
+  // How many of the flushes' row updates were HOT (no index entries written), per table.
+  const { rows: hot } = await db.query(
+    `SELECT relname, n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables
+      WHERE relname IN ('user_balances', 'network_connections', 'referrals') OR relname LIKE 'earnings%' ORDER BY relname`,
+  );
   const result = {
     users: n,
+    fillfactor: (await db.query(`SELECT reloptions FROM pg_class WHERE relname = 'user_balances'`)).rows[0].reloptions ?? 'default (100)',
+    hotUpdates: Object.fromEntries(hot.filter((row) => row.updates > 0).map((row) => [row.relname, `${row.hot}/${row.updates}`])),
+    shards: config.earnings.flushShards,
+    shardMinUsers: config.earnings.flushShardMinUsers,
     runsMs: runs.map((r) => r.ms),
     medianMs: median(runs.map((r) => r.ms)),
+    loopMaxMs: Math.max(...runs.map((r) => r.loopMaxMs)),
     statementsMedianMs: Object.fromEntries(
       Object.keys(runs[0].statements).map((k) => [k, median(runs.map((r) => r.statements[k] ?? 0))]),
     ),
     baselineRunsMs: baseline,
     baselineMedianMs: median(baseline),
+    baselineBigintRunsMs: baselineBigint,
+    baselineBigintMedianMs: median(baselineBigint),
+    concurrent,
     invariantViolations: rows[0].bad,
   };
   if (options.explain !== '') result.invariantViolations = 'not checked (--explain writes through EXPLAIN ANALYZE)';
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await db.end();
-  await server.stop();
+  for (const instance of servers) await instance.stop();
   await own?.drop();
 }
 
 /**
- * --explain addToBuckets,payCommission,…: one more flush, not measured, in which the named ledger
+ * --explain addToBuckets,addToReferralPoints,…: one more flush, not measured, in which the named ledger
  * statements run under EXPLAIN (ANALYZE, BUFFERS); their plans go to stderr. (The statements
  * still execute, so this run's effects are real but its bookkeeping is not: use a throwaway DB.)
  */

@@ -2,6 +2,13 @@ import { InitialSchema1764410000000 } from './1764410000000-initial-schema';
 import { NodeSessionId1764420000000 } from './1764420000000-node-session-id';
 import { Notifications1765300000000 } from './1765300000000-notifications';
 import { NodePointsToday1765400000000 } from './1765400000000-node-points-today';
+import { LedgerFillfactor1766000000000 } from './1766000000000-ledger-fillfactor';
 
 /** Every migration, in order. Listed explicitly so the same array works from ts (tests) and js (dist). */
-export const MIGRATIONS = [InitialSchema1764410000000, NodeSessionId1764420000000, Notifications1765300000000, NodePointsToday1765400000000];
+export const MIGRATIONS = [
+  InitialSchema1764410000000,
+  NodeSessionId1764420000000,
+  Notifications1765300000000,
+  NodePointsToday1765400000000,
+  LedgerFillfactor1766000000000,
+];

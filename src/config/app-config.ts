@@ -55,6 +55,10 @@ export interface AppConfigValues {
   readonly earnings: {
     readonly pointsPerHour: number;
     readonly flushMs: number;
+    /** At most this many transactions (pool connections) a large flush is split into, by user range. */
+    readonly flushShards: number;
+    /** A flush is split only into shards of at least this many users. */
+    readonly flushShardMinUsers: number;
     readonly pushMs: number;
     readonly maxEarningNodesPerIp: number;
     readonly epochSeconds: number;

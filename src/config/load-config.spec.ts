@@ -25,6 +25,8 @@ describe('loadConfig', () => {
     expect(config.earnings).toEqual({
       pointsPerHour: 60,
       flushMs: 5_000,
+      flushShards: 4,
+      flushShardMinUsers: 20_000,
       pushMs: 1_000,
       maxEarningNodesPerIp: 0,
       epochSeconds: 86_400,
@@ -121,6 +123,8 @@ describe('loadConfig', () => {
       /CLIENT_TIMEOUT_MS: must be greater than HEARTBEAT_INTERVAL_MS/,
     );
     expect(() => loadConfig({ REFERRAL_RATES: '0.6,0.5' })).toThrow(/REFERRAL_RATES/);
+    expect(() => loadConfig({ EARNINGS_FLUSH_SHARDS: '0' })).toThrow(/EARNINGS_FLUSH_SHARDS/);
+    expect(() => loadConfig({ EARNINGS_FLUSH_SHARD_MIN_USERS: 'many' })).toThrow(/EARNINGS_FLUSH_SHARD_MIN_USERS/);
     expect(loadConfig({ REFERRAL_RATES: '' }).referral.rates).toEqual([0.2, 0.1, 0.05]);
   });
 

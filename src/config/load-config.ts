@@ -122,6 +122,8 @@ export function loadConfig(env: Env): AppConfig {
     earnings: {
       pointsPerHour: read('POINTS_PER_HOUR', 60, points(1_000_000)),
       flushMs: read('EARNINGS_FLUSH_MS', 5_000, (raw) => parseInteger(raw, 10, 600_000)),
+      flushShards: read('EARNINGS_FLUSH_SHARDS', 4, (raw) => parseInteger(raw, 1, 64)),
+      flushShardMinUsers: read('EARNINGS_FLUSH_SHARD_MIN_USERS', 20_000, (raw) => parseInteger(raw, 1, 10_000_000)),
       pushMs: read('EARNINGS_PUSH_MS', 1_000, (raw) => parseInteger(raw, 10, 60_000)),
       maxEarningNodesPerIp: read('MAX_EARNING_NODES_PER_IP', 0, (raw) => parseInteger(raw, 0, 1_000_000)),
       epochSeconds: read('EPOCH_SECONDS', 86_400, (raw) => parseInteger(raw, 1, 31_536_000)),

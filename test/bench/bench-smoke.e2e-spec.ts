@@ -49,6 +49,6 @@ describe('benchmarks (smoke run on tiny sizes)', () => {
       'heartbeat RTT p99 while 60 nodes drop',
     ]);
     for (const row of results.table.filter((r) => r.met !== null)) expect(Number.isFinite(row.ratio)).toBe(true);
-    expect(results.plots.map((file) => file.slice(out.length + 1))).toEqual(['heartbeat-rtt.png', 'heartbeat-cpu.png', 'rest-latency.png']);
+    expect(results.plots.map((file) => file.slice(out.length + 1))).toEqual(['heartbeat-rtt.png', 'heartbeat-cpu.png', 'flush-instances.png', 'rest-latency.png']);
   }, 600_000);
 });

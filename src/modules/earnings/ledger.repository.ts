@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { formatMicroPoints, MicroPoints, parseMicroPoints } from '../../common/points';
+import { formatMicroPoints, MicroPoints } from '../../common/points';
+import type { ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, CompletedReferral, NodeProgress } from './ledger-batch';
+import type { ReferralLinkRow } from './referral-chains';
 
 /** One aggregated credit: a user's amount in one ledger bucket (which fixes its epoch). */
 export interface BucketCredit {
@@ -11,11 +13,41 @@ export interface BucketCredit {
   readonly amount: MicroPoints;
 }
 
+/** What a batch adds to a user's Network total. */
+export interface NetworkDelta {
+  readonly userId: number;
+  readonly network: MicroPoints;
+}
+
 export interface BalanceDelta {
   readonly userId: number;
   readonly network: MicroPoints;
   readonly referral: MicroPoints;
   readonly bonus: MicroPoints;
+}
+
+/**
+ * Amounts travel as integer micro-points (int8 arrays: cheap to format and to parse) and become
+ * NUMERIC(24,6) in SQL by an exact multiplication.
+ */
+const MICRO = '0.000001';
+
+/** An int8 array element: a plain number when exact (pg formats those without quoting), else text. */
+function int8(micro: MicroPoints): number | string {
+  return micro <= MAX_SAFE && micro >= -MAX_SAFE ? Number(micro) : micro.toString();
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Timestamps as text for array parameters, formatted once per distinct value (a batch has few). */
+class TimestampTexts {
+  private readonly texts = new Map<number, string>();
+
+  of(at: Date): string {
+    const ms = at.getTime();
+    let text = this.texts.get(ms);
+    if (text === undefined) this.texts.set(ms, (text = at.toISOString()));
+    return text;
+  }
 }
 
 /**
@@ -34,81 +66,48 @@ export class LedgerRepository {
     return rows.length === 1;
   }
 
-  /** Adds aggregated credits to the (user, source, bucket) rows, creating them as needed. */
+  /** Adds aggregated credits (in key order) to the (user, source, bucket) rows, creating them as needed. */
   async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: readonly BucketCredit[]): Promise<void> {
     if (credits.length === 0) return;
+    const timestamps = new TimestampTexts();
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-       SELECT t.user_id, $1, t.bucket, t.epoch, t.amount, ''
-         FROM unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::numeric[]) AS t(user_id, bucket, epoch, amount)
-        ORDER BY t.user_id, t.bucket
+       SELECT t.user_id, $1, t.bucket, t.epoch, t.micro * ${MICRO}, ''
+         FROM unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::bigint[]) AS t(user_id, bucket, epoch, micro)
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
         source,
         credits.map((credit) => credit.userId),
-        credits.map((credit) => credit.bucket),
+        credits.map((credit) => timestamps.of(credit.bucket)),
         credits.map((credit) => credit.epoch),
-        credits.map((credit) => formatMicroPoints(credit.amount)),
+        credits.map((credit) => int8(credit.amount)),
       ],
     );
   }
 
-  /**
-   * Tiered commission on Network credits, in one statement: walks each earner's referral chain up
-   * to `rates.length` tiers, credits each ancestor rate × amount (truncated to micro-points, so
-   * never more than the rate) into their Referral bucket rows, and adds it to the `points` of the
-   * direct referral it flowed through (the ancestor's referral of the next user down the chain).
-   * Returns the commission per ancestor.
-   */
-  async payCommission(
-    manager: EntityManager,
-    credits: readonly BucketCredit[],
-    rates: readonly string[],
-  ): Promise<Map<number, MicroPoints>> {
-    if (credits.length === 0 || rates.length === 0) return new Map();
+  /** The referral rows of these referees (who referred them), read from the primary. */
+  async referralLinksOf(manager: EntityManager, refereeIds: readonly number[]): Promise<ReferralLinkRow[]> {
+    if (refereeIds.length === 0) return [];
     const rows = (await manager.query(
-      `WITH RECURSIVE credit AS (
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::numeric[]) AS t(user_id, bucket, epoch, amount)
-       ),
-       chain AS (
-         SELECT r.referee_id AS earner, r.referrer_id AS ancestor, r.id AS via_referral, 1 AS tier
-           FROM referrals r WHERE r.referee_id IN (SELECT DISTINCT user_id FROM credit)
-         UNION ALL
-         SELECT chain.earner, r.referrer_id, r.id, chain.tier + 1
-           FROM chain JOIN referrals r ON r.referee_id = chain.ancestor
-          WHERE chain.tier < cardinality($5::numeric[])
-       ),
-       commission AS (
-         SELECT chain.ancestor, chain.via_referral, credit.bucket, credit.epoch,
-                trunc(credit.amount * ($5::numeric[])[chain.tier], 6) AS amount
-           FROM chain JOIN credit ON credit.user_id = chain.earner
-       ),
-       bucket_rows AS (
-         INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-         SELECT ancestor, 'Referral', bucket, epoch, sum(amount), ''
-           FROM commission GROUP BY ancestor, bucket, epoch HAVING sum(amount) > 0
-          ORDER BY ancestor, bucket
-         ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount
-         RETURNING 1
-       ),
-       referral_points AS (
-         UPDATE referrals r SET points = r.points + s.amount, updated_at = now()
-           FROM (SELECT via_referral, sum(amount) AS amount FROM commission GROUP BY via_referral HAVING sum(amount) > 0
-                  ORDER BY via_referral) s
-          WHERE r.id = s.via_referral
-         RETURNING 1
-       )
-       SELECT ancestor AS user_id, sum(amount)::text AS amount, (SELECT count(*) FROM bucket_rows) + (SELECT count(*) FROM referral_points) AS writes
-         FROM commission GROUP BY ancestor HAVING sum(amount) > 0`,
-      [
-        credits.map((credit) => credit.userId),
-        credits.map((credit) => credit.bucket),
-        credits.map((credit) => credit.epoch),
-        credits.map((credit) => formatMicroPoints(credit.amount)),
-        rates,
-      ],
-    )) as Array<{ user_id: number; amount: string }>;
-    return new Map(rows.map((row) => [row.user_id, parseMicroPoints(row.amount)]));
+      `SELECT id, referrer_id, referee_id FROM referrals WHERE referee_id = ANY($1::bigint[])`,
+      [refereeIds],
+    )) as Array<{ id: string | number; referrer_id: string | number; referee_id: string | number }>;
+    return rows.map((row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
+  }
+
+  /**
+   * Adds the commission that flowed through each direct referral to its `points`, in id order.
+   * Rows with amount 0 are locked without being changed (the earners' own referrals, which
+   * qualification may update later in the transaction: see LedgerService for the lock order).
+   */
+  async addToReferralPoints(manager: EntityManager, points: readonly ReferralPoints[]): Promise<void> {
+    if (points.length === 0) return;
+    await manager.query(
+      `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
+         FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
+        WHERE r.id = t.id`,
+      [points.map((row) => row.referralId), points.map((row) => int8(row.amount))],
+    );
   }
 
   /** Inserts individual bonus rows; a ref seen before is skipped. Returns the rows inserted. */
@@ -138,8 +137,8 @@ export class LedgerRepository {
     const sorted = [...deltas].sort((a, b) => a.userId - b.userId);
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
-       SELECT t.user_id, t.network, t.referral, t.bonus, now()
-         FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[]) AS t(user_id, network, referral, bonus)
+       SELECT t.user_id, t.network * ${MICRO}, t.referral * ${MICRO}, t.bonus * ${MICRO}, now()
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS t(user_id, network, referral, bonus)
        ON CONFLICT (user_id) DO UPDATE SET
          network = user_balances.network + EXCLUDED.network,
          referral = user_balances.referral + EXCLUDED.referral,
@@ -147,9 +146,9 @@ export class LedgerRepository {
          updated_at = now()`,
       [
         sorted.map((delta) => delta.userId),
-        sorted.map((delta) => formatMicroPoints(delta.network)),
-        sorted.map((delta) => formatMicroPoints(delta.referral)),
-        sorted.map((delta) => formatMicroPoints(delta.bonus)),
+        sorted.map((delta) => int8(delta.network)),
+        sorted.map((delta) => int8(delta.referral)),
+        sorted.map((delta) => int8(delta.bonus)),
       ],
     );
   }
@@ -158,41 +157,46 @@ export class LedgerRepository {
   async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
     if (nodes.length === 0) return [];
     const sorted = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
+    const timestamps = new TimestampTexts();
     const rows = (await manager.query(
       `UPDATE network_connections n SET
           connection_time = n.connection_time + t.seconds,
-          points_earned = n.points_earned + t.points,
+          points_earned = n.points_earned + t.micro * ${MICRO},
           network_score = t.score,
           last_seen_at = GREATEST(n.last_seen_at, t.seen),
           updated_at = now()
-         FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, points, score, seen)
+         FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, micro, score, seen)
         WHERE n.id = t.id
        RETURNING n.user_id`,
       [
         sorted.map((node) => node.nodeId),
         sorted.map((node) => node.seconds.toFixed(3)),
-        sorted.map((node) => formatMicroPoints(node.points)),
+        sorted.map((node) => int8(node.points)),
         sorted.map((node) => Math.min(1, Math.max(0, node.score))),
-        sorted.map((node) => node.lastSeenAt),
+        sorted.map((node) => timestamps.of(node.lastSeenAt)),
       ],
     )) as [Array<{ user_id: number }>, number];
     return [...new Set(rows[0].map((row) => row.user_id))];
   }
 
   /**
-   * Pending referrals of these referees whose lifetime Network points reached the threshold
-   * become Completed. The status condition makes this exactly-once: of two concurrent batches,
-   * the second finds the row no longer Pending once the first commits.
+   * Pending referrals of these referees whose lifetime Network points (their balance plus what
+   * this batch adds, not yet written) reach the threshold become Completed. The status condition
+   * makes this exactly-once: of two concurrent batches, the second finds the row no longer
+   * Pending once the first commits. The caller has locked these referral rows already, so the
+   * balances read here include every committed credit of these referees.
    */
-  async completeQualified(manager: EntityManager, refereeIds: readonly number[], threshold: MicroPoints): Promise<CompletedReferral[]> {
-    if (refereeIds.length === 0) return [];
+  async completeQualified(manager: EntityManager, earners: readonly NetworkDelta[], threshold: MicroPoints): Promise<CompletedReferral[]> {
+    if (earners.length === 0) return [];
+    const sorted = [...earners].sort((a, b) => a.userId - b.userId);
     const rows = (await manager.query(
       `UPDATE referrals r SET status = 'Completed', completed_at = now(), updated_at = now()
-         FROM user_balances b
-        WHERE r.referee_id = ANY($1::bigint[]) AND r.status = 'Pending'
-          AND b.user_id = r.referee_id AND b.network >= $2::numeric
+         FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, micro)
+         LEFT JOIN user_balances b ON b.user_id = t.user_id
+        WHERE r.referee_id = t.user_id AND r.status = 'Pending'
+          AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
-      [[...refereeIds].sort((a, b) => a - b), formatMicroPoints(threshold)],
+      [sorted.map((earner) => earner.userId), sorted.map((earner) => int8(earner.network)), formatMicroPoints(threshold)],
     )) as [CompletedReferral[], number];
     return rows[0];
   }

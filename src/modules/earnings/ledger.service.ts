@@ -3,23 +3,27 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
-import { epochOf, ledgerBucketOf } from '../../common/epoch';
+import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
+import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
-import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
+import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
-import { BonusCredit, BonusRow, LedgerBatch, LedgerResult } from './ledger-batch';
-import { BalanceDelta, BucketCredit, LedgerRepository } from './ledger.repository';
+import { computeCommission, ReferralPoints } from './commission';
+import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
+import { BalanceDelta, BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
+import { ReferralChains, ReferralLink } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
 const TRANSIENT_ATTEMPTS = 5;
 
 /**
  * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
- * in one transaction of a few set-based statements: Network credits into hourly bucket rows,
- * tiered referral commission up the chain, bonuses, node uptime and points, per-user totals,
+ * in one transaction (a large one in one per shard of users) of a few set-based statements: Network credits and the tiered referral
+ * commission they pay (computed in memory from cached referral chains) into hourly bucket rows,
+ * commission into the referrals it flowed through, bonuses, node uptime and points, per-user totals,
  * referral qualification and its bonus. Totals change only together with the rows they sum, so
  * `user_balances == SUM(earnings)` always holds. After commit, domain events name the users whose
  * state changed.
@@ -27,7 +31,9 @@ const TRANSIENT_ATTEMPTS = 5;
 @Injectable()
 export class LedgerService {
   private readonly logger = new Logger('Ledger');
-  private readonly rates: string[];
+  /** Commission rate per tier, in micro-points per point. */
+  private readonly rates: MicroPoints[];
+  private readonly chains: ReferralChains;
   private readonly qualifyThreshold: MicroPoints;
   private readonly referralBonus: MicroPoints;
 
@@ -38,25 +44,48 @@ export class LedgerService {
     private readonly config: AppConfig,
     private readonly notifications: NotificationOutbox,
   ) {
-    this.rates = config.referral.rates.map((rate) => formatMicroPoints(microPointsOf(rate)));
+    this.rates = config.referral.rates.map((rate) => microPointsOf(rate));
+    this.chains = new ReferralChains((refereeIds) => this.ledger.referralLinksOf(this.dataSource.manager, refereeIds));
     this.qualifyThreshold = microPointsOf(config.referral.qualifyPoints);
     this.referralBonus = microPointsOf(config.referral.bonusPoints);
   }
 
   /**
-   * Applies a batch (idempotently, by its id) and announces the changes. Throws
-   * LedgerOutcomeUnknown when the COMMIT itself failed (the batch may or may not be written:
-   * retry it with the same id); any other error means nothing was written.
+   * Applies a batch (idempotently, by its id) and announces the changes. A large batch is written
+   * as several shards at once, one transaction each, by user range (see `shard`). Throws
+   * LedgerOutcomeUnknown when a COMMIT itself failed or only some shards were written (retry the
+   * same batch with the same id: written shards are skipped); any other error means nothing was
+   * written.
    */
   async apply(batch: LedgerBatch): Promise<LedgerResult> {
+    // Everything that reads no ledger row is worked out before the transactions, so their locks
+    // are held only for the writes (and a retry does not redo it).
+    const plan = await this.plan(batch);
+    const shards = this.shard(batch.id, plan);
+    if (shards.length === 1) return this.applyShard(shards[0]!);
+
+    const outcomes = await Promise.allSettled(shards.map((shard) => this.applyShard(shard)));
+    const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed.length === 0) {
+      return mergeResults(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<LedgerResult>).value));
+    }
+    const written = outcomes.length - failed.length;
+    const unknown = failed.find((outcome) => outcome.reason instanceof LedgerOutcomeUnknown);
+    if (written === 0 && unknown === undefined) throw failed[0]!.reason;
+    // Part of the batch is in the ledger: only a retry under the same id completes it exactly.
+    throw new LedgerOutcomeUnknown(unknown?.reason ?? failed[0]!.reason);
+  }
+
+  /** One shard in its own transaction, retried on a deadlock or serialization failure; announced after commit. */
+  private async applyShard(shard: LedgerShard): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.transaction((manager) => this.applyIn(manager, batch));
+        const result = await this.transaction((manager) => this.applyIn(manager, shard));
         if (result.applied) await this.announce(result);
         return result;
       } catch (error) {
         if (!isTransientConflict(error) || attempt >= TRANSIENT_ATTEMPTS) throw error;
-        this.logger.warn(`Ledger batch ${batch.id} met a concurrent batch (attempt ${attempt}); retrying`);
+        this.logger.warn(`Ledger batch ${shard.id} met a concurrent batch (attempt ${attempt}); retrying`);
       }
     }
   }
@@ -102,34 +131,107 @@ export class LedgerService {
     return row;
   }
 
-  private async applyIn(manager: EntityManager, batch: LedgerBatch): Promise<LedgerResult> {
-    const creditCount = batch.network.length + batch.nodes.length + batch.bonuses.length;
-    if (!(await this.ledger.claimBatch(manager, batch.id, creditCount))) {
-      this.logger.warn(`Ledger batch ${batch.id} was applied before; skipped`);
+  /**
+   * The batch's Network credits summed per (user, bucket) and the commission they pay up each
+   * earner's referral chain (chains from memory, loaded on first sight), summed per ancestor and
+   * bucket and per referral: the ledger then writes each row once.
+   */
+  private async plan(batch: LedgerBatch): Promise<LedgerShard> {
+    const network = await this.aggregate(batch.network);
+    await yieldToEventLoop();
+    const chains =
+      network.length === 0 || this.rates.length === 0
+        ? new Map<number, ReferralLink[]>()
+        : await this.chains.chainsOf(
+            network.map((credit) => credit.userId),
+            this.rates.length,
+          );
+    await yieldToEventLoop();
+    const commission = await computeCommission(network, chains, this.rates);
+    await yieldToEventLoop();
+    return {
+      id: batch.id,
+      creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
+      network,
+      referral: commission.buckets,
+      referralPoints: commission.referralPoints,
+      nodes: [...batch.nodes].sort((a, b) => a.nodeId - b.nodeId),
+      bonuses: batch.bonuses,
+    };
+  }
+
+  /**
+   * Splits a large plan by user range into shards that write disjoint rows: each row goes to the
+   * shard of the user it belongs to (bucket rows and balances: their user; a referral row: its
+   * referee), so shards of one flush do not wait for each other. Each shard is its own batch
+   * (`<id>#<k>/<n>`), so a retry of the batch skips the shards already written. The split
+   * depends only on the batch, so a retry splits it the same way.
+   */
+  private shard(id: string, plan: LedgerShard): LedgerShard[] {
+    const users = [...new Set(plan.network.map((credit) => credit.userId))].sort((a, b) => a - b);
+    const count = Math.min(this.config.earnings.flushShards, Math.floor(users.length / this.config.earnings.flushShardMinUsers));
+    if (count <= 1) return [plan];
+    // Shard k holds users from bounds[k] (inclusive) up to bounds[k + 1].
+    const bounds = Array.from({ length: count }, (_, k) => (k === 0 ? -Infinity : users[Math.floor((k * users.length) / count)]!));
+    const shardOf = (userId: number): number => {
+      let k = count - 1;
+      while (userId < bounds[k]!) k--;
+      return k;
+    };
+    const parts = Array.from({ length: count }, () => ({
+      network: [] as BucketCredit[],
+      referral: [] as BucketCredit[],
+      referralPoints: [] as ReferralPoints[],
+      nodes: [] as NodeProgress[],
+      bonuses: [] as BonusCredit[],
+    }));
+    for (const credit of plan.network) parts[shardOf(credit.userId)]!.network.push(credit);
+    for (const credit of plan.referral) parts[shardOf(credit.userId)]!.referral.push(credit);
+    for (const row of plan.referralPoints) parts[shardOf(row.refereeId)]!.referralPoints.push(row);
+    for (const bonus of plan.bonuses) parts[shardOf(bonus.userId)]!.bonuses.push(bonus);
+    // Each node row is in one shard, whichever: spread them evenly.
+    plan.nodes.forEach((node, index) => parts[Math.floor((index * count) / plan.nodes.length)]!.nodes.push(node));
+    return parts.map((part, k) => ({
+      id: `${id}#${k + 1}/${count}`,
+      creditCount: part.network.length + part.nodes.length + part.bonuses.length,
+      ...part,
+    }));
+  }
+
+  /**
+   * Writes one shard. Lock order, the same in every transaction (so concurrent batches of this
+   * and other instances wait for each other but never deadlock): Network bucket rows, node rows,
+   * Referral bucket rows, referral rows (all of them, the earners' own included, in one pass by
+   * id), new bonus rows, balances (one pass by user), each pass in key order; later statements on
+   * referrals touch only rows already locked.
+   */
+  private async applyIn(manager: EntityManager, shard: LedgerShard): Promise<LedgerResult> {
+    if (!(await this.ledger.claimBatch(manager, shard.id, shard.creditCount))) {
+      this.logger.warn(`Ledger batch ${shard.id} was applied before; skipped`);
       return emptyResult(false);
     }
 
-    const networkCredits = this.aggregate(batch.network);
-    await this.ledger.addToBuckets(manager, 'Network', networkCredits);
-    const commission = await this.ledger.payCommission(manager, networkCredits, this.rates);
+    // Rows only this batch's users own first, rows shared with other instances' batches (their
+    // ancestors') last, so those are held for the shortest time.
+    await this.ledger.addToBuckets(manager, 'Network', shard.network);
+    const networkChanged = await this.ledger.advanceNodes(manager, shard.nodes);
+    await this.ledger.addToBuckets(manager, 'Referral', shard.referral);
+    await this.ledger.addToReferralPoints(manager, shard.referralPoints);
     const bonusRows = await this.ledger.insertBonuses(
       manager,
-      batch.bonuses,
-      batch.bonuses.map((bonus) => this.epochOf(bonus.at)),
+      shard.bonuses,
+      shard.bonuses.map((bonus) => this.epochOf(bonus.at)),
     );
-    const networkChanged = await this.ledger.advanceNodes(manager, batch.nodes);
 
     const deltas = new Deltas();
-    for (const credit of networkCredits) deltas.add(credit.userId, 'network', credit.amount);
-    for (const [userId, amount] of commission) deltas.add(userId, 'referral', amount);
+    for (const credit of shard.network) deltas.add(credit.userId, 'network', credit.amount);
+    for (const credit of shard.referral) deltas.add(credit.userId, 'referral', credit.amount);
     for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
-    await this.ledger.addToBalances(manager, deltas.list());
 
-    // Referral qualification: the referee's lifetime Network points (just updated) reached the bar.
-    const earners = [...new Set(networkCredits.map((credit) => credit.userId))];
-    const completed = await this.ledger.completeQualified(manager, earners, this.qualifyThreshold);
+    // Referral qualification: the referee's lifetime Network points (with this batch's) reached the bar.
+    const completed = await this.ledger.completeQualified(manager, deltas.networkDeltas(), this.qualifyThreshold);
     const referralBonusRows: BonusRow[] = [];
-    if (completed.length > 0) {
+    if (completed.length > 0 && this.referralBonus > 0n) {
       const now = new Date();
       const bonuses: BonusCredit[] = completed.map((referral) => ({
         userId: referral.referrerId,
@@ -138,14 +240,13 @@ export class LedgerService {
         ref: `referral:${referral.referralId}`,
         note: 'Referral qualified',
       }));
-      if (this.referralBonus > 0n) {
-        referralBonusRows.push(
-          ...(await this.ledger.insertBonuses(manager, bonuses, bonuses.map((bonus) => this.epochOf(bonus.at)))),
-        );
-        const bonusDeltas = new Deltas();
-        for (const row of referralBonusRows) bonusDeltas.add(row.userId, 'bonus', this.referralBonus);
-        await this.ledger.addToBalances(manager, bonusDeltas.list());
-      }
+      referralBonusRows.push(
+        ...(await this.ledger.insertBonuses(manager, bonuses, bonuses.map((bonus) => this.epochOf(bonus.at)))),
+      );
+      for (const row of referralBonusRows) deltas.add(row.userId, 'bonus', this.referralBonus);
+    }
+    await this.ledger.addToBalances(manager, deltas.list());
+    if (completed.length > 0) {
       await this.ledger.markRewarded(
         manager,
         completed.map((referral) => referral.referralId),
@@ -156,37 +257,41 @@ export class LedgerService {
     // Notifications (issue 17): bonus.credited and referral.rewarded, in this transaction.
     await this.notifications.recordLedgerChanges(manager, {
       credited: bonusRows,
-      bonuses: batch.bonuses,
+      bonuses: shard.bonuses,
       rewarded: completed,
       referralBonus: this.referralBonus,
     });
 
     return {
       applied: true,
-      earningsChanged: unique([...deltas.userIds(), ...referralBonusRows.map((row) => row.userId)]),
-      referralChanged: unique([...commission.keys(), ...completed.map((referral) => referral.referrerId)]),
+      earningsChanged: deltas.userIds(),
+      referralChanged: unique([...shard.referral.map((credit) => credit.userId), ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
       bonusRows: [...bonusRows, ...referralBonusRows],
     };
   }
 
-  /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires. */
-  private aggregate(credits: LedgerBatch['network']): BucketCredit[] {
-    const byKey = new Map<string, BucketCredit>();
+  /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires; in key order. */
+  private async aggregate(credits: LedgerBatch['network']): Promise<BucketCredit[]> {
+    // Nearly every credit of a flush falls into one or two buckets: group by bucket, then by user.
+    const byBucket = new Map<number, Map<number, MicroPoints>>();
+    let steps = 0;
     for (const credit of credits) {
+      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
       if (credit.amount <= 0n) continue;
-      const bucket = ledgerBucketOf(credit.at, this.config.earnings);
-      const key = `${credit.userId}:${bucket.getTime()}`;
-      const existing = byKey.get(key);
-      byKey.set(key, {
-        userId: credit.userId,
-        bucket,
-        epoch: this.epochOf(bucket),
-        amount: (existing?.amount ?? 0n) + credit.amount,
-      });
+      const bucketMs = ledgerBucketStartMs(credit.at.getTime(), this.config.earnings);
+      let users = byBucket.get(bucketMs);
+      if (users === undefined) byBucket.set(bucketMs, (users = new Map()));
+      users.set(credit.userId, (users.get(credit.userId) ?? 0n) + credit.amount);
     }
-    return [...byKey.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime());
+    const aggregated: BucketCredit[] = [];
+    for (const [bucketMs, users] of byBucket) {
+      const bucket = new Date(bucketMs);
+      const epoch = this.epochOf(bucket);
+      for (const [userId, amount] of users) aggregated.push({ userId, bucket, epoch, amount });
+    }
+    return aggregated.sort((x, y) => x.userId - y.userId || x.bucket.getTime() - y.bucket.getTime());
   }
 
   private epochOf(at: Date): number {
@@ -201,6 +306,20 @@ export class LedgerService {
     ];
     for (const event of events) await this.bus.publishAfterCommit(event);
   }
+}
+
+/** What one transaction of a batch writes, worked out before it starts. */
+interface LedgerShard {
+  /** The batch id, or for a shard `<batch id>#<k>/<n>`. */
+  readonly id: string;
+  readonly creditCount: number;
+  /** Network bucket credits of the earners, in key order. */
+  readonly network: BucketCredit[];
+  /** Referral bucket credits of their ancestors, in key order. */
+  readonly referral: BucketCredit[];
+  readonly referralPoints: ReferralPoints[];
+  readonly nodes: NodeProgress[];
+  readonly bonuses: readonly BonusCredit[];
 }
 
 /** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */
@@ -228,6 +347,24 @@ class Deltas {
   userIds(): number[] {
     return [...this.byUser.keys()];
   }
+
+  /** Users with Network credits, and how much. */
+  networkDeltas(): NetworkDelta[] {
+    const earners: NetworkDelta[] = [];
+    for (const [userId, delta] of this.byUser) if (delta.network > 0n) earners.push({ userId, network: delta.network });
+    return earners;
+  }
+}
+
+function mergeResults(results: readonly LedgerResult[]): LedgerResult {
+  return {
+    applied: results.some((result) => result.applied),
+    earningsChanged: unique(results.flatMap((result) => result.earningsChanged)),
+    referralChanged: unique(results.flatMap((result) => result.referralChanged)),
+    networkChanged: unique(results.flatMap((result) => result.networkChanged)),
+    completedReferrals: results.flatMap((result) => result.completedReferrals),
+    bonusRows: results.flatMap((result) => result.bonusRows),
+  };
 }
 
 function unique(ids: number[]): number[] {

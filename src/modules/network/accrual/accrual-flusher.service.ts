@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config';
+import { LOOP_SLICE, yieldToEventLoop } from '../../../common/event-loop';
 import { newId } from '../../../common/ids';
 import { LedgerBatch, NetworkCredit, NodeProgress } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
@@ -88,7 +89,7 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // write it shows what is held for the retry.
     const entries = this.buffer.drain();
     this.metrics.bufferSize.set(entries.length);
-    if (entries.length > 0 && !(await this.write(this.toBatch(entries), entries))) {
+    if (entries.length > 0 && !(await this.write(await this.toBatch(entries), entries))) {
       this.metrics.bufferSize.set(this.buffer.size);
       return;
     }
@@ -118,10 +119,13 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     }
   }
 
-  private toBatch(entries: readonly AccrualEntry[]): LedgerBatch {
+  /** The ledger batch of drained entries; yields to the event loop now and then (heartbeats keep flowing). */
+  private async toBatch(entries: readonly AccrualEntry[]): Promise<LedgerBatch> {
     const network: NetworkCredit[] = [];
     const nodes = new Map<number, { seconds: number; micro: number; score: number; lastSeenMs: number }>();
+    let steps = 0;
     for (const entry of entries) {
+      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
       if (entry.micro > 0) network.push({ userId: entry.userId, amount: BigInt(entry.micro), at: new Date(entry.bucketMs) });
       const node = nodes.get(entry.nodeId);
       if (node === undefined) {

@@ -1,0 +1,102 @@
+import { computeCommission } from './commission';
+import { ReferralChains, ReferralLinkRow } from './referral-chains';
+
+/** Commission arithmetic and the referral chain cache, as pure logic (the ledger e2e tests cover the SQL). */
+describe('computeCommission', () => {
+  const bucket = new Date('2026-01-01T10:00:00Z');
+  const later = new Date('2026-01-01T11:00:00Z');
+  // 4 referred 3, 3 referred 2, 2 referred 1; referral ids 40, 30, 20.
+  const chains = new Map([
+    [4, [{ referralId: 40, referrerId: 3 }, { referralId: 30, referrerId: 2 }, { referralId: 20, referrerId: 1 }]],
+    [5, [{ referralId: 50, referrerId: 3 }, { referralId: 30, referrerId: 2 }]],
+  ]);
+  const rates = [200_000n, 100_000n, 50_000n];
+
+  it('pays rate × amount per tier, truncated to micro-points, summed per ancestor, bucket and referral', async () => {
+    const commission = await computeCommission(
+      [
+        { userId: 4, bucket, epoch: 7, amount: 1_000_007n },
+        { userId: 4, bucket: later, epoch: 7, amount: 10n },
+        { userId: 5, bucket, epoch: 7, amount: 3n },
+      ],
+      chains,
+      rates,
+    );
+    // 1,000,007 × 0.2 = 200,001.4 → 200,001; × 0.1 → 100,000; × 0.05 → 50,000. 10 × 0.2 = 2, × 0.1 = 1, × 0.05 = 0 (dropped).
+    // 3 × 0.2 = 0 (dropped), 3 × 0.1 = 0.
+    expect(commission.buckets).toEqual([
+      { userId: 1, bucket, epoch: 7, amount: 50_000n },
+      { userId: 2, bucket, epoch: 7, amount: 100_000n },
+      { userId: 2, bucket: later, epoch: 7, amount: 1n },
+      { userId: 3, bucket, epoch: 7, amount: 200_001n },
+      { userId: 3, bucket: later, epoch: 7, amount: 2n },
+    ]);
+    expect(commission.referralPoints).toEqual([
+      { referralId: 20, refereeId: 2, amount: 50_000n },
+      { referralId: 30, refereeId: 3, amount: 100_001n },
+      { referralId: 40, refereeId: 4, amount: 200_003n },
+      // User 5's own referral earned nothing (truncated) but is listed, to be locked with the rest.
+      { referralId: 50, refereeId: 5, amount: 0n },
+    ]);
+    expect(commission.byAncestor).toEqual(new Map([[3, 200_003n], [2, 100_001n], [1, 50_000n]]));
+  });
+
+  it('stays exact beyond 2^53 micro-points (bigint arithmetic)', async () => {
+    const commission = await computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
+    expect(commission.buckets.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+    expect(commission.referralPoints.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+  });
+
+  it('pays no more tiers than there are rates, and nothing for a user without a referrer', async () => {
+    const commission = await computeCommission(
+      [
+        { userId: 4, bucket, epoch: 7, amount: 1_000_000n },
+        { userId: 9, bucket, epoch: 7, amount: 1_000_000n },
+      ],
+      chains,
+      [200_000n],
+    );
+    expect(commission.buckets).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
+    expect([...commission.byAncestor.keys()]).toEqual([3]);
+  });
+});
+
+describe('ReferralChains', () => {
+  // A line 1 ← 2 ← 3 ← 4 ← 5 (user i + 1 referred by i, referral id 100 + i + 1); 1 has no referrer.
+  const rows: ReferralLinkRow[] = [2, 3, 4, 5].map((i) => ({ referralId: 100 + i, referrerId: i - 1, refereeId: i }));
+
+  function setup(capacity?: number) {
+    const loads: number[][] = [];
+    const chains = new ReferralChains((ids) => {
+      loads.push([...ids].sort((a, b) => a - b));
+      return Promise.resolve(rows.filter((row) => ids.includes(row.refereeId)));
+    }, capacity);
+    return { chains, loads };
+  }
+
+  it('loads missing links one tier at a time, then answers from memory', async () => {
+    const { chains, loads } = setup();
+    const first = await chains.chainsOf([5, 2], 3);
+    expect(first.get(5)).toEqual([
+      { referralId: 105, referrerId: 4 },
+      { referralId: 104, referrerId: 3 },
+      { referralId: 103, referrerId: 2 },
+    ]);
+    expect(first.get(2)).toEqual([{ referralId: 102, referrerId: 1 }]);
+    expect(loads).toEqual([[2, 5], [1, 4], [3]]);
+
+    const again = await chains.chainsOf([5, 2, 1], 3);
+    expect(again.get(5)).toEqual(first.get(5));
+    expect(again.get(1)).toEqual([]);
+    expect(loads).toHaveLength(3);
+  });
+
+  it('stays within its bound and still returns whole chains', async () => {
+    const { chains, loads } = setup(2);
+    const result = await chains.chainsOf([5], 4);
+    expect(result.get(5)?.map((link) => link.referrerId)).toEqual([4, 3, 2, 1]);
+    expect(chains.size).toBe(2);
+    expect((await chains.chainsOf([5], 4)).get(5)).toEqual(result.get(5));
+    expect(loads.length).toBeGreaterThan(4);
+  });
+});

@@ -1,0 +1,100 @@
+import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
+
+/** The referral that brought a user: who referred them, and that referral's row. */
+export interface ReferralLink {
+  readonly referralId: number;
+  readonly referrerId: number;
+}
+
+/** A referral row as loaded: its referee, referrer and id. */
+export interface ReferralLinkRow extends ReferralLink {
+  readonly refereeId: number;
+}
+
+/** Loads the referral links of these referees (users without a referrer have no row). */
+export type ReferralLinkLoader = (refereeIds: readonly number[]) => Promise<readonly ReferralLinkRow[]>;
+
+/**
+ * How many users' referral links the ledger keeps in memory (entries, roughly 100 bytes each).
+ * Links of users beyond it are loaded again when they earn, one query per tier.
+ */
+export const REFERRAL_LINK_CACHE_ENTRIES = 1_000_000;
+
+/**
+ * Each user's referral chain (their referrer, that user's referrer, …), held in memory so that a
+ * flush computes commission without walking `referrals` in SQL. A user's referrer is fixed when
+ * they register (the referral row is written in the registration transaction and never changes),
+ * so a cached link is never stale and only the cache's size needs a bound. A user seen without a
+ * referrer stays without one for the same reason.
+ */
+export class ReferralChains {
+  /** referee → the referral that brought them (null: registered without a referrer). */
+  private readonly links = new Map<number, ReferralLink | null>();
+
+  constructor(
+    private readonly load: ReferralLinkLoader,
+    private readonly capacity: number = REFERRAL_LINK_CACHE_ENTRIES,
+  ) {}
+
+  get size(): number {
+    return this.links.size;
+  }
+
+  /**
+   * The chains of these users, up to `tiers` links each (nearest referrer first). Links the cache
+   * lacks are loaded, one query per tier; the chains are assembled from the links gathered by this
+   * call, so an eviction meanwhile cannot cut one short.
+   */
+  async chainsOf(userIds: readonly number[], tiers: number): Promise<Map<number, ReferralLink[]>> {
+    const gathered = new Map<number, ReferralLink | null>();
+    let frontier = [...new Set(userIds)];
+    for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
+      const missing: number[] = [];
+      let steps = 0;
+      for (const userId of frontier) {
+        if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
+        if (gathered.has(userId)) continue;
+        const link = this.links.get(userId);
+        if (link === undefined) missing.push(userId);
+        else gathered.set(userId, link);
+      }
+      if (missing.length > 0) {
+        const rows = await this.load(missing);
+        const byReferee = new Map(rows.map((row) => [row.refereeId, row]));
+        for (const userId of missing) {
+          const row = byReferee.get(userId);
+          const link = row === undefined ? null : { referralId: row.referralId, referrerId: row.referrerId };
+          gathered.set(userId, link);
+          this.remember(userId, link);
+        }
+      }
+      const next = new Set<number>();
+      for (const userId of frontier) {
+        const link = gathered.get(userId);
+        if (link) next.add(link.referrerId);
+      }
+      frontier = [...next];
+    }
+
+    const chains = new Map<number, ReferralLink[]>();
+    let steps = 0;
+    for (const userId of new Set(userIds)) {
+      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
+      const chain: ReferralLink[] = [];
+      for (let link = gathered.get(userId); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
+        chain.push(link);
+      }
+      chains.set(userId, chain);
+    }
+    return chains;
+  }
+
+  private remember(userId: number, link: ReferralLink | null): void {
+    // Oldest-inserted out first: a bound on memory, not a recency policy.
+    if (this.links.size >= this.capacity) {
+      const oldest = this.links.keys().next();
+      if (!oldest.done) this.links.delete(oldest.value);
+    }
+    this.links.set(userId, link);
+  }
+}
