@@ -15,6 +15,7 @@ import { NetworkModule } from './modules/network/network.module';
 import { NotificationModule } from './modules/notification/notification.module';
 import { ReferralModule } from './modules/referral/referral.module';
 import { UserModule } from './modules/user/user.module';
+import { WalletModule } from './modules/wallet/wallet.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
 /** Process-wide singletons that any module may need. */
@@ -45,6 +46,7 @@ export class AppModule {
         HealthModule,
         AuthModule,
         UserModule,
+        WalletModule,
         ReferralModule,
         EarningsModule,
         NetworkModule,

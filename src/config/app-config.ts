@@ -74,7 +74,13 @@ export interface AppConfigValues {
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
     readonly token: string | null;
   };
-  /** Where users reach the service (links in emails); null → http://localhost:<port>. */
+  readonly settlement: {
+    /** EIP-155 chain id wallets sign for (SIWE) and the distributor contract lives on. */
+    readonly chainId: number;
+    /** JSON-RPC endpoint of that chain; null → no chain access (EOA signatures only, ledger adapter). */
+    readonly rpcUrl: string | null;
+  };
+  /** Where users reach the service (links in emails, SIWE domain); null → http://localhost:<port>. */
   readonly publicUrl: string | null;
   readonly notifications: {
     /** A node with no live session anywhere for this long gets one node.offline (and at most one per this period). */

@@ -145,6 +145,10 @@ export function loadConfig(env: Env): AppConfig {
         return raw;
       }),
     },
+    settlement: {
+      chainId: read('SETTLEMENT_CHAIN_ID', 1, (raw) => parseInteger(raw, 1, 2 ** 53 - 1)),
+      rpcUrl: read<string | null>('SETTLEMENT_RPC_URL', null, (raw) => parseUrl(raw, ['http:', 'https:'])),
+    },
     publicUrl: read<string | null>('PUBLIC_URL', null, parsePublicUrl),
     notifications: {
       nodeOfflineAlertMs: read('NODE_OFFLINE_ALERT_MS', 600_000, (raw) => parseInteger(raw, 100, 604_800_000)),

@@ -10,6 +10,7 @@ import { WebhookEndpointEntity } from '../modules/notification/entities/webhook-
 import { NetworkConnectionEntity } from '../modules/network/entities/network-connection.entity';
 import { ReferralEntity } from '../modules/referral/entities/referral.entity';
 import { UserEntity } from '../modules/user/entities/user.entity';
+import { WalletChallengeEntity } from '../modules/wallet/entities/wallet-challenge.entity';
 
 /** Every entity of the schema; the migrations must create exactly these (see the drift test). */
 export const ENTITIES = [
@@ -25,4 +26,5 @@ export const ENTITIES = [
   NotificationDeliveryEntity,
   NotificationPreferenceEntity,
   WebhookEndpointEntity,
+  WalletChallengeEntity,
 ];

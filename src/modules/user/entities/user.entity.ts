@@ -18,6 +18,8 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash!: string;
 
+  /** Checksummed; linked only by a signed challenge (wallet module); one account per wallet. */
+  @Index('uq_users_wallet_address', { unique: true })
   @Column({ name: 'wallet_address', type: 'varchar', length: 42, nullable: true })
   walletAddress!: string | null;
 

@@ -120,8 +120,42 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change username and/or link (null: unlink) a wallet address */
+        /** Change the username (wallets are linked by signature: POST /api/user/wallet) */
         patch: operations["UserController_update"];
+        trace?: never;
+    };
+    "/api/user/wallet/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A Sign-In with Ethereum message that proves the wallet when signed (single use, 10 minutes) */
+        post: operations["WalletController_challenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Links the payout wallet that signed a challenge */
+        post: operations["WalletController_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/referrals": {
@@ -599,7 +633,7 @@ export interface components {
             /** @example alice_01 */
             username: string;
             /**
-             * @description Linked wallet (EIP-55 checksummed), or null
+             * @description Payout wallet linked by signature (EIP-55 checksummed), or null
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
             wallet_address: string | null;
@@ -659,11 +693,38 @@ export interface components {
         UpdateMeDto: {
             /** @example alice_01 */
             username?: string;
+        };
+        WalletChallengeDto: {
             /**
-             * @description EIP-55 checksum enforced when mixed-case; null unlinks
+             * @description The wallet to link: all lower-case, or with a correct EIP-55 checksum
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
-            wallet_address?: string | null;
+            address: string;
+        };
+        /** @description A Sign-In with Ethereum (EIP-4361) message to sign with the wallet */
+        WalletChallenge: {
+            /** @description The EIP-4361 text to sign (personal_sign), unchanged */
+            message: string;
+            /**
+             * @description Single-use; valid until expires_at
+             * @example k3Xq9PzAw8Lm2Nb4
+             */
+            nonce: string;
+            /**
+             * Format: date-time
+             * @description When the challenge expires (10 minutes after it was issued)
+             * @example 2026-11-29T08:00:00.000Z
+             */
+            expires_at: string;
+        };
+        LinkWalletDto: {
+            /** @description The `message` of the challenge, exactly as issued and signed */
+            message: string;
+            /**
+             * @description EIP-191 personal_sign signature of the message by the wallet (EIP-1271 for contract wallets when the service has an RPC)
+             * @example 0xababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab
+             */
+            signature: string;
         };
         /** @enum {string} */
         ReferralStatus: "Pending" | "Completed" | "Rewarded";
@@ -958,7 +1019,7 @@ export interface components {
             /** @example alice_01 */
             username: string;
             /**
-             * @description Linked wallet (EIP-55 checksummed), or null
+             * @description Payout wallet linked by signature (EIP-55 checksummed), or null
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
             wallet_address: string | null;
@@ -1012,7 +1073,7 @@ export interface components {
             /** @example alice_01 */
             username: string;
             /**
-             * @description Linked wallet (EIP-55 checksummed), or null
+             * @description Payout wallet linked by signature (EIP-55 checksummed), or null
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
             wallet_address: string | null;
@@ -1704,6 +1765,146 @@ export interface operations {
                 };
             };
             /** @description `Conflict`: username already taken (regardless of case) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    WalletController_challenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalletChallengeDto"];
+            };
+        };
+        responses: {
+            /** @description The message to sign */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletChallenge"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    WalletController_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkWalletDto"];
+            };
+        };
+        responses: {
+            /** @description The caller with the wallet linked */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Conflict`: the wallet is linked to another account */
             409: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
