@@ -14,6 +14,7 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { NetworkModule } from './modules/network/network.module';
 import { NotificationModule } from './modules/notification/notification.module';
 import { ReferralModule } from './modules/referral/referral.module';
+import { SettlementModule } from './modules/settlement/settlement.module';
 import { UserModule } from './modules/user/user.module';
 import { WalletModule } from './modules/wallet/wallet.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -47,6 +48,7 @@ export class AppModule {
         AuthModule,
         UserModule,
         WalletModule,
+        SettlementModule,
         ReferralModule,
         EarningsModule,
         NetworkModule,

@@ -9,6 +9,10 @@ import { NotificationEntity } from '../modules/notification/entities/notificatio
 import { WebhookEndpointEntity } from '../modules/notification/entities/webhook-endpoint.entity';
 import { NetworkConnectionEntity } from '../modules/network/entities/network-connection.entity';
 import { ReferralEntity } from '../modules/referral/entities/referral.entity';
+import { SettlementAccountEntity } from '../modules/settlement/entities/settlement-account.entity';
+import { SettlementEpochEntity } from '../modules/settlement/entities/settlement-epoch.entity';
+import { SettlementLeafEntity } from '../modules/settlement/entities/settlement-leaf.entity';
+import { SettlementStateEntity } from '../modules/settlement/entities/settlement-state.entity';
 import { UserEntity } from '../modules/user/entities/user.entity';
 import { WalletChallengeEntity } from '../modules/wallet/entities/wallet-challenge.entity';
 
@@ -27,4 +31,8 @@ export const ENTITIES = [
   NotificationPreferenceEntity,
   WebhookEndpointEntity,
   WalletChallengeEntity,
+  SettlementStateEntity,
+  SettlementEpochEntity,
+  SettlementLeafEntity,
+  SettlementAccountEntity,
 ];

@@ -31,6 +31,17 @@ export class WalletChallengeRepository {
   }
 
   /**
+   * True when the address has carried another user's earnings in a settled epoch: it stays theirs
+   * (the payout contract pays per address), so nobody else may link it.
+   */
+  async carriesAnotherUsersEarnings(address: string, userId: number): Promise<boolean> {
+    const rows = (await this.challenges.query(`SELECT user_id FROM settlement_accounts WHERE lower(account) = lower($1)`, [address])) as Array<{
+      user_id: string | number;
+    }>;
+    return rows.some((row) => Number(row.user_id) !== userId);
+  }
+
+  /**
    * Spends the nonce for its user if it is still unused and unexpired; false otherwise. Atomic, so
    * two requests racing with one signed message link at most once.
    */

@@ -81,6 +81,7 @@ export class WalletService {
     if (!valid) throw invalid('signature', `signature is not ${challenge.address}'s signature of the message`);
 
     const address = challenge.address;
+    if (await this.challenges.carriesAnotherUsersEarnings(address, userId)) throw DashboardError.conflict('This wallet is linked to another account');
     try {
       await this.dataSource.transaction(async (manager) => {
         if (!(await this.challenges.consume(challenge.nonce, userId, manager))) {

@@ -158,6 +158,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settlement/epochs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settled epochs, newest first, with the caller’s cumulative amount in each */
+        get: operations["SettlementController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settlement/epochs/{epoch}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s leaf and Merkle proof in an epoch (what the contract’s claim takes) */
+        get: operations["SettlementController_proof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/settlement/epochs/{epoch}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Settle an ended epoch (idempotent: a settled epoch is returned unchanged) */
+        post: operations["SettlementAdminController_settle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/referrals": {
         parameters: {
             query?: never;
@@ -725,6 +776,83 @@ export interface components {
              * @example 0xababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab
              */
             signature: string;
+        };
+        /**
+         * @description settled → publishing → published
+         * @enum {string}
+         */
+        SettlementStatus: "settled" | "publishing" | "published";
+        /** @description A settled epoch, with the caller’s cumulative amount in it */
+        SettlementEpoch: {
+            /** @example 334 */
+            epoch: number;
+            /**
+             * @description Merkle root (null: nobody had anything to claim)
+             * @example 0xabababababababababababababababababababababababababababababababab
+             */
+            root: string | null;
+            /** @description settled → publishing → published */
+            status: components["schemas"]["SettlementStatus"];
+            /** @description Transaction that published the root (evm adapter) */
+            tx_hash: string | null;
+            /**
+             * @description The caller’s cumulative amount at the end of this epoch, token units (decimal string)
+             * @example 1500000000000000000
+             */
+            amount: string;
+            /** @description The caller has an amount and the root is published */
+            claimable: boolean;
+        };
+        SettlementEpochPage: {
+            items: components["schemas"]["SettlementEpoch"][];
+            /** @description Pass as cursor for the next page; null on the last */
+            next_cursor: string | null;
+        };
+        /** @description What claim(account, amount, proof) on the distributor needs */
+        SettlementProof: {
+            /** @example 334 */
+            epoch: number;
+            /** @example 0xabababababababababababababababababababababababababababababababab */
+            root: string;
+            /**
+             * @description The leaf’s account (EIP-55)
+             * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
+             */
+            account: string;
+            /**
+             * @description Cumulative amount of the leaf, token units
+             * @example 1500000000000000000
+             */
+            amount: string;
+            /**
+             * @description Sibling hashes, leaf to root
+             * @example [
+             *       "0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+             *     ]
+             */
+            proof: string[];
+        };
+        /** @description An epoch’s settlement as an administrator sees it */
+        AdminSettlement: {
+            /** @example 334 */
+            epoch: number;
+            /** @example 0xabababababababababababababababababababababababababababababababab */
+            root: string | null;
+            /** @description settled → publishing → published */
+            status: components["schemas"]["SettlementStatus"];
+            leaf_count: number;
+            /**
+             * @description Sum of the leaves, token units
+             * @example 1500000000000000000
+             */
+            total_amount: string;
+            tx_hash: string | null;
+            block_number: number | null;
+            publish_attempts: number;
+            /** @description Last publication failure while it is retried */
+            publish_error: string | null;
+            /** @description True when this request settled it (false: it was settled before) */
+            created: boolean;
         };
         /** @enum {string} */
         ReferralStatus: "Pending" | "Completed" | "Rewarded";
@@ -1906,6 +2034,220 @@ export interface operations {
             };
             /** @description `Conflict`: the wallet is linked to another account */
             409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page, unchanged */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of epochs */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementEpochPage"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementController_proof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Leaf and proof */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementProof"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EntityNotFound`: the epoch is not settled or has no leaf of the caller */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementAdminController_settle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The epoch’s settlement */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminSettlement"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Forbidden`: authenticated, but not an administrator */
+            403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;

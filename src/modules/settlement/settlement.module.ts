@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserModule } from '../user/user.module';
+import { SettlementAccountEntity } from './entities/settlement-account.entity';
+import { SettlementEpochEntity } from './entities/settlement-epoch.entity';
+import { SettlementLeafEntity } from './entities/settlement-leaf.entity';
+import { SettlementStateEntity } from './entities/settlement-state.entity';
+import { SettlementAdminController } from './settlement-admin.controller';
+import { SettlementController } from './settlement.controller';
+import { SettlementJob } from './settlement.job';
+import { SettlementMetrics } from './settlement.metrics';
+import { SettlementQueryService } from './settlement-query.service';
+import { SettlementRepository } from './settlement.repository';
+import { SettlementService } from './settlement.service';
+
+/** Settlement: epochs closed into Merkle roots of cumulative token amounts that wallets claim. */
+@Module({
+  imports: [TypeOrmModule.forFeature([SettlementEpochEntity, SettlementLeafEntity, SettlementStateEntity, SettlementAccountEntity]), UserModule],
+  controllers: [SettlementController, SettlementAdminController],
+  providers: [SettlementRepository, SettlementService, SettlementQueryService, SettlementJob, SettlementMetrics],
+})
+export class SettlementModule {}
