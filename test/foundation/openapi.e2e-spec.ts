@@ -172,6 +172,19 @@ interface Route {
 /** Where a route's request can fail validation, it can answer 400; 500 and 503 can happen anywhere. */
 const FAULTS = [500, 503];
 
+const ADMIN_SETTLEMENT: Shape = {
+      epoch: integer,
+      root: nullable(string),
+      status: oneOf('settled', 'publishing', 'published'),
+      leaf_count: integer,
+      total_amount: string,
+      tx_hash: nullable(string),
+      block_number: nullable(integer),
+      publish_attempts: integer,
+      publish_error: nullable(string),
+      created: boolean,
+    };
+
 const ROUTES: readonly Route[] = [
   {
     route: 'POST /api/auth/register',
@@ -248,19 +261,15 @@ const ROUTES: readonly Route[] = [
   {
     route: 'POST /api/admin/settlement/epochs/:epoch/settle',
     status: 200,
-    body: {
-      epoch: integer,
-      root: nullable(string),
-      status: oneOf('settled', 'publishing', 'published'),
-      leaf_count: integer,
-      total_amount: string,
-      tx_hash: nullable(string),
-      block_number: nullable(integer),
-      publish_attempts: integer,
-      publish_error: nullable(string),
-      created: boolean,
-    },
+    body: ADMIN_SETTLEMENT,
     errors: [400, 401, 403, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'POST /api/admin/settlement/epochs/:epoch/publish',
+    status: 200,
+    body: ADMIN_SETTLEMENT,
+    errors: [400, 401, 403, 404, ...FAULTS],
     auth: 'bearer',
   },
   {

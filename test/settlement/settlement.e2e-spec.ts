@@ -60,7 +60,7 @@ describe('settlement (ledger adapter)', () => {
 
     const first = await settle(base);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ epoch: base, status: 'settled', leaf_count: 2, created: true });
+    expect(first.body).toMatchObject({ epoch: base, leaf_count: 2, created: true });
     expect(first.body.total_amount).toBe((3_500_001n * 10n ** 12n + 10n * TOKEN).toString());
 
     const aliceProof = await proofOf(alice, base);
@@ -80,9 +80,12 @@ describe('settlement (ledger adapter)', () => {
     expect(again.body).toMatchObject({ epoch: base, root: first.body.root, created: false });
     expect(await counts()).toEqual(before);
 
+    // The ledger adapter publishes by keeping the root: published, claimable, no transaction.
+    const published = await api(app, 'POST', `/api/admin/settlement/epochs/${base}/publish`, { token: admin.accessToken });
+    expect(published.body).toMatchObject({ epoch: base, status: 'published', tx_hash: null, block_number: null, publish_error: null });
     const list = await api(app, 'GET', '/api/settlement/epochs', { token: alice.accessToken });
     expect(list.status).toBe(200);
-    expect(list.body.items[0]).toEqual({ epoch: base, root: first.body.root, status: 'settled', tx_hash: null, amount: aliceProof.body.amount, claimable: false });
+    expect(list.body.items[0]).toEqual({ epoch: base, root: first.body.root, status: 'published', tx_hash: null, amount: aliceProof.body.amount, claimable: true });
     const none = await api(app, 'GET', '/api/settlement/epochs', { token: nobody.accessToken });
     expect(none.body.items[0]).toMatchObject({ epoch: base, amount: '0', claimable: false });
   });
@@ -133,6 +136,9 @@ describe('settlement (ledger adapter)', () => {
     expect((await settle(base - 5, user.accessToken)).status).toBe(403);
     expect((await api(app, 'POST', `/api/admin/settlement/epochs/${base - 5}/settle`)).status).toBe(401);
     expect((await proofOf(user, 2_147_483_647)).status).toBe(404);
+    expect((await api(app, 'POST', '/api/admin/settlement/epochs/2147483647/publish', { token: admin.accessToken })).status).toBe(404);
+    expect((await api(app, 'POST', '/api/admin/settlement/epochs/x/publish', { token: admin.accessToken })).status).toBe(400);
+    expect((await api(app, 'POST', `/api/admin/settlement/epochs/${base}/publish`, { token: user.accessToken })).status).toBe(403);
     expect((await api(app, 'GET', '/api/settlement/epochs?cursor=bad!', { token: user.accessToken })).status).toBe(400);
   });
 

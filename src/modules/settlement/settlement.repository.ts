@@ -105,4 +105,45 @@ export class SettlementRepository {
     const rows = (await this.leaves.query(`SELECT DISTINCT user_id FROM settlement_leaves WHERE epoch = $1`, [epoch])) as Array<{ user_id: string | number }>;
     return rows.map((row) => Number(row.user_id));
   }
+
+  /** The oldest epoch not yet published: epochs are published in order (the contract only takes newer ones). */
+  oldestUnpublished(): Promise<SettlementEpochEntity | null> {
+    return this.epochs.createQueryBuilder('e').where(`e.status <> 'published'`).orderBy('e.epoch', 'ASC').limit(1).getOne();
+  }
+
+  /** settled → publishing (no-op in any other state). */
+  async markPublishing(epoch: number): Promise<void> {
+    await this.epochs.update({ epoch, status: 'settled' }, { status: 'publishing' });
+  }
+
+  /** Records the signed root transaction before it is broadcast. */
+  async recordTransaction(epoch: number, hash: string, raw: string): Promise<void> {
+    await this.epochs.update({ epoch }, { txHash: hash, rawTx: raw });
+  }
+
+  /** Forgets a transaction that can no longer be mined (reverted, or its nonce was used). */
+  async clearTransaction(epoch: number): Promise<void> {
+    await this.epochs.update({ epoch }, { txHash: null, rawTx: null });
+  }
+
+  async markPublished(epoch: number, block: number | null, note: string | null = null): Promise<void> {
+    await this.epochs.update(
+      { epoch },
+      { status: 'published', blockNumber: block, publishedAt: new Date(), publishError: note, nextAttemptAt: null, rawTx: null },
+    );
+  }
+
+  async recordFailure(epoch: number, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.epochs
+      .createQueryBuilder()
+      .update()
+      .set({ publishError: error.slice(0, 500), nextAttemptAt, publishAttempts: () => 'publish_attempts + 1' })
+      .where('epoch = :epoch', { epoch })
+      .execute();
+  }
+
+  /** Makes an unpublished epoch due now (an admin's publish request). */
+  async makeDue(epoch: number): Promise<void> {
+    await this.epochs.update({ epoch }, { nextAttemptAt: null });
+  }
 }
