@@ -5,6 +5,7 @@ import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { TestSocket } from '../support/ws-client';
 import { linkWallet } from '../support/wallet';
 
 const HOUR = 3_600_000;
@@ -58,8 +59,18 @@ describe('settlement (ledger adapter)', () => {
     // Earned after the epoch's end: not in it.
     await credit(alice, 100, inEpoch(base + 1));
 
+    // Alice watches on both endpoints that carry SettlementUpdate.
+    const dashboard = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: alice.accessToken });
+    await dashboard.connect({ device_id: 'viewer-1', role: 'viewer' });
+    const earnings = await TestSocket.open(app.wsUrl, '/ws/earnings', { token: alice.accessToken });
+    await earnings.connect({ device_id: 'viewer-2' });
+
     const first = await settle(base);
     expect(first.status).toBe(200);
+    for (const socket of [dashboard, earnings]) {
+      const frame = await socket.next('SettlementUpdate');
+      expect(frame.payload.epoch).toMatchObject({ epoch: base, root: first.body.root, amount: (3_500_001n * 10n ** 12n).toString() });
+    }
     expect(first.body).toMatchObject({ epoch: base, leaf_count: 2, created: true });
     expect(first.body.total_amount).toBe((3_500_001n * 10n ** 12n + 10n * TOKEN).toString());
 
@@ -86,6 +97,16 @@ describe('settlement (ledger adapter)', () => {
     const list = await api(app, 'GET', '/api/settlement/epochs', { token: alice.accessToken });
     expect(list.status).toBe(200);
     expect(list.body.items[0]).toEqual({ epoch: base, root: first.body.root, status: 'published', tx_hash: null, amount: aliceProof.body.amount, claimable: true });
+    // Publication is announced too (the frame says published and claimable).
+    const announced = async () => {
+      for (;;) {
+        const frame = await dashboard.next('SettlementUpdate');
+        if (frame.payload.epoch.status === 'published') return frame.payload.epoch;
+      }
+    };
+    expect(await announced()).toEqual(list.body.items[0]);
+    dashboard.close();
+    earnings.close();
     const none = await api(app, 'GET', '/api/settlement/epochs', { token: nobody.accessToken });
     expect(none.body.items[0]).toMatchObject({ epoch: base, amount: '0', claimable: false });
   });

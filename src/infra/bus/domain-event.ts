@@ -11,6 +11,8 @@ export type DomainEvent =
   | { readonly type: 'network.deleted'; readonly userIds: readonly number[]; readonly deviceId: string }
   /** The user's notifications changed: new ones were recorded, or some were marked read. */
   | { readonly type: 'notification.changed'; readonly userIds: readonly number[] }
+  /** An epoch in which the users have an amount was settled or published (SettlementUpdate). */
+  | { readonly type: 'settlement.changed'; readonly userIds: readonly number[]; readonly epoch: number }
   /** An admin disabled the user: sessions revoked, sockets closed with 4401. */
   | { readonly type: 'user.disabled'; readonly userIds: readonly number[] }
   /** A node session for (user, device) started on `instanceId`: older sessions elsewhere close with 4001. */

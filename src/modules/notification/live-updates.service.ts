@@ -35,6 +35,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     NotificationUpdate: new Set(),
     // Events, pushed by NotificationLiveService (issue 17); never marked dirty here.
     Notification: new Set(),
+    // Events, pushed by SettlementLiveService (issue 12); never marked dirty here.
+    SettlementUpdate: new Set(),
   };
   /** Fingerprint of the last EarningsData sent per user (without updated_at), to skip pushes that change nothing. */
   private readonly lastEarnings = new Map<number, number>();
@@ -60,6 +62,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       // Notifications (issue 17): the unread count is state; Notification events have no snapshot.
       NotificationUpdate: (userIds) => this.notifications.unreadFrames(userIds),
       Notification: () => Promise.resolve(new Map()),
+      // Settlement (issue 12): events only, no snapshot.
+      SettlementUpdate: () => Promise.resolve(new Map()),
     };
   }
 
@@ -98,6 +102,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         return;
       case 'node.session.started':
         return; // handled by the realtime core's registry
+      case 'settlement.changed':
+        return; // pushed by SettlementLiveService
     }
   }
 

@@ -11,6 +11,7 @@ import { SettlementStateEntity } from './entities/settlement-state.entity';
 import { SettlementAdminController } from './settlement-admin.controller';
 import { SettlementController } from './settlement.controller';
 import { SettlementJob } from './settlement.job';
+import { SettlementLiveService } from './settlement-live.service';
 import { SettlementMetrics } from './settlement.metrics';
 import { SettlementPublisher } from './settlement.publisher';
 import { SettlementQueryService } from './settlement-query.service';
@@ -28,6 +29,7 @@ import { SettlementService } from './settlement.service';
     SettlementJob,
     SettlementPublisher,
     SettlementMetrics,
+    SettlementLiveService,
     {
       provide: BlockchainConnector,
       inject: [AppConfig],

@@ -5,6 +5,7 @@ import { ClusterLockKey, runAsClusterJob } from '../../database/cluster-lock';
 import { DatabaseTarget } from '../../database/data-source-options';
 import { BlockchainConnector, TransactionState } from './blockchain-connector';
 import { SettlementEpochEntity } from './entities/settlement-epoch.entity';
+import { SettlementLiveService } from './settlement-live.service';
 import { SettlementMetrics } from './settlement.metrics';
 import { SettlementRepository } from './settlement.repository';
 
@@ -38,6 +39,7 @@ export class SettlementPublisher implements OnApplicationBootstrap, OnModuleDest
     private readonly connector: BlockchainConnector,
     private readonly target: DatabaseTarget,
     private readonly metrics: SettlementMetrics,
+    private readonly live: SettlementLiveService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -148,7 +150,8 @@ export class SettlementPublisher implements OnApplicationBootstrap, OnModuleDest
   private async published(epoch: SettlementEpochEntity, block: number | null, note: string | null = null): Promise<void> {
     await this.settlements.markPublished(epoch.epoch, block, note);
     this.metrics.lastPublishedEpoch.set(epoch.epoch);
-    this.logger.log({ epoch: epoch.epoch, tx: epoch.txHash, block }, 'Epoch root published');
+    this.logger.log({ epoch: epoch.epoch, block }, 'Epoch root published');
+    await this.live.announce(epoch.epoch);
   }
 }
 

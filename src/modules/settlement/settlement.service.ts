@@ -9,6 +9,7 @@ import { DatabaseTarget } from '../../database/data-source-options';
 import { allocate } from './allocation';
 import { cumulativePointsAt } from './cumulative-points.query';
 import { SettlementEpochEntity } from './entities/settlement-epoch.entity';
+import { SettlementLiveService } from './settlement-live.service';
 import { SettlementMetrics } from './settlement.metrics';
 import { SettlementRepository } from './settlement.repository';
 import { buildSettlementTree } from './settlement-tree';
@@ -39,6 +40,7 @@ export class SettlementService {
     private readonly target: DatabaseTarget,
     private readonly config: AppConfig,
     private readonly metrics: SettlementMetrics,
+    private readonly live: SettlementLiveService,
   ) {}
 
   currentEpoch(now = new Date()): number {
@@ -77,6 +79,7 @@ export class SettlementService {
     if (created) {
       this.logger.log({ epoch, root: stored.root, leaves: stored.leafCount }, 'Epoch settled');
       this.metrics.lastSettledEpoch.set(epoch);
+      await this.live.announce(epoch);
     }
     return { epoch: stored, created };
   }
