@@ -7,6 +7,9 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { TestSocket } from '../support/ws-client';
 import { BrowserGuard, launchChromium } from './chromium';
 import { TestBrowserWallet } from './test-wallet';
+import { microPointsOf } from '../../src/common/points';
+import { LedgerService } from '../../src/modules/earnings/ledger.service';
+import { SettlementService } from '../../src/modules/settlement/settlement.service';
 
 /**
  * The reference dashboard (web/, served at `/`) in headless Chromium against the real service:
@@ -382,6 +385,29 @@ describe('web dashboard in Chromium', () => {
     expect(await bobPage.getByTestId('wallet-address').textContent()).toBe(WALLET);
     expect(await bobPage.getByTestId('wallet-error').count()).toBe(0);
     expect((await api(app, 'GET', '/api/user/me', { token: bob.token })).body.wallet_address).toBe(WALLET);
+  });
+
+  it('shows payouts live: a settled epoch appears with bob’s amount, and its proof is the API’s', async () => {
+    const bob = await loginWithApi(app, 'bob@example.com');
+    const settlement = app.server.app.get(SettlementService);
+    const epoch = settlement.currentEpoch() - 1;
+    await app.server.app.get(LedgerService).apply({
+      id: 'browser:payout',
+      network: [{ userId: bob.id, amount: microPointsOf(2.5), at: new Date(settlement.epochEnd(epoch).getTime() - 60_000) }],
+      nodes: [],
+      bonuses: [],
+    });
+    await settlement.settle(epoch);
+    // Live: the row arrives by SettlementUpdate and turns published (ledger adapter) without a reload.
+    const row = bobPage.locator(`${byTestId('payout-row')}[data-epoch="${epoch}"][data-status="published"]`);
+    await row.waitFor();
+    const proof = await api(app, 'GET', `/api/settlement/epochs/${epoch}/proof`, { token: bob.token });
+    expect(proof.status).toBe(200);
+    expect(await row.getByTestId('payout-amount').textContent()).toBe(proof.body.amount);
+    await row.getByTestId('payout-proof-button').click();
+    const shown = JSON.parse((await bobPage.getByTestId('payout-proof-json').textContent())!);
+    expect(shown).toEqual({ account: WALLET, amount: proof.body.amount, proof: proof.body.proof });
+    expect(await alicePage.getByTestId('payouts-empty').count()).toBe(1);
   });
 
   it('logs out (revoking the session), shows the API’s message for a wrong password, and logs back in', async () => {

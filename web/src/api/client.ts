@@ -36,6 +36,12 @@ export const userApi = {
   linkWallet: (body: Schemas['LinkWalletDto']) => authed((auth) => api.POST('/api/user/wallet', { ...auth, body })),
 };
 
+export const settlementApi = {
+  epochs: (cursor?: string | null) =>
+    authed((auth) => api.GET('/api/settlement/epochs', { ...auth, params: { query: { limit: 20, cursor: cursor ?? undefined } } })),
+  proof: (epoch: number) => authed((auth) => api.GET('/api/settlement/epochs/{epoch}/proof', { ...auth, params: { path: { epoch } } })),
+};
+
 export const networksApi = {
   list: () => authed((auth) => api.GET('/api/networks', auth)),
 };
