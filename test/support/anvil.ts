@@ -54,6 +54,18 @@ export class Anvil {
     return { account, client: createWalletClient({ account, chain: this.chain, transport: http(this.url) }) };
   }
 
+  /** A raw JSON-RPC call (anvil's own methods: evm_mine, evm_setAutomine, …). */
+  async rpc(method: string, params: unknown[] = []): Promise<unknown> {
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  }
+
   pause(): void {
     this.process?.kill('SIGSTOP');
   }
