@@ -29,6 +29,7 @@ const check = process.argv.includes('--check') || (process.env.CI !== undefined 
 const CONTRACTS = [
   { source: 'contracts/CumulativeMerkleDistributor.sol', name: 'CumulativeMerkleDistributor', exportAs: 'cumulativeMerkleDistributor' },
   { source: 'contracts/test/TestRewardToken.sol', name: 'TestRewardToken', exportAs: 'testRewardToken' },
+  { source: 'contracts/test/TestSmartWallet.sol', name: 'TestSmartWallet', exportAs: 'testSmartWallet' },
 ];
 
 function solidityFiles(dir) {

@@ -1,4 +1,7 @@
+import { Address, getAddress } from 'viem';
 import { parseSiweMessage } from 'viem/siwe';
+import { deployTestSmartWallet } from '../../src/modules/settlement/evm/deploy';
+import { Anvil, ANVIL_KEYS } from '../support/anvil';
 import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -180,5 +183,49 @@ describe('wallet ownership (SIWE)', () => {
     expect(response.status).toBe(400);
     expect(response.body.details.find((entry: { field: string }) => entry.field === 'wallet_address').problems.join(' ')).toMatch(/should not exist/);
     expect(await walletOf(user)).toBeNull();
+  });
+});
+
+/** Smart-contract wallets (EIP-1271) are verified on chain when an RPC is configured, and refused without one. */
+describe('wallet ownership: smart-contract wallets (EIP-1271, anvil)', () => {
+  let anvil: Anvil;
+  let smartWallet: Address;
+  const owner = newWallet();
+
+  beforeAll(async () => {
+    anvil = await Anvil.start();
+    const reader = anvil.publicClient();
+    smartWallet = await deployTestSmartWallet({ wallet: anvil.wallet(ANVIL_KEYS[0]!).client, chain: anvil.chain, reader }, owner.address);
+  });
+  afterAll(() => anvil?.stop());
+
+  async function attempt(app: TestApp, signer = owner) {
+    const user = await registerUser(app);
+    const challenge = await api(app, 'POST', '/api/user/wallet/challenge', { token: user.accessToken, body: { address: smartWallet } });
+    const signature = await signer.signMessage({ message: challenge.body.message });
+    const linked = await api(app, 'POST', '/api/user/wallet', { token: user.accessToken, body: { message: challenge.body.message, signature } });
+    return { linked, me: (await api(app, 'GET', '/api/user/me', { token: user.accessToken })).body };
+  }
+
+  it('links a contract wallet whose isValidSignature accepts the owner’s signature, and refuses another key’s', async () => {
+    const app = await startTestApp({ label: 'wallet_1271', env: { SETTLEMENT_CHAIN_ID: '31337', SETTLEMENT_RPC_URL: anvil.url } });
+    try {
+      const refused = await attempt(app, newWallet());
+      expect([refused.linked.status, refused.me.wallet_address]).toEqual([400, null]);
+      const { linked } = await attempt(app);
+      expect([linked.status, linked.body.wallet_address]).toEqual([200, getAddress(smartWallet)]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses it without an RPC (no way to ask the contract)', async () => {
+    const app = await startTestApp({ label: 'wallet_1271_off', env: { SETTLEMENT_CHAIN_ID: '31337' } });
+    try {
+      const { linked, me } = await attempt(app);
+      expect([linked.status, linked.body.error, me.wallet_address]).toEqual([400, 'ValidationError', null]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,5 +1,12 @@
 import { Address, Chain, Hex, PublicClient, WalletClient } from 'viem';
-import { cumulativeMerkleDistributorAbi, cumulativeMerkleDistributorBytecode, testRewardTokenAbi, testRewardTokenBytecode } from './contracts.generated';
+import {
+  cumulativeMerkleDistributorAbi,
+  cumulativeMerkleDistributorBytecode,
+  testRewardTokenAbi,
+  testRewardTokenBytecode,
+  testSmartWalletAbi,
+  testSmartWalletBytecode,
+} from './contracts.generated';
 
 /**
  * Deployment of the payout contracts, for tests and local chains (scripts/local-chain.mjs); a real
@@ -34,5 +41,12 @@ export async function deployDistributor(deployer: Deployer, token: Address, owne
     account,
     chain: deployer.chain,
   });
+  return deployed(deployer, hash);
+}
+
+/** A TestSmartWallet (EIP-1271, valid signatures are `owner`'s): only for tests. */
+export async function deployTestSmartWallet(deployer: Deployer, owner: Address): Promise<Address> {
+  const account = deployer.wallet.account!;
+  const hash = await deployer.wallet.deployContract({ abi: testSmartWalletAbi, bytecode: testSmartWalletBytecode, args: [owner], account, chain: deployer.chain });
   return deployed(deployer, hash);
 }
