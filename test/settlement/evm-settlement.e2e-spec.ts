@@ -156,6 +156,28 @@ describe('settlement on a real chain (evm adapter, anvil)', () => {
     expect((await epochRow(base + 3))!.publish_error).toBeNull();
   });
 
+  it('keeps an epoch publishing while the publisher cannot pay for gas, and publishes it once funded', async () => {
+    const user = await registerUser(app);
+    await linkWallet(app, user.accessToken);
+    await credit(user, 2, base + 4);
+    const publisher = privateKeyToAccount(publisherKey).address;
+    const balance = await reader.getBalance({ address: publisher });
+    await anvil.rpc('anvil_setBalance', [publisher, '0x0']);
+    try {
+      await settle(base + 4);
+      await waitUntil(async () => ((await epochRow(base + 4))?.publish_attempts ?? 0) >= 1, { timeoutMs: 30_000, what: 'a failed publication' });
+      const failing = (await epochRow(base + 4))!;
+      expect(failing.status).toBe('publishing');
+      expect(failing.publish_error).toMatch(/fund|balance|gas/i);
+      expect(await rootEvents(base + 4)).toHaveLength(0);
+    } finally {
+      await anvil.rpc('anvil_setBalance', [publisher, `0x${balance.toString(16)}`]);
+    }
+    await api(app, 'POST', `/api/admin/settlement/epochs/${base + 4}/publish`, { token: admin.accessToken });
+    await waitPublished(base + 4);
+    expect(await rootEvents(base + 4)).toHaveLength(1);
+  });
+
   it('recovers a transaction recorded but never sent (crash before the broadcast) by sending the same one, and one that was sent and mined (crash before the receipt) without sending another', async () => {
     const user = await registerUser(app);
     await linkWallet(app, user.accessToken);

@@ -70,7 +70,7 @@ export class SettlementPublisher implements OnApplicationBootstrap, OnModuleDest
           if (!(await this.advance(epoch))) return;
         } catch (error) {
           const attempts = epoch.publishAttempts + 1;
-          const message = error instanceof Error ? (error as { shortMessage?: string }).shortMessage ?? error.message : String(error);
+          const message = describeFailure(error);
           await this.settlements.recordFailure(epoch.epoch, message, new Date(Date.now() + publishBackoffMs(attempts)));
           this.metrics.publishFailures.inc();
           this.logger.warn({ epoch: epoch.epoch, attempts, err: error }, 'Publishing the epoch root failed; will retry');
@@ -156,3 +156,11 @@ export class SettlementPublisher implements OnApplicationBootstrap, OnModuleDest
 }
 
 const ZERO_ROOT = `0x${'0'.repeat(64)}`;
+
+/** What publish_error shows: viem's short message and the node's reason ("insufficient funds …"), no stack or URL. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const viem = error as Error & { shortMessage?: string; details?: string };
+  if (viem.shortMessage === undefined) return error.message;
+  return viem.details === undefined || viem.details === '' ? viem.shortMessage : `${viem.shortMessage} (${viem.details})`;
+}

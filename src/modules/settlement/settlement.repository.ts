@@ -142,8 +142,8 @@ export class SettlementRepository {
       .execute();
   }
 
-  /** Makes an unpublished epoch due now (an admin's publish request). */
+  /** Makes an unpublished epoch due now (an admin's publish request), with the older ones it waits for. */
   async makeDue(epoch: number): Promise<void> {
-    await this.epochs.update({ epoch }, { nextAttemptAt: null });
+    await this.epochs.query(`UPDATE settlement_epochs SET next_attempt_at = NULL WHERE epoch <= $1 AND status <> 'published'`, [epoch]);
   }
 }
