@@ -2,6 +2,8 @@ import { InitialSchema1764410000000 } from './1764410000000-initial-schema';
 import { NodeSessionId1764420000000 } from './1764420000000-node-session-id';
 import { Notifications1765300000000 } from './1765300000000-notifications';
 import { NodePointsToday1765400000000 } from './1765400000000-node-points-today';
+import { WalletChallenges1765500000000 } from './1765500000000-wallet-challenges';
+import { Settlement1765500000001 } from './1765500000001-settlement';
 import { LedgerFillfactor1766000000000 } from './1766000000000-ledger-fillfactor';
 
 /** Every migration, in order. Listed explicitly so the same array works from ts (tests) and js (dist). */
@@ -10,5 +12,7 @@ export const MIGRATIONS = [
   NodeSessionId1764420000000,
   Notifications1765300000000,
   NodePointsToday1765400000000,
+  WalletChallenges1765500000000,
+  Settlement1765500000001,
   LedgerFillfactor1766000000000,
 ];

@@ -14,7 +14,9 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { NetworkModule } from './modules/network/network.module';
 import { NotificationModule } from './modules/notification/notification.module';
 import { ReferralModule } from './modules/referral/referral.module';
+import { SettlementModule } from './modules/settlement/settlement.module';
 import { UserModule } from './modules/user/user.module';
+import { WalletModule } from './modules/wallet/wallet.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
 /** Process-wide singletons that any module may need. */
@@ -45,6 +47,8 @@ export class AppModule {
         HealthModule,
         AuthModule,
         UserModule,
+        WalletModule,
+        SettlementModule,
         ReferralModule,
         EarningsModule,
         NetworkModule,

@@ -90,7 +90,22 @@ export interface AppConfigValues {
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
     readonly token: string | null;
   };
-  /** Where users reach the service (links in emails); null → http://localhost:<port>. */
+  readonly settlement: {
+    /** EIP-155 chain id wallets sign for (SIWE) and the distributor contract lives on. */
+    readonly chainId: number;
+    /** JSON-RPC endpoint of that chain; null → no chain access (EOA signatures only, ledger adapter). */
+    readonly rpcUrl: string | null;
+    /** Decimals of the reward token: one point is one whole token (10^decimals units). */
+    readonly decimals: number;
+    /** Where roots go: `ledger` keeps them in PostgreSQL only; `evm` also publishes them to the contract. */
+    readonly adapter: 'ledger' | 'evm';
+    /** The CumulativeMerkleDistributor (evm adapter). */
+    readonly contract: string | null;
+    /** Publisher (contract owner) private key, or a file holding it (a mounted Kubernetes Secret). */
+    readonly publisherKey: string | null;
+    readonly publisherKeyFile: string | null;
+  };
+  /** Where users reach the service (links in emails, SIWE domain); null → http://localhost:<port>. */
   readonly publicUrl: string | null;
   readonly notifications: {
     /** A node with no live session anywhere for this long gets one node.offline (and at most one per this period). */

@@ -191,6 +191,52 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), SMTP_URL: 'smtp://mail:25' })).toThrow(/PUBLIC_URL: required/);
   });
 
+  it('parses the settlement variables and requires the chain ones with the evm adapter', () => {
+    expect(loadConfig({}).settlement).toEqual({
+      chainId: 1,
+      rpcUrl: null,
+      decimals: 18,
+      adapter: 'ledger',
+      contract: null,
+      publisherKey: null,
+      publisherKeyFile: null,
+    });
+    const key = `0x${'11'.repeat(32)}`;
+    const evm = loadConfig({
+      SETTLEMENT_ADAPTER: 'evm',
+      SETTLEMENT_CHAIN_ID: '31337',
+      SETTLEMENT_RPC_URL: 'http://127.0.0.1:8545',
+      SETTLEMENT_CONTRACT: `0x${'ab'.repeat(20)}`,
+      SETTLEMENT_PUBLISHER_KEY_FILE: '/var/run/secrets/publisher/key',
+      SETTLEMENT_DECIMALS: '6',
+    }).settlement;
+    expect(evm).toMatchObject({ adapter: 'evm', chainId: 31337, decimals: 6, publisherKey: null, publisherKeyFile: '/var/run/secrets/publisher/key' });
+
+    const variables = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => issue.variable).sort();
+      }
+    };
+    expect(variables({ SETTLEMENT_ADAPTER: 'evm' })).toEqual(['SETTLEMENT_CONTRACT', 'SETTLEMENT_PUBLISHER_KEY', 'SETTLEMENT_RPC_URL']);
+    expect(variables({ SETTLEMENT_ADAPTER: 'chain', SETTLEMENT_DECIMALS: '37', SETTLEMENT_CONTRACT: '0x12', SETTLEMENT_RPC_URL: 'ftp://x' })).toEqual([
+      'SETTLEMENT_ADAPTER',
+      'SETTLEMENT_CONTRACT',
+      'SETTLEMENT_DECIMALS',
+      'SETTLEMENT_RPC_URL',
+    ]);
+    // A malformed key is named, never echoed.
+    try {
+      loadConfig({ SETTLEMENT_PUBLISHER_KEY: `${key}zz` });
+      throw new Error('accepted');
+    } catch (error) {
+      expect((error as ConfigError).issues.map((issue) => issue.variable)).toEqual(['SETTLEMENT_PUBLISHER_KEY']);
+      expect((error as Error).message).not.toContain(key);
+    }
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -150,6 +150,22 @@ export function loadConfig(env: Env): AppConfig {
         return raw;
       }),
     },
+    settlement: {
+      chainId: read('SETTLEMENT_CHAIN_ID', 1, (raw) => parseInteger(raw, 1, 2 ** 53 - 1)),
+      rpcUrl: read<string | null>('SETTLEMENT_RPC_URL', null, (raw) => parseUrl(raw, ['http:', 'https:'])),
+      decimals: read('SETTLEMENT_DECIMALS', 18, (raw) => parseInteger(raw, 0, 36)),
+      adapter: read('SETTLEMENT_ADAPTER', 'ledger' as const, (raw) => parseEnum(raw, ['ledger', 'evm'] as const)),
+      contract: read<string | null>('SETTLEMENT_CONTRACT', null, (raw) => {
+        if (!/^0x[0-9a-fA-F]{40}$/.test(raw.trim())) throw new ConfigIssue('expected 0x followed by 40 hexadecimal digits');
+        return raw.trim();
+      }),
+      // Never echoed in a problem message: it is a secret.
+      publisherKey: read<string | null>('SETTLEMENT_PUBLISHER_KEY', null, (raw) => {
+        if (!/^0x[0-9a-fA-F]{64}$/.test(raw.trim())) throw new ConfigIssue('expected 0x followed by 64 hexadecimal digits');
+        return raw.trim();
+      }),
+      publisherKeyFile: read<string | null>('SETTLEMENT_PUBLISHER_KEY_FILE', null, (raw) => raw.trim()),
+    },
     publicUrl: read<string | null>('PUBLIC_URL', null, parsePublicUrl),
     notifications: {
       nodeOfflineAlertMs: read('NODE_OFFLINE_ALERT_MS', 600_000, (raw) => parseInteger(raw, 100, 604_800_000)),
@@ -173,6 +189,15 @@ export function loadConfig(env: Env): AppConfig {
 
   if (config.notifications.email.smtpUrl !== null && config.publicUrl === null && nodeEnv === 'production') {
     issues.push({ variable: 'PUBLIC_URL', problem: 'required with SMTP_URL when NODE_ENV=production (links in emails)' });
+  }
+  const settlement = config.settlement;
+  if (settlement.adapter === 'evm') {
+    const missing = (variable: string) => issues.push({ variable, problem: 'required with SETTLEMENT_ADAPTER=evm' });
+    if (settlement.rpcUrl === null && !issues.some((i) => i.variable === 'SETTLEMENT_RPC_URL')) missing('SETTLEMENT_RPC_URL');
+    if (settlement.contract === null && !issues.some((i) => i.variable === 'SETTLEMENT_CONTRACT')) missing('SETTLEMENT_CONTRACT');
+    if (settlement.publisherKey === null && settlement.publisherKeyFile === null && !issues.some((i) => i.variable === 'SETTLEMENT_PUBLISHER_KEY')) {
+      issues.push({ variable: 'SETTLEMENT_PUBLISHER_KEY', problem: 'required with SETTLEMENT_ADAPTER=evm (or SETTLEMENT_PUBLISHER_KEY_FILE)' });
+    }
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 export const ClusterLockKey = {
   EarningsPartitions: 7_220_010,
   EpochSettlement: 7_220_020,
+  EpochPublication: 7_220_025,
   NodePresence: 7_220_030,
   NotificationRetention: 7_220_040,
 } as const;

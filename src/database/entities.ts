@@ -9,7 +9,12 @@ import { NotificationEntity } from '../modules/notification/entities/notificatio
 import { WebhookEndpointEntity } from '../modules/notification/entities/webhook-endpoint.entity';
 import { NetworkConnectionEntity } from '../modules/network/entities/network-connection.entity';
 import { ReferralEntity } from '../modules/referral/entities/referral.entity';
+import { SettlementAccountEntity } from '../modules/settlement/entities/settlement-account.entity';
+import { SettlementEpochEntity } from '../modules/settlement/entities/settlement-epoch.entity';
+import { SettlementLeafEntity } from '../modules/settlement/entities/settlement-leaf.entity';
+import { SettlementStateEntity } from '../modules/settlement/entities/settlement-state.entity';
 import { UserEntity } from '../modules/user/entities/user.entity';
+import { WalletChallengeEntity } from '../modules/wallet/entities/wallet-challenge.entity';
 
 /** Every entity of the schema; the migrations must create exactly these (see the drift test). */
 export const ENTITIES = [
@@ -25,4 +30,9 @@ export const ENTITIES = [
   NotificationDeliveryEntity,
   NotificationPreferenceEntity,
   WebhookEndpointEntity,
+  WalletChallengeEntity,
+  SettlementStateEntity,
+  SettlementEpochEntity,
+  SettlementLeafEntity,
+  SettlementAccountEntity,
 ];

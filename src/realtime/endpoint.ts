@@ -15,7 +15,7 @@ export interface EndpointSpec {
 export const DASHBOARD_ENDPOINT: EndpointSpec = {
   name: 'dashboard',
   path: '/ws/dashboard',
-  carries: ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'NodeUpdate'],
+  carries: ['NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'NodeUpdate', 'SettlementUpdate'],
   roles: ['node', 'viewer'],
   defaultRole: 'node',
 };
@@ -23,7 +23,7 @@ export const DASHBOARD_ENDPOINT: EndpointSpec = {
 export const EARNINGS_ENDPOINT: EndpointSpec = {
   name: 'earnings',
   path: '/ws/earnings',
-  carries: ['EarningsUpdate'],
+  carries: ['EarningsUpdate', 'SettlementUpdate'],
   roles: ['viewer'],
   defaultRole: 'viewer',
 };

@@ -4,6 +4,7 @@ import { EarningsDataJson } from '../modules/earnings/earnings.mapper';
 import { NetworkConnectionJson } from '../modules/network/network.mapper';
 import { NotificationJson } from '../modules/notification/notification.mapper';
 import { ReferralDataJson } from '../modules/referral/referral.mapper';
+import { SettlementEpochJson } from '../modules/settlement/settlement.mapper';
 
 /**
  * The WebSocket protocol of API.md, declared once: every message with its payload schema and its
@@ -149,6 +150,14 @@ export const SERVER_MESSAGES = {
       '`{notification}`: each new entry of the feed (as in GET /api/notifications), when its type is enabled for the app. ' +
       'An event rather than state: a socket too slow to take them all gets the latest; the count and the feed carry the rest.',
     payload: Type.Object({ notification: restSchema<NotificationJson>('Notification') }),
+    update: true,
+  },
+  SettlementUpdate: {
+    summary: 'An epoch the user is in was settled or published',
+    description:
+      '`{epoch: SettlementEpoch}` (as in GET /api/settlement/epochs, with the user\'s amount): when an epoch in which the user ' +
+      'has an amount is settled, and when its root is published. An event, not part of the snapshot.',
+    payload: Type.Object({ epoch: restSchema<SettlementEpochJson>('SettlementEpoch') }),
     update: true,
   },
   Heartbeat: {

@@ -11,8 +11,9 @@ describe('resolveSubscription', () => {
       'ReferralUpdate',
       'NotificationUpdate',
       'Notification',
+      'SettlementUpdate',
     ]);
-    expect([...resolveSubscription(EARNINGS_ENDPOINT, 'viewer', undefined)]).toEqual(['EarningsUpdate']);
+    expect([...resolveSubscription(EARNINGS_ENDPOINT, 'viewer', undefined)]).toEqual(['EarningsUpdate', 'SettlementUpdate']);
   });
 
   it('gives what is asked for when the endpoint carries it for the role, nothing for an empty list', () => {

@@ -44,6 +44,8 @@ export const UPDATE_TYPE_RULES: Readonly<Record<UpdateMessageType, UpdateTypeRul
   Notification: { roles: ['node', 'viewer'], defaultFor: ['viewer'] },
   // A node's own state: meaningless for a viewer, which has no node.
   NodeUpdate: { roles: ['node'], defaultFor: ['node'], period: 'node' },
+  // An event (an epoch the user is in settled or was published), for the people watching.
+  SettlementUpdate: { roles: ['node', 'viewer'], defaultFor: ['viewer'] },
 };
 
 /**

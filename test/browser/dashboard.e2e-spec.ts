@@ -1,10 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { api, registerUser } from '../support/api-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TestSocket } from '../support/ws-client';
 import { BrowserGuard, launchChromium } from './chromium';
+import { TestBrowserWallet } from './test-wallet';
+import { microPointsOf } from '../../src/common/points';
+import { LedgerService } from '../../src/modules/earnings/ledger.service';
+import { SettlementService } from '../../src/modules/settlement/settlement.service';
 
 /**
  * The reference dashboard (web/, served at `/`) in headless Chromium against the real service:
@@ -20,9 +25,9 @@ const HEARTBEAT_MS = 500;
 const REFERRAL_BONUS = 50;
 const ADMIN_EMAIL = 'admin@example.com';
 const PASSWORD = 'correct horse battery';
-/** The EIP-55 test vector, and the same address with one letter's case flipped (bad checksum). */
-const WALLET = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
-const WALLET_BAD_CHECKSUM = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD';
+/** Bob's browser wallet (an injected EIP-1193 provider backed by this key). */
+const BOB_WALLET = privateKeyToAccount(generatePrivateKey());
+const WALLET = BOB_WALLET.address;
 /** Set on alice's page before the others act; it survives anything but a reload. */
 const MARKER = 'set before bob signed up';
 /**
@@ -151,6 +156,7 @@ describe('web dashboard in Chromium', () => {
   // Shared along the story.
   let alicePage: Page;
   let bobPage: Page;
+  let bobWallet: TestBrowserWallet;
   let carolPage: Page;
   let adminPage: Page;
   let aliceCode: string;
@@ -245,7 +251,10 @@ describe('web dashboard in Chromium', () => {
     expect(link).toBe(`${app.url}/?ref=${aliceCode}`);
 
     // Bob lives west of Greenwich (see the daily chart test below).
-    ({ page: bobPage } = await newPage({ timezoneId: 'America/Los_Angeles' }));
+    // Bob has a browser wallet; alice has none.
+    let bobContext: BrowserContext;
+    ({ page: bobPage, context: bobContext } = await newPage({ timezoneId: 'America/Los_Angeles' }));
+    bobWallet = await TestBrowserWallet.install(bobContext, BOB_WALLET);
     await bobPage.goto(link);
     const form = bobPage.getByTestId('register-form');
     await form.waitFor();
@@ -353,29 +362,52 @@ describe('web dashboard in Chromium', () => {
     await bobPage.mouse.move(0, 0);
   });
 
-  it('shows the API’s validation message for a wallet with a bad checksum, then links a good one', async () => {
+  it('links the browser wallet by signature, showing the API’s message when the signature is refused', async () => {
+    expect(await alicePage.getByTestId('wallet-missing').count()).toBe(1);
     const bob = await loginWithApi(app, 'bob@example.com');
-    const refused = await api(app, 'PATCH', '/api/user/me', { token: bob.token, body: { wallet_address: WALLET_BAD_CHECKSUM } });
-    expect(refused.status).toBe(400);
-    const problem = (refused.body.details as Array<{ problems: string[] }>)[0]!.problems[0]!;
 
-    const form = bobPage.getByTestId('wallet-form');
-    await form.getByLabel('Wallet address').fill(WALLET_BAD_CHECKSUM);
-    await bobPage.getByTestId('wallet-submit').click();
+    // A wallet that signs with another key: the API refuses, and the page shows its message and details.
+    bobWallet.signer = privateKeyToAccount(generatePrivateKey());
+    const refused = bobPage.waitForResponse((response) => response.url().endsWith('/api/user/wallet') && response.request().method() === 'POST');
+    await bobPage.getByTestId('wallet-link').click();
+    const body = (await (await refused).json()) as { message: string; details: Array<{ problems: string[] }> };
     const error = bobPage.getByTestId('wallet-error');
     await error.waitFor();
     const shown = await error.textContent();
-    expect(shown).toContain(refused.body.message);
-    expect(shown).toContain(problem);
-    expect(await form.getByLabel('Wallet address').getAttribute('aria-invalid')).toBe('true');
+    expect(shown).toContain(body.message);
+    expect(shown).toContain(body.details[0]!.problems[0]!);
+    expect((await api(app, 'GET', '/api/user/me', { token: bob.token })).body.wallet_address).toBeNull();
 
-    await form.getByLabel('Wallet address').fill(WALLET);
-    await bobPage.getByTestId('wallet-submit').click();
+    bobWallet.signer = BOB_WALLET;
+    await bobPage.getByTestId('wallet-link').click();
     await bobPage.getByTestId('wallet-success').waitFor();
     expect(await bobPage.getByTestId('wallet-success').textContent()).toBe('Wallet linked.');
     expect(await bobPage.getByTestId('wallet-address').textContent()).toBe(WALLET);
     expect(await bobPage.getByTestId('wallet-error').count()).toBe(0);
     expect((await api(app, 'GET', '/api/user/me', { token: bob.token })).body.wallet_address).toBe(WALLET);
+  });
+
+  it('shows payouts live: a settled epoch appears with bob’s amount, and its proof is the API’s', async () => {
+    const bob = await loginWithApi(app, 'bob@example.com');
+    const settlement = app.server.app.get(SettlementService);
+    const epoch = settlement.currentEpoch() - 1;
+    await app.server.app.get(LedgerService).apply({
+      id: 'browser:payout',
+      network: [{ userId: bob.id, amount: microPointsOf(2.5), at: new Date(settlement.epochEnd(epoch).getTime() - 60_000) }],
+      nodes: [],
+      bonuses: [],
+    });
+    await settlement.settle(epoch);
+    // Live: the row arrives by SettlementUpdate and turns published (ledger adapter) without a reload.
+    const row = bobPage.locator(`${byTestId('payout-row')}[data-epoch="${epoch}"][data-status="published"]`);
+    await row.waitFor();
+    const proof = await api(app, 'GET', `/api/settlement/epochs/${epoch}/proof`, { token: bob.token });
+    expect(proof.status).toBe(200);
+    expect(await row.getByTestId('payout-amount').textContent()).toBe(proof.body.amount);
+    await row.getByTestId('payout-proof-button').click();
+    const shown = JSON.parse((await bobPage.getByTestId('payout-proof-json').textContent())!);
+    expect(shown).toEqual({ account: WALLET, amount: proof.body.amount, proof: proof.body.proof });
+    expect(await alicePage.getByTestId('payouts-empty').count()).toBe(1);
   });
 
   it('logs out (revoking the session), shows the API’s message for a wrong password, and logs back in', async () => {

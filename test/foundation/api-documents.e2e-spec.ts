@@ -9,6 +9,10 @@ import { FrameValidator } from '../support/asyncapi-frames';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
 import { TestSocket } from '../support/ws-client';
+import { linkWallet } from '../support/wallet';
+import { microPointsOf } from '../../src/common/points';
+import { LedgerService } from '../../src/modules/earnings/ledger.service';
+import { SettlementService } from '../../src/modules/settlement/settlement.service';
 
 /**
  * The machine-readable API descriptions: what the service serves is what the repository commits
@@ -29,8 +33,8 @@ const GENERATED = ['docs/openapi.json', 'docs/asyncapi.json', 'web/src/api/gener
 const CLIENT_MESSAGES = ['Connect', 'Heartbeat', 'Disconnect'];
 const CONTROL = ['Connected', 'Heartbeat', 'Error', 'Disconnect'];
 const ENDPOINTS: Record<string, readonly string[]> = {
-  '/ws/dashboard': [...CONTROL, 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'NodeUpdate'],
-  '/ws/earnings': [...CONTROL, 'EarningsUpdate'],
+  '/ws/dashboard': [...CONTROL, 'NetworkUpdate', 'EarningsUpdate', 'ReferralUpdate', 'NotificationUpdate', 'Notification', 'NodeUpdate', 'SettlementUpdate'],
+  '/ws/earnings': [...CONTROL, 'EarningsUpdate', 'SettlementUpdate'],
   '/ws/referrals': [...CONTROL, 'ReferralUpdate'],
 };
 const CLOSE_CODES = [1000, 1001, 1008, 1009, 1011, 1013, 4000, 4001, 4401, 4408];
@@ -184,6 +188,16 @@ describe('API documents', () => {
 
   describe('frames on the wire', () => {
     it('every server message of API.md appears on each endpoint that carries it, in JSON and MessagePack, as the document says', async () => {
+      // A SettlementUpdate needs an epoch the user is in to settle while the sockets are open.
+      await linkWallet(app, user.accessToken);
+      const settlement = app.server.app.get(SettlementService);
+      const epoch = settlement.currentEpoch() - 1;
+      await app.server.app.get(LedgerService).apply({
+        id: 'api-documents:settlement',
+        network: [{ userId: user.id, amount: microPointsOf(1), at: new Date(settlement.epochEnd(epoch).getTime() - 1000) }],
+        nodes: [],
+        bonuses: [],
+      });
       const connected = await Promise.all(
         Object.keys(ENDPOINTS).flatMap((path) =>
           (['json', 'msgpack'] as const).map(async (format) => {
@@ -194,11 +208,13 @@ describe('API documents', () => {
         ),
       );
       // A referee joining with the user's code is a live Notification (referral.joined) on every
-      // dashboard socket of the user.
+      // dashboard socket of the user; the epoch settling, a SettlementUpdate where it is carried.
       await registerUser(app, { referral_code: user.referralCode });
+      await settlement.settle(epoch);
       const sessions = connected.map(({ path, format, socket }) =>
         (async () => {
           if (ENDPOINTS[path]!.includes('Notification')) await socket.next('Notification');
+          if (ENDPOINTS[path]!.includes('SettlementUpdate')) await socket.next('SettlementUpdate');
           socket.send({ type: 'Heartbeat' });
           await socket.next('Heartbeat');
           socket.sendInvalid({ type: 'Bogus' });

@@ -172,6 +172,19 @@ interface Route {
 /** Where a route's request can fail validation, it can answer 400; 500 and 503 can happen anywhere. */
 const FAULTS = [500, 503];
 
+const ADMIN_SETTLEMENT: Shape = {
+      epoch: integer,
+      root: nullable(string),
+      status: oneOf('settled', 'publishing', 'published'),
+      leaf_count: integer,
+      total_amount: string,
+      tx_hash: nullable(string),
+      block_number: nullable(integer),
+      publish_attempts: integer,
+      publish_error: nullable(string),
+      created: boolean,
+    };
+
 const ROUTES: readonly Route[] = [
   {
     route: 'POST /api/auth/register',
@@ -210,8 +223,53 @@ const ROUTES: readonly Route[] = [
     route: 'PATCH /api/user/me',
     status: 200,
     body: USER,
-    requestBody: { username: optional(string), wallet_address: optional(nullable(string)) },
+    requestBody: { username: optional(string) },
     errors: [400, 401, 409, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'POST /api/user/wallet/challenge',
+    status: 200,
+    body: { message: string, nonce: string, expires_at: RFC3339 },
+    requestBody: { address: string },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'POST /api/user/wallet',
+    status: 200,
+    body: USER,
+    requestBody: { message: string, signature: string },
+    errors: [400, 401, 409, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'GET /api/settlement/epochs',
+    status: 200,
+    body: page({ epoch: integer, root: nullable(string), status: oneOf('settled', 'publishing', 'published'), tx_hash: nullable(string), amount: string, claimable: boolean }),
+    query: { limit: optional(LIMIT), cursor: optional(CURSOR) },
+    errors: [400, 401, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'GET /api/settlement/epochs/:epoch/proof',
+    status: 200,
+    body: { epoch: integer, root: string, account: string, amount: string, proof: arrayOf(string) },
+    errors: [400, 401, 404, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'POST /api/admin/settlement/epochs/:epoch/settle',
+    status: 200,
+    body: ADMIN_SETTLEMENT,
+    errors: [400, 401, 403, ...FAULTS],
+    auth: 'bearer',
+  },
+  {
+    route: 'POST /api/admin/settlement/epochs/:epoch/publish',
+    status: 200,
+    body: ADMIN_SETTLEMENT,
+    errors: [400, 401, 403, 404, ...FAULTS],
     auth: 'bearer',
   },
   {
@@ -575,13 +633,15 @@ describe('OpenAPI document', () => {
       problems.push(...shapeMismatches(asShape, route.query ?? {}, `${route.route} query`));
 
       const pathParameters = parameters.filter((parameter) => parameter.in === 'path');
-      const ids = route.route.includes(':id') ? ['id'] : [];
+      const ids = [...route.route.matchAll(/:(\w+)/g)].map((match) => match[1]!);
       if (JSON.stringify(pathParameters.map((parameter) => parameter.name)) !== JSON.stringify(ids)) {
         problems.push(`${route.route}: path parameters ${pathParameters.map((parameter) => parameter.name).join(', ')}`);
       }
       for (const parameter of pathParameters) {
         if (parameter.required !== true) problems.push(`${route.route}: path id not required`);
-        problems.push(...mismatches(parameter.schema, bounded(integer, { minimum: 1 }), `${route.route} :id`));
+        // Ids start at 1; epochs (settlement) at 0.
+        const minimum = parameter.name === 'epoch' ? 0 : 1;
+        problems.push(...mismatches(parameter.schema, bounded(integer, { minimum }), `${route.route} :${parameter.name}`));
       }
     }
     expect(problems).toEqual([]);

@@ -3,6 +3,7 @@ import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { linkWallet } from '../support/wallet';
 import { TestSocket, unreadShown } from '../support/ws-client';
 
 const ADMIN = 'feed-admin@example.com';
@@ -64,10 +65,10 @@ describe('notification feed', () => {
     const user = await registerUser(app);
     const bonus = await api(app, 'POST', `/api/admin/users/${user.id}/bonus`, { token: admin.accessToken, body: { amount: 12.25, reason: 'Community <3' } });
     expect(bonus.status).toBe(201);
-    const wallet = '0x52908400098527886E0F7030069857D2E4169EE7';
-    expect((await api(app, 'PATCH', '/api/user/me', { token: user.accessToken, body: { wallet_address: wallet } })).status).toBe(200);
-    // The same wallet again, or a username change, is no news.
-    await api(app, 'PATCH', '/api/user/me', { token: user.accessToken, body: { wallet_address: wallet, username: `${user.username}x` } });
+    // Linked by signature (the wallet module records it in the same transaction).
+    const wallet = (await linkWallet(app, user.accessToken)).address;
+    // A username change is no news.
+    expect((await api(app, 'PATCH', '/api/user/me', { token: user.accessToken, body: { username: `${user.username}x` } })).status).toBe(200);
     // The address it registered from is known: no alert. A new one (through a trusted proxy) is.
     const login = (headers: Record<string, string> = {}) =>
       api(app, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password }, headers: { 'user-agent': 'FeedTest/1.0', ...headers } });

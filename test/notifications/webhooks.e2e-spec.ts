@@ -2,6 +2,7 @@ import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { linkWallet } from '../support/wallet';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -147,8 +148,8 @@ describe('webhooks', () => {
       const receiver = await receiverFor(user);
       for (let i = 0; i < 4; i++) expect((await api(app, 'POST', '/api/notifications/webhook/test', { token: user.accessToken })).status).toBe(202);
       // In-app notifications count too: a new wallet, then a few more.
-      const wallets = ['0x52908400098527886E0F7030069857D2E4169EE7', '0x8617E340B3D01FA5F11F306F4090FD50E238070D', '0xde709f2102306220921060314715629080e2fb77', '0x27b1fdb04752bbc536007a920d24acb045561c26'];
-      for (const wallet_address of wallets) await api(app, 'PATCH', '/api/user/me', { token: user.accessToken, body: { wallet_address } });
+      const wallets: string[] = [];
+      for (let i = 0; i < 4; i++) wallets.push((await linkWallet(app, user.accessToken)).address);
       await waitUntil(async () => (await deliveries(user)).every((delivery) => delivery.status === 'delivered') && receiver.received.length === 6, {
         timeoutMs: 20_000,
         what: 'six deliveries',

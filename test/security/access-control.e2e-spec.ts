@@ -1,8 +1,12 @@
+import { microPointsOf } from '../../src/common/points';
+import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { NetworkRepository } from '../../src/modules/network/network.repository';
+import { SettlementService } from '../../src/modules/settlement/settlement.service';
 import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { linkWallet } from '../support/wallet';
 import { TestSocket } from '../support/ws-client';
 
 /**
@@ -12,8 +16,14 @@ import { TestSocket } from '../support/ws-client';
  * (changing a referrer later, cycles). rest-domain and admin specs hold the basic cases.
  */
 
-/** Every route with an id in its path, and who may use it. A new one fails the first test until classified. */
-const ID_ROUTES: Record<string, 'owner' | 'admin'> = {
+/**
+ * Every route with an id in its path, and who may use it. A new one fails the first test until
+ * classified. `caller`: the path names no one's row (an epoch); the answer is about the caller only.
+ */
+const ID_ROUTES: Record<string, 'owner' | 'admin' | 'caller'> = {
+  'get /api/settlement/epochs/{epoch}/proof': 'caller',
+  'post /api/admin/settlement/epochs/{epoch}/settle': 'admin',
+  'post /api/admin/settlement/epochs/{epoch}/publish': 'admin',
   'get /api/networks/{id}': 'owner',
   'delete /api/networks/{id}': 'owner',
   'get /api/admin/users/{id}': 'admin',
@@ -75,7 +85,7 @@ describe('access control', () => {
         if (scope !== 'admin') continue;
         const [method, template] = route.split(' ') as [string, string];
         for (const id of [alice.id, bob.id, admin.id, 987654321]) {
-          const path = template.replace('{id}', String(id));
+          const path = template.replace(/\{(id|epoch)\}/, String(id));
           const body = VALID_BODIES[route];
           const asUser = await api(app, method.toUpperCase(), path, { token: bob.accessToken, body });
           expect([path, asUser.status, asUser.body.error]).toEqual([path, 403, 'Forbidden']);
@@ -87,6 +97,30 @@ describe('access control', () => {
       expect((await api(app, 'GET', '/api/earnings/summary', { token: bob.accessToken })).body.total).toBe(0);
       expect((await api(app, 'GET', '/api/earnings/summary', { token: alice.accessToken })).body.total).toBe(6);
       for (const user of [alice, bob, admin]) expect((await api(app, 'GET', '/api/user/me', { token: user.accessToken })).status).toBe(200);
+    });
+  });
+
+  describe('settlement proofs', () => {
+    it("serves the caller's own leaf only: another user's wallet and amount never come back", async () => {
+      const settlement = app.server.app.get(SettlementService);
+      const epoch = settlement.currentEpoch() - 1;
+      const wallet = await linkWallet(app, alice.accessToken);
+      await app.server.app.get(LedgerService).apply({
+        id: 'access:settlement',
+        network: [{ userId: alice.id, amount: microPointsOf(1), at: new Date(settlement.epochEnd(epoch).getTime() - 1000) }],
+        nodes: [],
+        bonuses: [],
+      });
+      await settlement.settle(epoch);
+      const own = await api(app, 'GET', `/api/settlement/epochs/${epoch}/proof`, { token: alice.accessToken });
+      expect([own.status, own.body.account]).toEqual([200, wallet.address]);
+      const other = await api(app, 'GET', `/api/settlement/epochs/${epoch}/proof`, { token: bob.accessToken });
+      expect([other.status, other.body.error, JSON.stringify(other.body).includes(wallet.address)]).toEqual([404, 'EntityNotFound', false]);
+      // Query parameters naming someone else are refused, not honoured.
+      for (const parameter of ['account', 'user_id']) {
+        const probe = await api(app, 'GET', `/api/settlement/epochs/${epoch}/proof?${parameter}=${parameter === 'account' ? wallet.address : alice.id}`, { token: bob.accessToken });
+        expect([parameter, probe.status]).toEqual([parameter, 400]);
+      }
     });
   });
 

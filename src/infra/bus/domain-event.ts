@@ -13,6 +13,8 @@ export type DomainEvent =
   | { readonly type: 'notification.changed'; readonly userIds: readonly number[] }
   /** Sessions of the user were revoked (logout, refresh-token reuse): instances forget their status. */
   | { readonly type: 'session.revoked'; readonly userIds: readonly number[]; readonly sessionIds: readonly string[] }
+  /** An epoch in which the users have an amount was settled or published (SettlementUpdate). */
+  | { readonly type: 'settlement.changed'; readonly userIds: readonly number[]; readonly epoch: number }
   /** An admin disabled the user: sessions revoked, sockets closed with 4401. */
   | { readonly type: 'user.disabled'; readonly userIds: readonly number[] }
   /** A node session for (user, device) started on `instanceId`: older sessions elsewhere close with 4001. */

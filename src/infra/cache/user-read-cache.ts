@@ -16,6 +16,8 @@ const STALE_AFTER: Readonly<Record<DomainEventType, readonly ReadPart[]>> = {
   'notification.changed': [],
   'node.session.started': [],
   'session.revoked': [],
+  // Settlement epochs are not part of the cached dashboard reads.
+  'settlement.changed': [],
 };
 
 /** Users cached at most (least recently filled go first); each holds a bus subscription. */

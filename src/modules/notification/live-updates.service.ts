@@ -45,6 +45,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     // Events, pushed by NotificationLiveService (issue 17); never marked dirty here.
     Notification: new Set(),
     NodeUpdate: new Set(),
+    // Events, pushed by SettlementLiveService (issue 12); never marked dirty here.
+    SettlementUpdate: new Set(),
   };
   /** Fingerprint of the last EarningsData sent per user (without updated_at), to skip pushes that change nothing. */
   private readonly lastEarnings = new Map<number, number>();
@@ -77,6 +79,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       Notification: () => Promise.resolve(new Map()),
       // Per socket (NodeUpdatesService); never marked dirty here.
       NodeUpdate: () => Promise.resolve(new Map()),
+      // Settlement (issue 12): events only, no snapshot.
+      SettlementUpdate: () => Promise.resolve(new Map()),
     };
   }
 
@@ -117,6 +121,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         return; // handled by the realtime core's registry
       case 'session.revoked':
         return; // handled by the session validator
+      case 'settlement.changed':
+        return; // pushed by SettlementLiveService
     }
   }
 
@@ -151,6 +157,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         return this.nodeUpdates.frameFor(connection);
       case 'NotificationUpdate':
         return (await this.loaders[type]([userId])).get(userId);
+      case 'SettlementUpdate':
+        // An event only (SettlementLiveService); the epochs themselves are read over REST.
+        return undefined;
     }
   }
 

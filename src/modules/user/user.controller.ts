@@ -24,7 +24,7 @@ export class UserController {
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Change username and/or link (null: unlink) a wallet address' })
+  @ApiOperation({ summary: 'Change the username (wallets are linked by signature: POST /api/user/wallet)' })
   @ApiOkResponse({ type: UserResponse, description: 'The caller after the change' })
   @ApiErrors(400, 401, {
     status: 409,

@@ -32,6 +32,14 @@ export const authApi = {
 export const userApi = {
   me: () => authed((auth) => api.GET('/api/user/me', auth)),
   update: (body: Schemas['UpdateMeDto']) => authed((auth) => api.PATCH('/api/user/me', { ...auth, body })),
+  walletChallenge: (body: Schemas['WalletChallengeDto']) => authed((auth) => api.POST('/api/user/wallet/challenge', { ...auth, body })),
+  linkWallet: (body: Schemas['LinkWalletDto']) => authed((auth) => api.POST('/api/user/wallet', { ...auth, body })),
+};
+
+export const settlementApi = {
+  epochs: (cursor?: string | null) =>
+    authed((auth) => api.GET('/api/settlement/epochs', { ...auth, params: { query: { limit: 20, cursor: cursor ?? undefined } } })),
+  proof: (epoch: number) => authed((auth) => api.GET('/api/settlement/epochs/{epoch}/proof', { ...auth, params: { path: { epoch } } })),
 };
 
 export const networksApi = {

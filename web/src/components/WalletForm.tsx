@@ -1,38 +1,36 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { userApi } from '../api/client';
 import type { User } from '../api/types';
+import { browserWallet, personalSign, requestAccount } from '../wallet/browser-wallet';
 import { ErrorNote } from './ErrorNote';
-
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const LOCAL_ERROR = 'A wallet address is 0x followed by 40 hexadecimal characters.';
 
 interface Props {
   user: User | null;
   onSaved(user: User): void;
 }
 
-/** Links (PATCH wallet_address) or unlinks (null) the payout wallet. The server enforces EIP-55 checksums. */
+/**
+ * Links the payout wallet by proving its key: the browser wallet (EIP-1193) shares its account,
+ * signs the Sign-In with Ethereum message the API issues for it, and the API checks the signature.
+ */
 export function WalletForm({ user, onSaved }: Props) {
   const linked = user?.wallet_address ?? null;
-  const [value, setValue] = useState(linked ?? '');
   const [error, setError] = useState<unknown>(null);
   const [success, setSuccess] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const provider = browserWallet();
 
-  useEffect(() => setValue(linked ?? ''), [linked]);
-
-  const save = async (wallet: string | null) => {
+  const link = async () => {
+    if (provider === null) return;
     setError(null);
     setSuccess(null);
-    if (wallet !== null && !ADDRESS.test(wallet)) {
-      setError(LOCAL_ERROR);
-      return;
-    }
     setBusy(true);
     try {
-      const updated = await userApi.update({ wallet_address: wallet });
-      onSaved(updated);
-      setSuccess(wallet === null ? 'Wallet unlinked.' : 'Wallet linked.');
+      const address = await requestAccount(provider);
+      const challenge = await userApi.walletChallenge({ address });
+      const signature = await personalSign(provider, address, challenge.message);
+      onSaved(await userApi.linkWallet({ message: challenge.message, signature }));
+      setSuccess('Wallet linked.');
     } catch (err) {
       setError(err);
     } finally {
@@ -54,51 +52,22 @@ export function WalletForm({ user, onSaved }: Props) {
           <span data-testid="wallet-address">No wallet linked yet.</span>
         )}
       </p>
-      <form
-        data-testid="wallet-form"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save(value.trim());
-        }}
-      >
-        <label class="field" for="wallet-input">
-          <span class="field-label">Wallet address</span>
-        </label>
-        <div class="input-row">
-          <input
-            id="wallet-input"
-            name="wallet_address"
-            class="input mono"
-            type="text"
-            inputMode="text"
-            autoComplete="off"
-            spellcheck={false}
-            placeholder="0x…"
-            value={value}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? 'wallet-error' : 'wallet-hint'}
-            onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
-          />
-          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="wallet-submit">
-            {busy ? 'Saving…' : linked ? 'Update' : 'Link wallet'}
-          </button>
-        </div>
-        <p id="wallet-hint" class="muted small">
-          0x followed by 40 hex characters. Mixed-case addresses must carry a valid EIP-55 checksum.
+      {provider === null ? (
+        <p class="muted small" data-testid="wallet-missing">
+          No browser wallet found. Install one (any EIP-1193 wallet) to link a payout wallet by signing.
         </p>
-        {linked && (
-          <button type="button" class="btn btn-ghost" disabled={busy} data-testid="wallet-unlink" onClick={() => void save(null)}>
-            Unlink wallet
-          </button>
-        )}
-        <ErrorNote error={error} testId="wallet-error" id="wallet-error" />
-        {success && (
-          <p class="note note-ok" role="status" data-testid="wallet-success">
-            {success}
-          </p>
-        )}
-      </form>
+      ) : (
+        <button type="button" class="btn btn-primary" disabled={busy} data-testid="wallet-link" onClick={() => void link()}>
+          {busy ? 'Waiting for the wallet…' : linked ? 'Link another wallet' : 'Link wallet'}
+        </button>
+      )}
+      <p class="muted small">Your wallet asks you to sign a message; signing costs nothing and sends no transaction.</p>
+      <ErrorNote error={error} testId="wallet-error" id="wallet-error" />
+      {success && (
+        <p class="note note-ok" role="status" data-testid="wallet-success">
+          {success}
+        </p>
+      )}
     </section>
   );
 }

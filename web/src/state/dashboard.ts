@@ -1,4 +1,5 @@
 import { earningsApi, networksApi, referralsApi, userApi } from '../api/client';
+import { settlementUpdated } from './payouts';
 import { ApiError, errorMessage } from '../api/http';
 import type {
   Bucket,
@@ -167,6 +168,9 @@ function onFrame(frame: ServerFrame): void {
       break;
     case 'Notification':
       onNotification(frame.payload.notification);
+      break;
+    case 'SettlementUpdate':
+      settlementUpdated(frame.payload.epoch);
       break;
     case 'Connected':
       dashboard.set({ notice: null });

@@ -2,6 +2,7 @@ import { EarningsCards } from '../components/EarningsCards';
 import { EarningsChart } from '../components/EarningsChart';
 import { ErrorNote } from '../components/ErrorNote';
 import { NetworksTable } from '../components/NetworksTable';
+import { PayoutsPanel } from '../components/PayoutsPanel';
 import { ReferralPanel } from '../components/ReferralPanel';
 import { WalletForm } from '../components/WalletForm';
 import { dashboard, loadAll, loadReferees, loadSeries, setUser } from '../state/dashboard';
@@ -42,6 +43,7 @@ export function DashboardView() {
         onRetry={() => loadReferees()}
       />
       <WalletForm user={s.user} onSaved={setUser} />
+      <PayoutsPanel />
     </div>
   );
 }

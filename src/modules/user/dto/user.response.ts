@@ -22,7 +22,7 @@ export class UserResponse implements UserJson, OnlyKeysOf<UserJson, UserResponse
     nullable: true,
     pattern: '^0x[0-9a-fA-F]{40}$',
     example: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
-    description: 'Linked wallet (EIP-55 checksummed), or null',
+    description: 'Payout wallet linked by signature (EIP-55 checksummed), or null',
   })
   wallet_address!: string | null;
 

@@ -18,8 +18,17 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash!: string;
 
+  /** Checksummed; linked only by a signed challenge (wallet module); one account per wallet. */
+  @Index('uq_users_wallet_address', { unique: true })
   @Column({ name: 'wallet_address', type: 'varchar', length: 42, nullable: true })
   walletAddress!: string | null;
+
+  /**
+   * What the user had typed into the old free-text wallet field, never proven; kept by the wallet
+   * migration for support, never used for payouts. Not selected by default.
+   */
+  @Column({ name: 'unverified_wallet_address', type: 'varchar', length: 42, nullable: true, select: false })
+  unverifiedWalletAddress?: string | null;
 
   @Index('uq_users_referral_code', { unique: true })
   @Column({ name: 'referral_code', type: 'varchar', length: 32 })

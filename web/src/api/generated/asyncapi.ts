@@ -172,6 +172,32 @@ export interface components {
              */
             points: number;
         };
+        /** @description A settled epoch, with the caller’s cumulative amount in it */
+        SettlementEpoch: {
+            /** @example 334 */
+            epoch: number;
+            /**
+             * @description Merkle root (null: nobody had anything to claim)
+             * @example 0xabababababababababababababababababababababababababababababababab
+             */
+            root: string | null;
+            /** @description settled → publishing → published */
+            status: components["schemas"]["SettlementStatus"];
+            /** @description Transaction that published the root (evm adapter) */
+            tx_hash: string | null;
+            /**
+             * @description The caller’s cumulative amount at the end of this epoch, token units (decimal string)
+             * @example 1500000000000000000
+             */
+            amount: string;
+            /** @description The caller has an amount and the root is published */
+            claimable: boolean;
+        };
+        /**
+         * @description settled → publishing → published
+         * @enum {string}
+         */
+        SettlementStatus: "settled" | "publishing" | "published";
         /** @description Start the session: the first message, within CONNECT_TIMEOUT_MS */
         "client.Connect": {
             /** @constant */
@@ -204,7 +230,7 @@ export interface components {
                  *       "EarningsUpdate"
                  *     ]
                  */
-                updates?: ("NetworkUpdate" | "NodeUpdate" | "EarningsUpdate" | "ReferralUpdate" | "NotificationUpdate" | "Notification")[];
+                updates?: ("NetworkUpdate" | "NodeUpdate" | "EarningsUpdate" | "ReferralUpdate" | "NotificationUpdate" | "Notification" | "SettlementUpdate")[];
             };
         };
         /** @description Keep-alive, every heartbeat_interval_ms */
@@ -324,6 +350,14 @@ export interface components {
                 notification: components["schemas"]["Notification"];
             };
         };
+        /** @description An epoch the user is in was settled or published */
+        "server.SettlementUpdate": {
+            /** @constant */
+            type: "SettlementUpdate";
+            payload: {
+                epoch: components["schemas"]["SettlementEpoch"];
+            };
+        };
         /** @description The answer to a client Heartbeat */
         "server.Heartbeat": {
             /** @constant */
@@ -355,7 +389,7 @@ export interface components {
             };
         };
         /** @description Any server → client frame */
-        ServerFrame: components["schemas"]["server.Connected"] | components["schemas"]["server.NetworkUpdate"] | components["schemas"]["server.NodeUpdate"] | components["schemas"]["server.EarningsUpdate"] | components["schemas"]["server.ReferralUpdate"] | components["schemas"]["server.NotificationUpdate"] | components["schemas"]["server.Notification"] | components["schemas"]["server.Heartbeat"] | components["schemas"]["server.Error"] | components["schemas"]["server.Disconnect"];
+        ServerFrame: components["schemas"]["server.Connected"] | components["schemas"]["server.NetworkUpdate"] | components["schemas"]["server.NodeUpdate"] | components["schemas"]["server.EarningsUpdate"] | components["schemas"]["server.ReferralUpdate"] | components["schemas"]["server.NotificationUpdate"] | components["schemas"]["server.Notification"] | components["schemas"]["server.SettlementUpdate"] | components["schemas"]["server.Heartbeat"] | components["schemas"]["server.Error"] | components["schemas"]["server.Disconnect"];
         /** @description Any client → server frame */
         ClientFrame: components["schemas"]["client.Connect"] | components["schemas"]["client.Heartbeat"] | components["schemas"]["client.Disconnect"];
     };

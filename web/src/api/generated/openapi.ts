@@ -120,8 +120,110 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change username and/or link (null: unlink) a wallet address */
+        /** Change the username (wallets are linked by signature: POST /api/user/wallet) */
         patch: operations["UserController_update"];
+        trace?: never;
+    };
+    "/api/user/wallet/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A Sign-In with Ethereum message that proves the wallet when signed (single use, 10 minutes) */
+        post: operations["WalletController_challenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Links the payout wallet that signed a challenge */
+        post: operations["WalletController_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settlement/epochs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settled epochs, newest first, with the caller’s cumulative amount in each */
+        get: operations["SettlementController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settlement/epochs/{epoch}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s leaf and Merkle proof in an epoch (what the contract’s claim takes) */
+        get: operations["SettlementController_proof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/settlement/epochs/{epoch}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Settle an ended epoch (idempotent: a settled epoch is returned unchanged) */
+        post: operations["SettlementAdminController_settle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/settlement/epochs/{epoch}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a settled epoch now (retries a failing publication at once; a published epoch is returned unchanged) */
+        post: operations["SettlementAdminController_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/referrals": {
@@ -599,7 +701,7 @@ export interface components {
             /** @example alice_01 */
             username: string;
             /**
-             * @description Linked wallet (EIP-55 checksummed), or null
+             * @description Payout wallet linked by signature (EIP-55 checksummed), or null
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
             wallet_address: string | null;
@@ -659,11 +761,115 @@ export interface components {
         UpdateMeDto: {
             /** @example alice_01 */
             username?: string;
+        };
+        WalletChallengeDto: {
             /**
-             * @description EIP-55 checksum enforced when mixed-case; null unlinks
+             * @description The wallet to link: all lower-case, or with a correct EIP-55 checksum
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
-            wallet_address?: string | null;
+            address: string;
+        };
+        /** @description A Sign-In with Ethereum (EIP-4361) message to sign with the wallet */
+        WalletChallenge: {
+            /** @description The EIP-4361 text to sign (personal_sign), unchanged */
+            message: string;
+            /**
+             * @description Single-use; valid until expires_at
+             * @example k3Xq9PzAw8Lm2Nb4
+             */
+            nonce: string;
+            /**
+             * Format: date-time
+             * @description When the challenge expires (10 minutes after it was issued)
+             * @example 2026-11-29T08:00:00.000Z
+             */
+            expires_at: string;
+        };
+        LinkWalletDto: {
+            /** @description The `message` of the challenge, exactly as issued and signed */
+            message: string;
+            /**
+             * @description EIP-191 personal_sign signature of the message by the wallet (EIP-1271 for contract wallets when the service has an RPC)
+             * @example 0xababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab
+             */
+            signature: string;
+        };
+        /**
+         * @description settled → publishing → published
+         * @enum {string}
+         */
+        SettlementStatus: "settled" | "publishing" | "published";
+        /** @description A settled epoch, with the caller’s cumulative amount in it */
+        SettlementEpoch: {
+            /** @example 334 */
+            epoch: number;
+            /**
+             * @description Merkle root (null: nobody had anything to claim)
+             * @example 0xabababababababababababababababababababababababababababababababab
+             */
+            root: string | null;
+            /** @description settled → publishing → published */
+            status: components["schemas"]["SettlementStatus"];
+            /** @description Transaction that published the root (evm adapter) */
+            tx_hash: string | null;
+            /**
+             * @description The caller’s cumulative amount at the end of this epoch, token units (decimal string)
+             * @example 1500000000000000000
+             */
+            amount: string;
+            /** @description The caller has an amount and the root is published */
+            claimable: boolean;
+        };
+        SettlementEpochPage: {
+            items: components["schemas"]["SettlementEpoch"][];
+            /** @description Pass as cursor for the next page; null on the last */
+            next_cursor: string | null;
+        };
+        /** @description What claim(account, amount, proof) on the distributor needs */
+        SettlementProof: {
+            /** @example 334 */
+            epoch: number;
+            /** @example 0xabababababababababababababababababababababababababababababababab */
+            root: string;
+            /**
+             * @description The leaf’s account (EIP-55)
+             * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
+             */
+            account: string;
+            /**
+             * @description Cumulative amount of the leaf, token units
+             * @example 1500000000000000000
+             */
+            amount: string;
+            /**
+             * @description Sibling hashes, leaf to root
+             * @example [
+             *       "0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+             *     ]
+             */
+            proof: string[];
+        };
+        /** @description An epoch’s settlement as an administrator sees it */
+        AdminSettlement: {
+            /** @example 334 */
+            epoch: number;
+            /** @example 0xabababababababababababababababababababababababababababababababab */
+            root: string | null;
+            /** @description settled → publishing → published */
+            status: components["schemas"]["SettlementStatus"];
+            leaf_count: number;
+            /**
+             * @description Sum of the leaves, token units
+             * @example 1500000000000000000
+             */
+            total_amount: string;
+            tx_hash: string | null;
+            block_number: number | null;
+            publish_attempts: number;
+            /** @description Last publication failure while it is retried */
+            publish_error: string | null;
+            /** @description True when this request settled it (false: it was settled before) */
+            created: boolean;
         };
         /** @enum {string} */
         ReferralStatus: "Pending" | "Completed" | "Rewarded";
@@ -958,7 +1164,7 @@ export interface components {
             /** @example alice_01 */
             username: string;
             /**
-             * @description Linked wallet (EIP-55 checksummed), or null
+             * @description Payout wallet linked by signature (EIP-55 checksummed), or null
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
             wallet_address: string | null;
@@ -1012,7 +1218,7 @@ export interface components {
             /** @example alice_01 */
             username: string;
             /**
-             * @description Linked wallet (EIP-55 checksummed), or null
+             * @description Payout wallet linked by signature (EIP-55 checksummed), or null
              * @example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
              */
             wallet_address: string | null;
@@ -1705,6 +1911,444 @@ export interface operations {
             };
             /** @description `Conflict`: username already taken (regardless of case) */
             409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    WalletController_challenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalletChallengeDto"];
+            };
+        };
+        responses: {
+            /** @description The message to sign */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletChallenge"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    WalletController_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkWalletDto"];
+            };
+        };
+        responses: {
+            /** @description The caller with the wallet linked */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Conflict`: the wallet is linked to another account */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description next_cursor of the previous page, unchanged */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of epochs */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementEpochPage"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementController_proof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Leaf and proof */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementProof"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EntityNotFound`: the epoch is not settled or has no leaf of the caller */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementAdminController_settle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The epoch’s settlement */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminSettlement"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Forbidden`: authenticated, but not an administrator */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `InternalError` or `DatabaseError`: server fault (the message is generic) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ServiceUnavailable`: a dependency is down or the instance is shutting down; retry later */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SettlementAdminController_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The epoch after this publication round */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminSettlement"];
+                };
+            };
+            /** @description `ValidationError`: the body, query or a path parameter fails validation (unknown fields are rejected); `details` lists the problems per field */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Unauthorized` or `SessionExpired`: missing or invalid access token (Unauthorized); expired access token or ended session (SessionExpired): refresh, then retry */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Forbidden`: authenticated, but not an administrator */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EntityNotFound`: the epoch is not settled */
+            404: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
