@@ -104,6 +104,8 @@ export interface AppConfigValues {
     /** Publisher (contract owner) private key, or a file holding it (a mounted Kubernetes Secret). */
     readonly publisherKey: string | null;
     readonly publisherKeyFile: string | null;
+    /** Block explorer base (e.g. https://etherscan.io): epochs link their transaction as `<base>/tx/<hash>`. */
+    readonly explorerUrl: string | null;
   };
   /** Where users reach the service (links in emails, SIWE domain); null → http://localhost:<port>. */
   readonly publicUrl: string | null;

@@ -200,7 +200,9 @@ describe('loadConfig', () => {
       contract: null,
       publisherKey: null,
       publisherKeyFile: null,
+      explorerUrl: null,
     });
+    expect(loadConfig({ SETTLEMENT_EXPLORER_URL: 'https://etherscan.io/' }).settlement.explorerUrl).toBe('https://etherscan.io');
     const key = `0x${'11'.repeat(32)}`;
     const evm = loadConfig({
       SETTLEMENT_ADAPTER: 'evm',
@@ -221,10 +223,11 @@ describe('loadConfig', () => {
       }
     };
     expect(variables({ SETTLEMENT_ADAPTER: 'evm' })).toEqual(['SETTLEMENT_CONTRACT', 'SETTLEMENT_PUBLISHER_KEY', 'SETTLEMENT_RPC_URL']);
-    expect(variables({ SETTLEMENT_ADAPTER: 'chain', SETTLEMENT_DECIMALS: '37', SETTLEMENT_CONTRACT: '0x12', SETTLEMENT_RPC_URL: 'ftp://x' })).toEqual([
+    expect(variables({ SETTLEMENT_ADAPTER: 'chain', SETTLEMENT_DECIMALS: '37', SETTLEMENT_CONTRACT: '0x12', SETTLEMENT_RPC_URL: 'ftp://x', SETTLEMENT_EXPLORER_URL: 'https://x/?q=1' })).toEqual([
       'SETTLEMENT_ADAPTER',
       'SETTLEMENT_CONTRACT',
       'SETTLEMENT_DECIMALS',
+      'SETTLEMENT_EXPLORER_URL',
       'SETTLEMENT_RPC_URL',
     ]);
     // A malformed key is named, never echoed.

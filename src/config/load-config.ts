@@ -165,6 +165,7 @@ export function loadConfig(env: Env): AppConfig {
         return raw.trim();
       }),
       publisherKeyFile: read<string | null>('SETTLEMENT_PUBLISHER_KEY_FILE', null, (raw) => raw.trim()),
+      explorerUrl: read<string | null>('SETTLEMENT_EXPLORER_URL', null, parsePublicUrl),
     },
     publicUrl: read<string | null>('PUBLIC_URL', null, parsePublicUrl),
     notifications: {

@@ -246,7 +246,7 @@ const ROUTES: readonly Route[] = [
   {
     route: 'GET /api/settlement/epochs',
     status: 200,
-    body: page({ epoch: integer, root: nullable(string), status: oneOf('settled', 'publishing', 'published'), tx_hash: nullable(string), amount: string, claimable: boolean }),
+    body: page({ epoch: integer, root: nullable(string), status: oneOf('settled', 'publishing', 'published'), tx_hash: nullable(string), tx_url: nullable(string), amount: string, claimable: boolean }),
     query: { limit: optional(LIMIT), cursor: optional(CURSOR) },
     errors: [400, 401, ...FAULTS],
     auth: 'bearer',

@@ -52,6 +52,7 @@ describe('settlement on a real chain (evm adapter, anvil)', () => {
         SETTLEMENT_RPC_URL: anvil.url,
         SETTLEMENT_CONTRACT: distributor,
         SETTLEMENT_PUBLISHER_KEY: publisherKey,
+        SETTLEMENT_EXPLORER_URL: 'https://explorer.example/',
       },
     });
     admin = await registerUser(app, { email: 'chain-admin@example.com' });
@@ -115,7 +116,7 @@ describe('settlement on a real chain (evm adapter, anvil)', () => {
     expect(await reader.readContract({ address: distributor, abi: cumulativeMerkleDistributorAbi, functionName: 'merkleRoot' })).toBe(settled.body.root);
     expect(await rootEvents(base)).toHaveLength(1);
     const listed = await api(app, 'GET', '/api/settlement/epochs', { token: user.accessToken });
-    expect(listed.body.items[0]).toEqual({ epoch: base, root: settled.body.root, status: 'published', tx_hash: row.tx_hash, amount: (125n * TOKEN / 10n).toString(), claimable: true });
+    expect(listed.body.items[0]).toEqual({ epoch: base, root: settled.body.root, status: 'published', tx_hash: row.tx_hash, tx_url: `https://explorer.example/tx/${row.tx_hash}`, amount: (125n * TOKEN / 10n).toString(), claimable: true });
 
     await claimWithApiProof(user, userKey, base);
     expect(await balanceOf(wallet.address)).toBe((125n * TOKEN) / 10n);

@@ -96,7 +96,7 @@ describe('settlement (ledger adapter)', () => {
     expect(published.body).toMatchObject({ epoch: base, status: 'published', tx_hash: null, block_number: null, publish_error: null });
     const list = await api(app, 'GET', '/api/settlement/epochs', { token: alice.accessToken });
     expect(list.status).toBe(200);
-    expect(list.body.items[0]).toEqual({ epoch: base, root: first.body.root, status: 'published', tx_hash: null, amount: aliceProof.body.amount, claimable: true });
+    expect(list.body.items[0]).toEqual({ epoch: base, root: first.body.root, status: 'published', tx_hash: null, tx_url: null, amount: aliceProof.body.amount, claimable: true });
     // Publication is announced too (the frame says published and claimable).
     const announced = async () => {
       for (;;) {

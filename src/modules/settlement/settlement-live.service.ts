@@ -1,3 +1,4 @@
+import { AppConfig } from '../../config';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../../infra/bus/event-bus';
 import { RealtimeServer } from '../../realtime/realtime.server';
@@ -17,6 +18,7 @@ export class SettlementLiveService implements OnModuleInit {
     private readonly realtime: RealtimeServer,
     private readonly settlements: SettlementRepository,
     private readonly bus: EventBus,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -38,7 +40,7 @@ export class SettlementLiveService implements OnModuleInit {
     try {
       const [row] = await this.settlements.listForUser(userId, 1, epoch + 1);
       if (row === undefined || row.epoch.epoch !== epoch) return;
-      this.realtime.pushToUser(userId, { type: 'SettlementUpdate', payload: { epoch: toSettlementEpochJson(row.epoch, row.amount) } });
+      this.realtime.pushToUser(userId, { type: 'SettlementUpdate', payload: { epoch: toSettlementEpochJson(row.epoch, row.amount, this.config.settlement.explorerUrl) } });
     } catch (error) {
       this.logger.warn({ err: error, userId, epoch }, 'Could not push a SettlementUpdate');
     }

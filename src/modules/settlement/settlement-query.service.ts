@@ -1,3 +1,4 @@
+import { AppConfig } from '../../config';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, Page } from '../../common/cursor';
 import { DashboardError } from '../../common/errors';
@@ -16,6 +17,7 @@ export class SettlementQueryService {
   constructor(
     private readonly settlements: SettlementRepository,
     private readonly users: UserRepository,
+    private readonly config: AppConfig,
   ) {}
 
   async list(auth: AuthUser, query: PageQuery): Promise<Page<SettlementEpochJson>> {
@@ -24,7 +26,7 @@ export class SettlementQueryService {
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => toSettlementEpochJson(row.epoch, row.amount)),
+      items: page.map((row) => toSettlementEpochJson(row.epoch, row.amount, this.config.settlement.explorerUrl)),
       next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor({ epoch: last.epoch.epoch }) : null,
     };
   }

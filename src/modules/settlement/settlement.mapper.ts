@@ -7,6 +7,8 @@ export interface SettlementEpochJson {
   root: string | null;
   status: SettlementStatus;
   tx_hash: string | null;
+  /** The transaction on the configured block explorer (SETTLEMENT_EXPLORER_URL), else null. */
+  tx_url: string | null;
   /** The caller's cumulative amount at this epoch, token units (all their addresses). */
   amount: string;
   /** True when the caller has a leaf and the root can be claimed against (published on chain, or kept in the ledger). */
@@ -34,12 +36,13 @@ export interface AdminSettlementJson {
   created: boolean;
 }
 
-export function toSettlementEpochJson(epoch: SettlementEpochEntity, amount: bigint): SettlementEpochJson {
+export function toSettlementEpochJson(epoch: SettlementEpochEntity, amount: bigint, explorerUrl: string | null): SettlementEpochJson {
   return {
     epoch: epoch.epoch,
     root: epoch.root,
     status: epoch.status,
     tx_hash: epoch.txHash,
+    tx_url: explorerUrl === null || epoch.txHash === null ? null : `${explorerUrl}/tx/${epoch.txHash}`,
     amount: amount.toString(),
     claimable: amount > 0n && epoch.status === 'published',
   };

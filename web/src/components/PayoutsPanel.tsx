@@ -80,7 +80,13 @@ export function PayoutsPanel() {
                   </td>
                   <td data-testid="payout-status">{STATUS_TEXT[epoch.status]}</td>
                   <td class="mono break" data-testid="payout-tx">
-                    {epoch.tx_hash ?? '—'}
+                    {epoch.tx_url !== null && epoch.tx_hash !== null ? (
+                      <a href={epoch.tx_url} target="_blank" rel="noopener noreferrer">
+                        {epoch.tx_hash}
+                      </a>
+                    ) : (
+                      (epoch.tx_hash ?? '—')
+                    )}
                   </td>
                   <td>
                     {epoch.claimable && (

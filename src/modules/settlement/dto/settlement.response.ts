@@ -21,6 +21,9 @@ export class SettlementEpochResponse implements SettlementEpochJson, OnlyKeysOf<
   @ApiProperty({ type: String, nullable: true, pattern: '^0x[0-9a-f]{64}$', description: 'Transaction that published the root (evm adapter)' })
   tx_hash!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, example: `https://etherscan.io/tx/0x${'ab'.repeat(32)}`, description: 'The transaction on the block explorer of SETTLEMENT_EXPLORER_URL (null without one, or before publication)' })
+  tx_url!: string | null;
+
   @ApiProperty({ ...UINT, description: 'The caller’s cumulative amount at the end of this epoch, token units (decimal string)' })
   amount!: string;
 

@@ -186,6 +186,11 @@ export interface components {
             /** @description Transaction that published the root (evm adapter) */
             tx_hash: string | null;
             /**
+             * @description The transaction on the block explorer of SETTLEMENT_EXPLORER_URL (null without one, or before publication)
+             * @example https://etherscan.io/tx/0xabababababababababababababababababababababababababababababababab
+             */
+            tx_url: string | null;
+            /**
              * @description The caller’s cumulative amount at the end of this epoch, token units (decimal string)
              * @example 1500000000000000000
              */
