@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { arrayLiteral, LoopSlicer, mapInSlices, sortInSlices } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
 import type { ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, CompletedReferral, NodeProgress } from './ledger-batch';
@@ -28,7 +29,8 @@ export interface BalanceDelta {
 
 /**
  * Amounts travel as integer micro-points (int8 arrays: cheap to format and to parse) and become
- * NUMERIC(24,6) in SQL by an exact multiplication.
+ * NUMERIC(24,6) in SQL by an exact multiplication. Large arrays go as array literals built in
+ * slices of the event loop (`arrayLiteral`), so formatting a shard's parameters never blocks it.
  */
 const MICRO = '0.000001';
 
@@ -70,6 +72,7 @@ export class LedgerRepository {
   async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: readonly BucketCredit[]): Promise<void> {
     if (credits.length === 0) return;
     const timestamps = new TimestampTexts();
+    const slicer = new LoopSlicer();
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
        SELECT t.user_id, $1, t.bucket, t.epoch, t.micro * ${MICRO}, ''
@@ -77,10 +80,10 @@ export class LedgerRepository {
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
         source,
-        credits.map((credit) => credit.userId),
-        credits.map((credit) => timestamps.of(credit.bucket)),
-        credits.map((credit) => credit.epoch),
-        credits.map((credit) => int8(credit.amount)),
+        await arrayLiteral(credits, (credit) => credit.userId, slicer),
+        await arrayLiteral(credits, (credit) => timestamps.of(credit.bucket), slicer),
+        await arrayLiteral(credits, (credit) => credit.epoch, slicer),
+        await arrayLiteral(credits, (credit) => int8(credit.amount), slicer),
       ],
     );
   }
@@ -90,9 +93,9 @@ export class LedgerRepository {
     if (refereeIds.length === 0) return [];
     const rows = (await manager.query(
       `SELECT id, referrer_id, referee_id FROM referrals WHERE referee_id = ANY($1::bigint[])`,
-      [refereeIds],
+      [await arrayLiteral(refereeIds, (id) => id)],
     )) as Array<{ id: string | number; referrer_id: string | number; referee_id: string | number }>;
-    return rows.map((row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
+    return mapInSlices(rows, (row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
   }
 
   /**
@@ -106,7 +109,7 @@ export class LedgerRepository {
       `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
          FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
         WHERE r.id = t.id`,
-      [points.map((row) => row.referralId), points.map((row) => int8(row.amount))],
+      [await arrayLiteral(points, (row) => row.referralId), await arrayLiteral(points, (row) => int8(row.amount))],
     );
   }
 
@@ -134,7 +137,8 @@ export class LedgerRepository {
   /** Adds to per-user totals, creating the balance row on a user's first credit. */
   async addToBalances(manager: EntityManager, deltas: readonly BalanceDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const sorted = [...deltas].sort((a, b) => a.userId - b.userId);
+    const slicer = new LoopSlicer();
+    const sorted = await sortInSlices(deltas, (a, b) => a.userId - b.userId, slicer);
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
        SELECT t.user_id, t.network * ${MICRO}, t.referral * ${MICRO}, t.bonus * ${MICRO}, now()
@@ -145,10 +149,10 @@ export class LedgerRepository {
          bonus = user_balances.bonus + EXCLUDED.bonus,
          updated_at = now()`,
       [
-        sorted.map((delta) => delta.userId),
-        sorted.map((delta) => int8(delta.network)),
-        sorted.map((delta) => int8(delta.referral)),
-        sorted.map((delta) => int8(delta.bonus)),
+        await arrayLiteral(sorted, (delta) => delta.userId, slicer),
+        await arrayLiteral(sorted, (delta) => int8(delta.network), slicer),
+        await arrayLiteral(sorted, (delta) => int8(delta.referral), slicer),
+        await arrayLiteral(sorted, (delta) => int8(delta.bonus), slicer),
       ],
     );
   }
@@ -156,7 +160,8 @@ export class LedgerRepository {
   /** Adds uptime and points to nodes and sets their latest score; returns the owners touched. */
   async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
     if (nodes.length === 0) return [];
-    const sorted = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
+    const slicer = new LoopSlicer();
+    const sorted = await sortInSlices(nodes, (a, b) => a.nodeId - b.nodeId, slicer);
     const timestamps = new TimestampTexts();
     const rows = (await manager.query(
       `UPDATE network_connections n SET
@@ -169,14 +174,19 @@ export class LedgerRepository {
         WHERE n.id = t.id
        RETURNING n.user_id`,
       [
-        sorted.map((node) => node.nodeId),
-        sorted.map((node) => node.seconds.toFixed(3)),
-        sorted.map((node) => int8(node.points)),
-        sorted.map((node) => Math.min(1, Math.max(0, node.score))),
-        sorted.map((node) => timestamps.of(node.lastSeenAt)),
+        await arrayLiteral(sorted, (node) => node.nodeId, slicer),
+        await arrayLiteral(sorted, (node) => node.seconds.toFixed(3), slicer),
+        await arrayLiteral(sorted, (node) => int8(node.points), slicer),
+        await arrayLiteral(sorted, (node) => Math.min(1, Math.max(0, node.score)), slicer),
+        await arrayLiteral(sorted, (node) => timestamps.of(node.lastSeenAt), slicer),
       ],
     )) as [Array<{ user_id: number }>, number];
-    return [...new Set(rows[0].map((row) => row.user_id))];
+    const owners = new Set<number>();
+    for (const row of rows[0]) {
+      if (slicer.due()) await slicer.yield();
+      owners.add(row.user_id);
+    }
+    return [...owners];
   }
 
   /**
@@ -188,7 +198,8 @@ export class LedgerRepository {
    */
   async completeQualified(manager: EntityManager, earners: readonly NetworkDelta[], threshold: MicroPoints): Promise<CompletedReferral[]> {
     if (earners.length === 0) return [];
-    const sorted = [...earners].sort((a, b) => a.userId - b.userId);
+    const slicer = new LoopSlicer();
+    const sorted = await sortInSlices(earners, (a, b) => a.userId - b.userId, slicer);
     const rows = (await manager.query(
       `UPDATE referrals r SET status = 'Completed', completed_at = now(), updated_at = now()
          FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, micro)
@@ -196,7 +207,11 @@ export class LedgerRepository {
         WHERE r.referee_id = t.user_id AND r.status = 'Pending'
           AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
-      [sorted.map((earner) => earner.userId), sorted.map((earner) => int8(earner.network)), formatMicroPoints(threshold)],
+      [
+        await arrayLiteral(sorted, (earner) => earner.userId, slicer),
+        await arrayLiteral(sorted, (earner) => int8(earner.network), slicer),
+        formatMicroPoints(threshold),
+      ],
     )) as [CompletedReferral[], number];
     return rows[0];
   }
