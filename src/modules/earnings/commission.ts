@@ -41,7 +41,9 @@ export async function computeCommission(
   // the batch's whole amount bounds every sum of commission (the rates add up to at most 1).
   let total = 0n;
   let largest = 0n;
+  const slicer = new LoopSlicer();
   for (const credit of credits) {
+    if (slicer.due()) await slicer.yield();
     total += credit.amount;
     if (credit.amount > largest) largest = credit.amount;
   }

@@ -48,7 +48,12 @@ export class ReferralChains {
   async chainsOf(userIds: readonly number[], tiers: number): Promise<Map<number, ReferralLink[]>> {
     const gathered = new Map<number, ReferralLink | null>();
     const slicer = new LoopSlicer();
-    let frontier = [...new Set(userIds)];
+    const distinct = new Set<number>();
+    for (const userId of userIds) {
+      if (slicer.due()) await slicer.yield();
+      distinct.add(userId);
+    }
+    let frontier = [...distinct];
     for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
       const missing: number[] = [];
       for (const userId of frontier) {
@@ -83,7 +88,7 @@ export class ReferralChains {
     }
 
     const chains = new Map<number, ReferralLink[]>();
-    for (const userId of new Set(userIds)) {
+    for (const userId of distinct) {
       if (slicer.due()) await slicer.yield();
       const chain: ReferralLink[] = [];
       for (let link = gathered.get(userId); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
