@@ -40,6 +40,22 @@ function int8(micro: MicroPoints): number | string {
 }
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** The items of a comma-separated list (`string_agg`), split in slices of the event loop. */
+async function splitInSlices(list: string | null, slicer: LoopSlicer): Promise<string[]> {
+  const items: string[] = [];
+  if (list === null || list === '') return items;
+  for (let start = 0; ; ) {
+    if (slicer.due()) await slicer.yield();
+    const end = list.indexOf(',', start);
+    if (end === -1) {
+      items.push(list.slice(start));
+      return items;
+    }
+    items.push(list.slice(start, end));
+    start = end + 1;
+  }
+}
+
 /** Timestamps as text for array parameters, formatted once per distinct value (a batch has few). */
 class TimestampTexts {
   private readonly texts = new Map<number, string>();
@@ -91,11 +107,19 @@ export class LedgerRepository {
   /** The referral rows of these referees (who referred them), read from the primary. */
   async referralLinksOf(manager: EntityManager, refereeIds: readonly number[]): Promise<ReferralLinkRow[]> {
     if (refereeIds.length === 0) return [];
-    const rows = (await manager.query(
-      `SELECT id, referrer_id, referee_id FROM referrals WHERE referee_id = ANY($1::bigint[])`,
-      [await arrayLiteral(refereeIds, (id) => id)],
-    )) as Array<{ id: string | number; referrer_id: string | number; referee_id: string | number }>;
-    return mapInSlices(rows, (row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
+    const slicer = new LoopSlicer();
+    const [row] = (await manager.query(
+      `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id, ',') AS links FROM referrals WHERE referee_id = ANY($1::bigint[])`,
+      [await arrayLiteral(refereeIds, (id) => id, slicer)],
+    )) as Array<{ links: string | null }>;
+    return mapInSlices(
+      await splitInSlices(row?.links ?? null, slicer),
+      (link) => {
+        const [referralId, referrerId, refereeId] = link.split(':').map(Number) as [number, number, number];
+        return { referralId, referrerId, refereeId };
+      },
+      slicer,
+    );
   }
 
   /**
@@ -157,14 +181,19 @@ export class LedgerRepository {
     );
   }
 
-  /** Adds uptime and points to nodes and sets their latest score; returns the owners touched. */
+  /**
+   * Adds uptime and points to nodes and sets their latest score; returns the owners touched. The
+   * owners come back as one text row, not one row per node: parsing 25,000 result rows would
+   * block the event loop in one turn.
+   */
   async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
     if (nodes.length === 0) return [];
     const slicer = new LoopSlicer();
     const sorted = await sortInSlices(nodes, (a, b) => a.nodeId - b.nodeId, slicer);
     const timestamps = new TimestampTexts();
-    const rows = (await manager.query(
-      `UPDATE network_connections n SET
+    const [row] = (await manager.query(
+      `WITH advanced AS (
+       UPDATE network_connections n SET
           connection_time = n.connection_time + t.seconds,
           points_earned = n.points_earned + t.micro * ${MICRO},
           network_score = t.score,
@@ -172,7 +201,8 @@ export class LedgerRepository {
           updated_at = now()
          FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, micro, score, seen)
         WHERE n.id = t.id
-       RETURNING n.user_id`,
+       RETURNING n.user_id)
+       SELECT string_agg(DISTINCT user_id::text, ',') AS owners FROM advanced`,
       [
         await arrayLiteral(sorted, (node) => node.nodeId, slicer),
         await arrayLiteral(sorted, (node) => node.seconds.toFixed(3), slicer),
@@ -180,13 +210,8 @@ export class LedgerRepository {
         await arrayLiteral(sorted, (node) => Math.min(1, Math.max(0, node.score)), slicer),
         await arrayLiteral(sorted, (node) => timestamps.of(node.lastSeenAt), slicer),
       ],
-    )) as [Array<{ user_id: number }>, number];
-    const owners = new Set<number>();
-    for (const row of rows[0]) {
-      if (slicer.due()) await slicer.yield();
-      owners.add(row.user_id);
-    }
-    return [...owners];
+    )) as Array<{ owners: string | null }>;
+    return mapInSlices(await splitInSlices(row?.owners ?? null, slicer), Number, slicer);
   }
 
   /**
