@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 
 /**
- * Items a long synchronous loop handles between yields to the event loop: a slice of 5,000 simple
- * steps takes a few milliseconds, so heartbeats never wait long behind a flush being built.
+ * A count of simple steps that takes a few milliseconds (for steps that cannot consult a
+ * `LoopSlicer` in between, such as one `Array.prototype.sort` call: `sortInSlices` sorts runs of
+ * half of it at once).
  */
 export const LOOP_SLICE = 5_000;
 
