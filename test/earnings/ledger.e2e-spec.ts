@@ -2,6 +2,7 @@ import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from 
 import { LedgerBatch } from '../../src/modules/earnings/ledger-batch';
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { EventBus } from '../../src/infra/bus/event-bus';
+import { NetworkRepository } from '../../src/modules/network/network.repository';
 import { DomainEvent } from '../../src/infra/bus/domain-event';
 import { registerUser, RegisteredUser } from '../support/api-client';
 import { Random } from '../support/random';
@@ -150,6 +151,42 @@ describe('the ledger', () => {
         { type: 'referral.changed', userIds: [referrer.id] },
       ]),
     );
+  });
+
+  it('advances nodes and names each owner once; a node that no longer exists is skipped', async () => {
+    const alice = await registerUser(app);
+    const bob = await registerUser(app);
+    const network = app.server.app.get(NetworkRepository);
+    const aliceNodes = [
+      (await network.connect(alice.id, 'ledger-a1', 'A1', '203.0.113.1', 's-a1')).id,
+      (await network.connect(alice.id, 'ledger-a2', 'A2', '203.0.113.2', 's-a2')).id,
+    ];
+    const bobNode = (await network.connect(bob.id, 'ledger-b1', 'B1', '203.0.113.3', 's-b1')).id;
+    const progress = (nodeId: number, points: number): LedgerBatch['nodes'][number] => ({
+      nodeId,
+      seconds: 30,
+      points: microPointsOf(points),
+      score: 0.5,
+      lastSeenAt: new Date(),
+    });
+    const result = await ledger.apply(
+      batch({ nodes: [progress(bobNode, 2), progress(aliceNodes[0]!, 1), progress(aliceNodes[1]!, 1.5), progress(2_000_000_000, 9)] }),
+    );
+    expect([...result.networkChanged].sort((x, y) => x - y)).toEqual([alice.id, bob.id].sort((x, y) => x - y));
+    const rows = await sql<{ id: number; points: string; seconds: string }>(
+      app.database.url,
+      `SELECT id::int, points_earned::text AS points, connection_time::text AS seconds FROM network_connections WHERE id = ANY($1) ORDER BY id`,
+      [[...aliceNodes, bobNode]],
+    );
+    expect(rows.map((row) => [row.id, Number(row.points), Number(row.seconds)])).toEqual(
+      [
+        [aliceNodes[0], 1, 30],
+        [aliceNodes[1], 1.5, 30],
+        [bobNode, 2, 30],
+      ].sort((x, y) => x[0]! - y[0]!),
+    );
+    // Nothing to advance: no owners.
+    expect((await ledger.apply(batch({ nodes: [progress(2_000_000_001, 1)] }))).networkChanged).toEqual([]);
   });
 
   it('keeps totals equal to the sum of rows under many random, concurrent credits', async () => {

@@ -1,4 +1,4 @@
-import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
+import { LoopSlicer, sortInSlices } from '../../common/event-loop';
 import { MICRO_PER_POINT, MicroPoints } from '../../common/points';
 import type { BucketCredit } from './ledger.repository';
 import type { ReferralLink } from './referral-chains';
@@ -30,7 +30,7 @@ export interface Commission {
  * tier's amount also counts in the `points` of the referral it flowed through (the ancestor's
  * referral of the next user down the chain). Only positive sums are kept in buckets and totals.
  * `rates` are in
- * micro-points per point (0.2 → 200,000). Yields to the event loop every LOOP_SLICE credits.
+ * micro-points per point (0.2 → 200,000). Works in slices of the event loop (`LoopSlicer`).
  */
 export async function computeCommission(
   credits: readonly BucketCredit[],
@@ -41,7 +41,9 @@ export async function computeCommission(
   // the batch's whole amount bounds every sum of commission (the rates add up to at most 1).
   let total = 0n;
   let largest = 0n;
+  const slicer = new LoopSlicer();
   for (const credit of credits) {
+    if (slicer.due()) await slicer.yield();
     total += credit.amount;
     if (credit.amount > largest) largest = credit.amount;
   }
@@ -62,9 +64,9 @@ async function commissionInNumbers(
   const buckets = new Map<number, { bucket: Date; epoch: number; amounts: Map<number, number> }>();
   const viaReferral = new Map<number, { refereeId: number; amount: number }>();
   const byAncestor = new Map<number, number>();
-  let steps = 0;
+  const slicer = new LoopSlicer();
   for (const credit of credits) {
-    if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
+    if (slicer.due()) await slicer.yield();
     const chain = chains.get(credit.userId);
     if (chain === undefined || chain.length === 0) continue;
     const own = chain[0]!;
@@ -88,14 +90,25 @@ async function commissionInNumbers(
   }
   const rows: BucketCredit[] = [];
   for (const { bucket, epoch, amounts } of buckets.values()) {
-    for (const [userId, amount] of amounts) rows.push({ userId, bucket, epoch, amount: BigInt(amount) });
+    for (const [userId, amount] of amounts) {
+      if (slicer.due()) await slicer.yield();
+      rows.push({ userId, bucket, epoch, amount: BigInt(amount) });
+    }
+  }
+  const points: ReferralPoints[] = [];
+  for (const [referralId, via] of viaReferral) {
+    if (slicer.due()) await slicer.yield();
+    points.push({ referralId, refereeId: via.refereeId, amount: BigInt(via.amount) });
+  }
+  const totals = new Map<number, MicroPoints>();
+  for (const [userId, amount] of byAncestor) {
+    if (slicer.due()) await slicer.yield();
+    totals.set(userId, BigInt(amount));
   }
   return {
-    buckets: rows.sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime()),
-    referralPoints: [...viaReferral]
-      .map(([referralId, via]) => ({ referralId, refereeId: via.refereeId, amount: BigInt(via.amount) }))
-      .sort((a, b) => a.referralId - b.referralId),
-    byAncestor: new Map([...byAncestor].map(([userId, amount]) => [userId, BigInt(amount)])),
+    buckets: await sortInSlices(rows, (a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime(), slicer),
+    referralPoints: await sortInSlices(points, (a, b) => a.referralId - b.referralId, slicer),
+    byAncestor: totals,
   };
 }
 

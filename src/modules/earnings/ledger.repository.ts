@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { arrayLiteral, LoopSlicer, mapInSlices, sortInSlices } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
 import type { ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, CompletedReferral, NodeProgress } from './ledger-batch';
@@ -28,7 +29,8 @@ export interface BalanceDelta {
 
 /**
  * Amounts travel as integer micro-points (int8 arrays: cheap to format and to parse) and become
- * NUMERIC(24,6) in SQL by an exact multiplication.
+ * NUMERIC(24,6) in SQL by an exact multiplication. Large arrays go as array literals built in
+ * slices of the event loop (`arrayLiteral`), so formatting a shard's parameters never blocks it.
  */
 const MICRO = '0.000001';
 
@@ -37,6 +39,22 @@ function int8(micro: MicroPoints): number | string {
   return micro <= MAX_SAFE && micro >= -MAX_SAFE ? Number(micro) : micro.toString();
 }
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The items of a comma-separated list (`string_agg`), split in slices of the event loop. */
+async function splitInSlices(list: string | null, slicer: LoopSlicer): Promise<string[]> {
+  const items: string[] = [];
+  if (list === null || list === '') return items;
+  for (let start = 0; ; ) {
+    if (slicer.due()) await slicer.yield();
+    const end = list.indexOf(',', start);
+    if (end === -1) {
+      items.push(list.slice(start));
+      return items;
+    }
+    items.push(list.slice(start, end));
+    start = end + 1;
+  }
+}
 
 /** Timestamps as text for array parameters, formatted once per distinct value (a batch has few). */
 class TimestampTexts {
@@ -70,6 +88,7 @@ export class LedgerRepository {
   async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: readonly BucketCredit[]): Promise<void> {
     if (credits.length === 0) return;
     const timestamps = new TimestampTexts();
+    const slicer = new LoopSlicer();
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
        SELECT t.user_id, $1, t.bucket, t.epoch, t.micro * ${MICRO}, ''
@@ -77,10 +96,10 @@ export class LedgerRepository {
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
         source,
-        credits.map((credit) => credit.userId),
-        credits.map((credit) => timestamps.of(credit.bucket)),
-        credits.map((credit) => credit.epoch),
-        credits.map((credit) => int8(credit.amount)),
+        await arrayLiteral(credits, (credit) => credit.userId, slicer),
+        await arrayLiteral(credits, (credit) => timestamps.of(credit.bucket), slicer),
+        await arrayLiteral(credits, (credit) => credit.epoch, slicer),
+        await arrayLiteral(credits, (credit) => int8(credit.amount), slicer),
       ],
     );
   }
@@ -88,11 +107,19 @@ export class LedgerRepository {
   /** The referral rows of these referees (who referred them), read from the primary. */
   async referralLinksOf(manager: EntityManager, refereeIds: readonly number[]): Promise<ReferralLinkRow[]> {
     if (refereeIds.length === 0) return [];
-    const rows = (await manager.query(
-      `SELECT id, referrer_id, referee_id FROM referrals WHERE referee_id = ANY($1::bigint[])`,
-      [refereeIds],
-    )) as Array<{ id: string | number; referrer_id: string | number; referee_id: string | number }>;
-    return rows.map((row) => ({ referralId: Number(row.id), referrerId: Number(row.referrer_id), refereeId: Number(row.referee_id) }));
+    const slicer = new LoopSlicer();
+    const [row] = (await manager.query(
+      `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id, ',') AS links FROM referrals WHERE referee_id = ANY($1::bigint[])`,
+      [await arrayLiteral(refereeIds, (id) => id, slicer)],
+    )) as Array<{ links: string | null }>;
+    return mapInSlices(
+      await splitInSlices(row?.links ?? null, slicer),
+      (link) => {
+        const [referralId, referrerId, refereeId] = link.split(':').map(Number) as [number, number, number];
+        return { referralId, referrerId, refereeId };
+      },
+      slicer,
+    );
   }
 
   /**
@@ -106,7 +133,7 @@ export class LedgerRepository {
       `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
          FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
         WHERE r.id = t.id`,
-      [points.map((row) => row.referralId), points.map((row) => int8(row.amount))],
+      [await arrayLiteral(points, (row) => row.referralId), await arrayLiteral(points, (row) => int8(row.amount))],
     );
   }
 
@@ -134,7 +161,8 @@ export class LedgerRepository {
   /** Adds to per-user totals, creating the balance row on a user's first credit. */
   async addToBalances(manager: EntityManager, deltas: readonly BalanceDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const sorted = [...deltas].sort((a, b) => a.userId - b.userId);
+    const slicer = new LoopSlicer();
+    const sorted = await sortInSlices(deltas, (a, b) => a.userId - b.userId, slicer);
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
        SELECT t.user_id, t.network * ${MICRO}, t.referral * ${MICRO}, t.bonus * ${MICRO}, now()
@@ -145,21 +173,27 @@ export class LedgerRepository {
          bonus = user_balances.bonus + EXCLUDED.bonus,
          updated_at = now()`,
       [
-        sorted.map((delta) => delta.userId),
-        sorted.map((delta) => int8(delta.network)),
-        sorted.map((delta) => int8(delta.referral)),
-        sorted.map((delta) => int8(delta.bonus)),
+        await arrayLiteral(sorted, (delta) => delta.userId, slicer),
+        await arrayLiteral(sorted, (delta) => int8(delta.network), slicer),
+        await arrayLiteral(sorted, (delta) => int8(delta.referral), slicer),
+        await arrayLiteral(sorted, (delta) => int8(delta.bonus), slicer),
       ],
     );
   }
 
-  /** Adds uptime and points to nodes and sets their latest score; returns the owners touched. */
+  /**
+   * Adds uptime and points to nodes and sets their latest score; returns the owners touched. The
+   * owners come back as one text row, not one row per node: parsing 25,000 result rows would
+   * block the event loop in one turn.
+   */
   async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
     if (nodes.length === 0) return [];
-    const sorted = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
+    const slicer = new LoopSlicer();
+    const sorted = await sortInSlices(nodes, (a, b) => a.nodeId - b.nodeId, slicer);
     const timestamps = new TimestampTexts();
-    const rows = (await manager.query(
-      `UPDATE network_connections n SET
+    const [row] = (await manager.query(
+      `WITH advanced AS (
+       UPDATE network_connections n SET
           connection_time = n.connection_time + t.seconds,
           points_earned = n.points_earned + t.micro * ${MICRO},
           network_score = t.score,
@@ -167,16 +201,17 @@ export class LedgerRepository {
           updated_at = now()
          FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, micro, score, seen)
         WHERE n.id = t.id
-       RETURNING n.user_id`,
+       RETURNING n.user_id)
+       SELECT string_agg(DISTINCT user_id::text, ',') AS owners FROM advanced`,
       [
-        sorted.map((node) => node.nodeId),
-        sorted.map((node) => node.seconds.toFixed(3)),
-        sorted.map((node) => int8(node.points)),
-        sorted.map((node) => Math.min(1, Math.max(0, node.score))),
-        sorted.map((node) => timestamps.of(node.lastSeenAt)),
+        await arrayLiteral(sorted, (node) => node.nodeId, slicer),
+        await arrayLiteral(sorted, (node) => node.seconds.toFixed(3), slicer),
+        await arrayLiteral(sorted, (node) => int8(node.points), slicer),
+        await arrayLiteral(sorted, (node) => Math.min(1, Math.max(0, node.score)), slicer),
+        await arrayLiteral(sorted, (node) => timestamps.of(node.lastSeenAt), slicer),
       ],
-    )) as [Array<{ user_id: number }>, number];
-    return [...new Set(rows[0].map((row) => row.user_id))];
+    )) as Array<{ owners: string | null }>;
+    return mapInSlices(await splitInSlices(row?.owners ?? null, slicer), Number, slicer);
   }
 
   /**
@@ -188,7 +223,8 @@ export class LedgerRepository {
    */
   async completeQualified(manager: EntityManager, earners: readonly NetworkDelta[], threshold: MicroPoints): Promise<CompletedReferral[]> {
     if (earners.length === 0) return [];
-    const sorted = [...earners].sort((a, b) => a.userId - b.userId);
+    const slicer = new LoopSlicer();
+    const sorted = await sortInSlices(earners, (a, b) => a.userId - b.userId, slicer);
     const rows = (await manager.query(
       `UPDATE referrals r SET status = 'Completed', completed_at = now(), updated_at = now()
          FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, micro)
@@ -196,7 +232,11 @@ export class LedgerRepository {
         WHERE r.referee_id = t.user_id AND r.status = 'Pending'
           AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
-      [sorted.map((earner) => earner.userId), sorted.map((earner) => int8(earner.network)), formatMicroPoints(threshold)],
+      [
+        await arrayLiteral(sorted, (earner) => earner.userId, slicer),
+        await arrayLiteral(sorted, (earner) => int8(earner.network), slicer),
+        formatMicroPoints(threshold),
+      ],
     )) as [CompletedReferral[], number];
     return rows[0];
   }

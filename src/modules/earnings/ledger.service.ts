@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
+import { LoopSlicer, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -61,7 +61,7 @@ export class LedgerService {
     // Everything that reads no ledger row is worked out before the transactions, so their locks
     // are held only for the writes (and a retry does not redo it).
     const plan = await this.plan(batch);
-    const shards = this.shard(batch.id, plan);
+    const shards = await this.shard(batch.id, plan);
     if (shards.length === 1) return this.applyShard(shards[0]!);
 
     const outcomes = await Promise.allSettled(shards.map((shard) => this.applyShard(shard)));
@@ -155,7 +155,7 @@ export class LedgerService {
       network,
       referral: commission.buckets,
       referralPoints: commission.referralPoints,
-      nodes: [...batch.nodes].sort((a, b) => a.nodeId - b.nodeId),
+      nodes: await sortInSlices(batch.nodes, (a, b) => a.nodeId - b.nodeId),
       bonuses: batch.bonuses,
     };
   }
@@ -167,8 +167,14 @@ export class LedgerService {
    * (`<id>#<k>/<n>`), so a retry of the batch skips the shards already written. The split
    * depends only on the batch, so a retry splits it the same way.
    */
-  private shard(id: string, plan: LedgerShard): LedgerShard[] {
-    const users = [...new Set(plan.network.map((credit) => credit.userId))].sort((a, b) => a - b);
+  private async shard(id: string, plan: LedgerShard): Promise<LedgerShard[]> {
+    // plan.network is in user order already: its distinct users come out sorted.
+    const slicer = new LoopSlicer();
+    const users: number[] = [];
+    for (const credit of plan.network) {
+      if (slicer.due()) await slicer.yield();
+      if (users.at(-1) !== credit.userId) users.push(credit.userId);
+    }
     const count = Math.min(this.config.earnings.flushShards, Math.floor(users.length / this.config.earnings.flushShardMinUsers));
     if (count <= 1) return [plan];
     // Shard k holds users from bounds[k] (inclusive) up to bounds[k + 1].
@@ -185,12 +191,24 @@ export class LedgerService {
       nodes: [] as NodeProgress[],
       bonuses: [] as BonusCredit[],
     }));
-    for (const credit of plan.network) parts[shardOf(credit.userId)]!.network.push(credit);
-    for (const credit of plan.referral) parts[shardOf(credit.userId)]!.referral.push(credit);
-    for (const row of plan.referralPoints) parts[shardOf(row.refereeId)]!.referralPoints.push(row);
+    for (const credit of plan.network) {
+      if (slicer.due()) await slicer.yield();
+      parts[shardOf(credit.userId)]!.network.push(credit);
+    }
+    for (const credit of plan.referral) {
+      if (slicer.due()) await slicer.yield();
+      parts[shardOf(credit.userId)]!.referral.push(credit);
+    }
+    for (const row of plan.referralPoints) {
+      if (slicer.due()) await slicer.yield();
+      parts[shardOf(row.refereeId)]!.referralPoints.push(row);
+    }
     for (const bonus of plan.bonuses) parts[shardOf(bonus.userId)]!.bonuses.push(bonus);
     // Each node row is in one shard, whichever: spread them evenly.
-    plan.nodes.forEach((node, index) => parts[Math.floor((index * count) / plan.nodes.length)]!.nodes.push(node));
+    for (let index = 0; index < plan.nodes.length; index++) {
+      if (slicer.due()) await slicer.yield();
+      parts[Math.floor((index * count) / plan.nodes.length)]!.nodes.push(plan.nodes[index]!);
+    }
     return parts.map((part, k) => ({
       id: `${id}#${k + 1}/${count}`,
       creditCount: part.network.length + part.nodes.length + part.bonuses.length,
@@ -223,13 +241,20 @@ export class LedgerService {
       shard.bonuses.map((bonus) => this.epochOf(bonus.at)),
     );
 
+    const slicer = new LoopSlicer();
     const deltas = new Deltas();
-    for (const credit of shard.network) deltas.add(credit.userId, 'network', credit.amount);
-    for (const credit of shard.referral) deltas.add(credit.userId, 'referral', credit.amount);
+    for (const credit of shard.network) {
+      if (slicer.due()) await slicer.yield();
+      deltas.add(credit.userId, 'network', credit.amount);
+    }
+    for (const credit of shard.referral) {
+      if (slicer.due()) await slicer.yield();
+      deltas.add(credit.userId, 'referral', credit.amount);
+    }
     for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
 
     // Referral qualification: the referee's lifetime Network points (with this batch's) reached the bar.
-    const completed = await this.ledger.completeQualified(manager, deltas.networkDeltas(), this.qualifyThreshold);
+    const completed = await this.ledger.completeQualified(manager, await deltas.networkDeltas(slicer), this.qualifyThreshold);
     const referralBonusRows: BonusRow[] = [];
     if (completed.length > 0 && this.referralBonus > 0n) {
       const now = new Date();
@@ -245,7 +270,7 @@ export class LedgerService {
       );
       for (const row of referralBonusRows) deltas.add(row.userId, 'bonus', this.referralBonus);
     }
-    await this.ledger.addToBalances(manager, deltas.list());
+    await this.ledger.addToBalances(manager, await deltas.list(slicer));
     if (completed.length > 0) {
       await this.ledger.markRewarded(
         manager,
@@ -262,10 +287,16 @@ export class LedgerService {
       referralBonus: this.referralBonus,
     });
 
+    // shard.referral is in user order: its distinct users are the ones next to each other.
+    const referralChanged: number[] = [];
+    for (const credit of shard.referral) {
+      if (slicer.due()) await slicer.yield();
+      if (referralChanged.at(-1) !== credit.userId) referralChanged.push(credit.userId);
+    }
     return {
       applied: true,
       earningsChanged: deltas.userIds(),
-      referralChanged: unique([...shard.referral.map((credit) => credit.userId), ...completed.map((referral) => referral.referrerId)]),
+      referralChanged: unique([...referralChanged, ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
       bonusRows: [...bonusRows, ...referralBonusRows],
@@ -276,9 +307,9 @@ export class LedgerService {
   private async aggregate(credits: LedgerBatch['network']): Promise<BucketCredit[]> {
     // Nearly every credit of a flush falls into one or two buckets: group by bucket, then by user.
     const byBucket = new Map<number, Map<number, MicroPoints>>();
-    let steps = 0;
+    const slicer = new LoopSlicer();
     for (const credit of credits) {
-      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
+      if (slicer.due()) await slicer.yield();
       if (credit.amount <= 0n) continue;
       const bucketMs = ledgerBucketStartMs(credit.at.getTime(), this.config.earnings);
       let users = byBucket.get(bucketMs);
@@ -289,9 +320,12 @@ export class LedgerService {
     for (const [bucketMs, users] of byBucket) {
       const bucket = new Date(bucketMs);
       const epoch = this.epochOf(bucket);
-      for (const [userId, amount] of users) aggregated.push({ userId, bucket, epoch, amount });
+      for (const [userId, amount] of users) {
+        if (slicer.due()) await slicer.yield();
+        aggregated.push({ userId, bucket, epoch, amount });
+      }
     }
-    return aggregated.sort((x, y) => x.userId - y.userId || x.bucket.getTime() - y.bucket.getTime());
+    return sortInSlices(aggregated, (x, y) => x.userId - y.userId || x.bucket.getTime() - y.bucket.getTime(), slicer);
   }
 
   private epochOf(at: Date): number {
@@ -340,8 +374,13 @@ class Deltas {
     this.byUser.set(userId, delta);
   }
 
-  list(): BalanceDelta[] {
-    return [...this.byUser].map(([userId, delta]) => ({ userId, ...delta }));
+  async list(slicer: LoopSlicer): Promise<BalanceDelta[]> {
+    const deltas: BalanceDelta[] = [];
+    for (const [userId, delta] of this.byUser) {
+      if (slicer.due()) await slicer.yield();
+      deltas.push({ userId, network: delta.network, referral: delta.referral, bonus: delta.bonus });
+    }
+    return deltas;
   }
 
   userIds(): number[] {
@@ -349,19 +388,34 @@ class Deltas {
   }
 
   /** Users with Network credits, and how much. */
-  networkDeltas(): NetworkDelta[] {
+  async networkDeltas(slicer: LoopSlicer): Promise<NetworkDelta[]> {
     const earners: NetworkDelta[] = [];
-    for (const [userId, delta] of this.byUser) if (delta.network > 0n) earners.push({ userId, network: delta.network });
+    for (const [userId, delta] of this.byUser) {
+      if (slicer.due()) await slicer.yield();
+      if (delta.network > 0n) earners.push({ userId, network: delta.network });
+    }
     return earners;
   }
 }
 
-function mergeResults(results: readonly LedgerResult[]): LedgerResult {
+/** The shards' results as one; the user lists of a large flush are merged in slices of the event loop. */
+async function mergeResults(results: readonly LedgerResult[]): Promise<LedgerResult> {
+  const slicer = new LoopSlicer();
+  const merged = async (list: (result: LedgerResult) => readonly number[]): Promise<number[]> => {
+    const ids = new Set<number>();
+    for (const result of results) {
+      for (const id of list(result)) {
+        if (slicer.due()) await slicer.yield();
+        ids.add(id);
+      }
+    }
+    return [...ids];
+  };
   return {
     applied: results.some((result) => result.applied),
-    earningsChanged: unique(results.flatMap((result) => result.earningsChanged)),
-    referralChanged: unique(results.flatMap((result) => result.referralChanged)),
-    networkChanged: unique(results.flatMap((result) => result.networkChanged)),
+    earningsChanged: await merged((result) => result.earningsChanged),
+    referralChanged: await merged((result) => result.referralChanged),
+    networkChanged: await merged((result) => result.networkChanged),
     completedReferrals: results.flatMap((result) => result.completedReferrals),
     bonusRows: results.flatMap((result) => result.bonusRows),
   };

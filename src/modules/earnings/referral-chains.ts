@@ -1,4 +1,4 @@
-import { LOOP_SLICE, yieldToEventLoop } from '../../common/event-loop';
+import { LoopSlicer } from '../../common/event-loop';
 
 /** The referral that brought a user: who referred them, and that referral's row. */
 export interface ReferralLink {
@@ -47,12 +47,17 @@ export class ReferralChains {
    */
   async chainsOf(userIds: readonly number[], tiers: number): Promise<Map<number, ReferralLink[]>> {
     const gathered = new Map<number, ReferralLink | null>();
-    let frontier = [...new Set(userIds)];
+    const slicer = new LoopSlicer();
+    const distinct = new Set<number>();
+    for (const userId of userIds) {
+      if (slicer.due()) await slicer.yield();
+      distinct.add(userId);
+    }
+    let frontier = [...distinct];
     for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
       const missing: number[] = [];
-      let steps = 0;
       for (const userId of frontier) {
-        if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
+        if (slicer.due()) await slicer.yield();
         if (gathered.has(userId)) continue;
         const link = this.links.get(userId);
         if (link === undefined) missing.push(userId);
@@ -60,8 +65,13 @@ export class ReferralChains {
       }
       if (missing.length > 0) {
         const rows = await this.load(missing);
-        const byReferee = new Map(rows.map((row) => [row.refereeId, row]));
+        const byReferee = new Map<number, ReferralLinkRow>();
+        for (const row of rows) {
+          if (slicer.due()) await slicer.yield();
+          byReferee.set(row.refereeId, row);
+        }
         for (const userId of missing) {
+          if (slicer.due()) await slicer.yield();
           const row = byReferee.get(userId);
           const link = row === undefined ? null : { referralId: row.referralId, referrerId: row.referrerId };
           gathered.set(userId, link);
@@ -70,6 +80,7 @@ export class ReferralChains {
       }
       const next = new Set<number>();
       for (const userId of frontier) {
+        if (slicer.due()) await slicer.yield();
         const link = gathered.get(userId);
         if (link) next.add(link.referrerId);
       }
@@ -77,9 +88,8 @@ export class ReferralChains {
     }
 
     const chains = new Map<number, ReferralLink[]>();
-    let steps = 0;
-    for (const userId of new Set(userIds)) {
-      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
+    for (const userId of distinct) {
+      if (slicer.due()) await slicer.yield();
       const chain: ReferralLink[] = [];
       for (let link = gathered.get(userId); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
         chain.push(link);

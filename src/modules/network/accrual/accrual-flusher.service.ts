@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config';
-import { LOOP_SLICE, yieldToEventLoop } from '../../../common/event-loop';
+import { LoopSlicer } from '../../../common/event-loop';
 import { newId } from '../../../common/ids';
 import { LedgerBatch, NetworkCredit, NodeProgress } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
@@ -123,10 +123,16 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
   private async toBatch(entries: readonly AccrualEntry[]): Promise<LedgerBatch> {
     const network: NetworkCredit[] = [];
     const nodes = new Map<number, { seconds: number; micro: number; score: number; lastSeenMs: number }>();
-    let steps = 0;
+    const slicer = new LoopSlicer();
+    // One Date per bucket, not per credit: a flush's credits fall into one or two buckets.
+    const buckets = new Map<number, Date>();
     for (const entry of entries) {
-      if (++steps % LOOP_SLICE === 0) await yieldToEventLoop();
-      if (entry.micro > 0) network.push({ userId: entry.userId, amount: BigInt(entry.micro), at: new Date(entry.bucketMs) });
+      if (slicer.due()) await slicer.yield();
+      if (entry.micro > 0) {
+        let at = buckets.get(entry.bucketMs);
+        if (at === undefined) buckets.set(entry.bucketMs, (at = new Date(entry.bucketMs)));
+        network.push({ userId: entry.userId, amount: BigInt(entry.micro), at });
+      }
       const node = nodes.get(entry.nodeId);
       if (node === undefined) {
         nodes.set(entry.nodeId, { seconds: entry.seconds, micro: entry.micro, score: entry.score, lastSeenMs: entry.lastSeenMs });
@@ -139,13 +145,11 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
         }
       }
     }
-    const progress: NodeProgress[] = [...nodes].map(([nodeId, node]) => ({
-      nodeId,
-      seconds: node.seconds,
-      points: BigInt(node.micro),
-      score: node.score,
-      lastSeenAt: new Date(node.lastSeenMs),
-    }));
+    const progress: NodeProgress[] = [];
+    for (const [nodeId, node] of nodes) {
+      if (slicer.due()) await slicer.yield();
+      progress.push({ nodeId, seconds: node.seconds, points: BigInt(node.micro), score: node.score, lastSeenAt: new Date(node.lastSeenMs) });
+    }
     return { id: `accrual:${newId()}`, network, nodes: progress, bonuses: [] };
   }
 }

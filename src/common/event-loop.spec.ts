@@ -1,0 +1,62 @@
+import { performance } from 'node:perf_hooks';
+import { arrayLiteral, LoopSlicer, mapInSlices, SLICE_MS, sortInSlices, yieldToEventLoop } from './event-loop';
+
+describe('yieldToEventLoop', () => {
+  it('resumes concurrent yielders one per turn of the event loop, so their slices never add up', async () => {
+    const order: string[] = [];
+    const first = yieldToEventLoop().then(() => order.push('first'));
+    const second = yieldToEventLoop().then(() => order.push('second'));
+    // Queued after both yields, in the same turn: it runs between them, not after both.
+    setImmediate(() => order.push('other work'));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'other work', 'second']);
+  });
+});
+
+describe('sortInSlices', () => {
+  it('sorts like Array.prototype.sort, stably, across many runs and merges', async () => {
+    // Pseudo-random keys with many duplicates; the index tells whether equal keys kept their order.
+    let seed = 7;
+    const random = (): number => (seed = (seed * 48271) % 2147483647) % 1000;
+    for (const length of [0, 1, 2, 2_499, 2_500, 12_345]) {
+      const items = Array.from({ length }, (_, index) => ({ key: random(), index }));
+      const compare = (a: { key: number }, b: { key: number }): number => a.key - b.key;
+      const sorted = await sortInSlices(items, compare);
+      expect(sorted).toEqual([...items].sort((a, b) => compare(a, b) || a.index - b.index));
+      expect(items.map((item) => item.index)).toEqual(Array.from({ length }, (_, index) => index)); // input untouched
+    }
+  });
+});
+
+describe('arrayLiteral', () => {
+  it('formats a PostgreSQL array literal of unquoted values, in chunks', async () => {
+    expect(await arrayLiteral([], (n: number) => n)).toBe('{}');
+    expect(await arrayLiteral([1, -2, 3], (n) => n)).toBe('{1,-2,3}');
+    const many = Array.from({ length: 2_501 }, (_, i) => i);
+    expect(await arrayLiteral(many, (n) => n * 2)).toBe(`{${many.map((n) => n * 2).join(',')}}`);
+    expect(await arrayLiteral([new Date(0)], (at) => at.toISOString())).toBe('{1970-01-01T00:00:00.000Z}');
+  });
+});
+
+describe('LoopSlicer', () => {
+  it('asks for a yield only once its time budget is spent', async () => {
+    const slicer = new LoopSlicer();
+    let due = 0;
+    for (let i = 0; i < 640; i++) if (slicer.due()) due++;
+    expect(due).toBe(0); // 640 empty steps take far less than a slice
+    const until = performance.now() + SLICE_MS + 1;
+    while (performance.now() < until) {
+      // a unit of work longer than the budget
+    }
+    let asked = false;
+    for (let i = 0; i < 64; i++) asked = slicer.due() || asked;
+    expect(asked).toBe(true);
+    await slicer.yield();
+    expect(slicer.due()).toBe(false); // a fresh budget after the yield
+  });
+
+  it('maps in slices like Array.prototype.map', async () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => i);
+    expect(await mapInSlices(items, (n) => n + 1)).toEqual(items.map((n) => n + 1));
+  });
+});
