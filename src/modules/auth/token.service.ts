@@ -4,6 +4,7 @@ import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto
 import { AppConfig } from '../../config';
 import { DashboardError, DashboardErrorType } from '../../common/errors';
 import { AccessTokenClaims, Role } from './auth-user';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The only algorithm we sign with and the only one we accept (no `none`, no RS/HS confusion). */
 export const JWT_ALGORITHM = 'HS256';
@@ -12,6 +13,8 @@ export const JWT_ALGORITHM = 'HS256';
 @Injectable()
 export class TokenService {
   private readonly key: KeyObject;
+  /** Tokens already verified: a client's every request carries the same one. */
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     private readonly jwt: JwtService,
@@ -35,9 +38,13 @@ export class TokenService {
 
   /**
    * Verifies an access token's signature, algorithm and expiry (the session is checked
-   * separately). Expired → SessionExpired; anything else wrong → Unauthorized.
+   * separately). Expired → SessionExpired; anything else wrong → Unauthorized. A token verified
+   * before is not verified again until it expires.
    */
   async verifyAccess(token: string): Promise<AccessTokenClaims> {
+    const known = this.verified.lookup(token, Date.now());
+    if (known === 'expired') throw new DashboardError(DashboardErrorType.SessionExpired, 'Access token expired');
+    if (known !== undefined) return known;
     let payload: unknown;
     try {
       payload = await this.jwt.verifyAsync(token, { secret: this.key as unknown as string, algorithms: [JWT_ALGORITHM] });
@@ -48,6 +55,7 @@ export class TokenService {
       throw DashboardError.unauthorized('Invalid access token');
     }
     if (!isAccessTokenClaims(payload)) throw DashboardError.unauthorized('Invalid access token');
+    this.verified.remember(token, payload, (payload as { exp?: unknown }).exp);
     return payload;
   }
 
