@@ -42,8 +42,7 @@ export class TokenService {
    * before is not verified again until it expires.
    */
   async verifyAccess(token: string): Promise<AccessTokenClaims> {
-    const known = this.verified.lookup(token, Date.now());
-    if (known === 'expired') throw new DashboardError(DashboardErrorType.SessionExpired, 'Access token expired');
+    const known = this.verifiedBefore(token);
     if (known !== undefined) return known;
     let payload: unknown;
     try {
@@ -57,6 +56,16 @@ export class TokenService {
     if (!isAccessTokenClaims(payload)) throw DashboardError.unauthorized('Invalid access token');
     this.verified.remember(token, payload, (payload as { exp?: unknown }).exp);
     return payload;
+  }
+
+  /**
+   * The claims of a token verified before and not yet expired, without I/O or a promise (the
+   * bearer guard's fast path); undefined when it must go through verifyAccess. Expired → SessionExpired.
+   */
+  verifiedBefore(token: string): AccessTokenClaims | undefined {
+    const known = this.verified.lookup(token, Date.now());
+    if (known === 'expired') throw new DashboardError(DashboardErrorType.SessionExpired, 'Access token expired');
+    return known;
   }
 
   /** A new refresh token: its value goes to the client, only its hash is stored. */
