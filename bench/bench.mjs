@@ -957,7 +957,12 @@ function table() {
     add('GET /api/earnings/summary req/s (best)', fmt(best('service'), 0), fmt(best('node:http (same JSON)'), 0), ratio(best('service'), best('node:http (same JSON)')), '≥ 0.5×', ratio(best('service'), best('node:http (same JSON)')) >= 0.5);
     add(`  p99 at ${r.service.at(-1).connections} connections`, `${fmt(p99At('service'), 2)} ms`, `${fmt(p99At('node:http (same JSON)'), 2)} ms`, ratio(p99At('service'), p99At('node:http (same JSON)')), '', null);
     add('  against node:http + pg running the same SQL', fmt(best('service'), 0), fmt(best('node:http + pg (same SQL)'), 0), ratio(best('service'), best('node:http + pg (same SQL)')), '', null);
+    // CPU per request does not depend on whether the clients could saturate the server.
+    const cpuPerRequest = (name) => (r[name].at(-1).serverCpu * 1e6) / r[name].at(-1).perSecond;
+    add(`  server CPU per request at ${r.service.at(-1).connections} connections (µs)`, fmt(cpuPerRequest('service'), 0), fmt(cpuPerRequest('node:http (same JSON)'), 0), ratio(cpuPerRequest('node:http (same JSON)'), cpuPerRequest('service')), '', null);
     for (const name of Object.keys(r).filter((key) => key.startsWith('service ('))) {
+      add(`  ${name}: server CPU per request (µs)`, fmt(cpuPerRequest(name), 0), fmt(cpuPerRequest('node:http (same JSON)'), 0), ratio(cpuPerRequest('node:http (same JSON)'), cpuPerRequest(name)), '', null);
+
       add(`  ${name} against the same static server`, fmt(best(name), 0), fmt(best('node:http (same JSON)'), 0), ratio(best(name), best('node:http (same JSON)')), '', null);
     }
     const churn = results.restChurn;
