@@ -1,6 +1,9 @@
 import { AccessTokenClaims } from './auth-user';
 
-/** Tokens remembered at most; beyond that the oldest is forgotten (it is only re-verified). */
+/**
+ * Tokens remembered at most; beyond that the oldest is forgotten (it is only verified again).
+ * A token and its entry take ~400 bytes, so at most ~20 MB.
+ */
 export const MAX_VERIFIED_TOKENS = 50_000;
 
 interface Verified {
