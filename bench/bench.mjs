@@ -18,7 +18,7 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
@@ -50,13 +50,19 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10 });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
 const SIZES = SMOKE
   ? { fleetNodes: 200, users: 12, nodesPerUser: 5, rates: [100, 300], stepMs: 800, settleMs: 1_000, viewersPerUser: 2, rounds: 2, crossUsers: 12, crossMs: 1_000, crossRate: 200, restConnections: [2, 8], restMs: 500, flushUsers: 300, flushRuns: 1, flushLargeUsers: 3_000, flushInstances: '1,2', alertUsers: 12, alertNodesPerUser: 5, alertSteadyPerUser: 1, alertSteadyRate: 50, alertMs: 1_000, alertBeforeMs: 1_500 }
   : { fleetNodes: 2_000, users: 1_000, nodesPerUser: 15, rates: [2_500, 5_000, 10_000, 20_000, 40_000], stepMs: 6_000, settleMs: 12_000, viewersPerUser: 5, rounds: 20, crossUsers: 1_000, crossMs: 15_000, crossRate: 10_000, restConnections: [4, 16, 64], restMs: 5_000, flushUsers: 100_000, flushRuns: 5, flushLargeUsers: 1_000_000, flushInstances: '1,2,4', alertUsers: 100, alertNodesPerUser: 100, alertSteadyPerUser: 20, alertSteadyRate: 2_000, alertMs: 5_000, alertBeforeMs: 15_000 };
+/**
+ * --rest-ms N: each REST step lasts N ms (a smoke run long enough to profile).
+ * --compare-root DIR: the REST phase also runs the service built in another checkout (DIR/dist),
+ * as the target "service (DIR)", so that a change is measured before and after in one run.
+ */
+if (options.restMs > 0) SIZES.restMs = options.restMs;
 const OUT = options.out || (SMOKE ? join(os.tmpdir(), `bench-smoke-${process.pid}`) : join(ROOT, 'bench', 'results'));
 mkdirSync(OUT, { recursive: true });
 const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'storm', 'fleet', 'fanout', 'cross', 'rest', 'flush', 'alerts'];
@@ -635,6 +641,13 @@ async function rest(db, users) {
     { name: 'node:http (same JSON)', start: () => startBaseline('bench/baseline/plain-http-server.mjs', ['--port', '0', '--mode', 'static', '--data', dataFile], {}, { cpus: SERVER_CPUS, label: 'plain-http', logFile }) },
     { name: 'node:http + pg (same SQL)', start: () => startBaseline('bench/baseline/plain-http-server.mjs', ['--port', '0', '--mode', 'pg', '--database-url', db.url], {}, { cpus: SERVER_CPUS, label: 'plain-http-pg', logFile }) },
   ];
+  if (options.compareRoot !== '') {
+    const root = options.compareRoot;
+    targets.splice(1, 0, {
+      name: `service (${root})`,
+      start: () => startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-compare', logFile, root, nodeArgs: profileArgs('rest-compare') }),
+    });
+  }
   const out = {};
   for (const target of targets) {
     const server = await target.start();
@@ -944,6 +957,14 @@ function table() {
     add('GET /api/earnings/summary req/s (best)', fmt(best('service'), 0), fmt(best('node:http (same JSON)'), 0), ratio(best('service'), best('node:http (same JSON)')), '≥ 0.5×', ratio(best('service'), best('node:http (same JSON)')) >= 0.5);
     add(`  p99 at ${r.service.at(-1).connections} connections`, `${fmt(p99At('service'), 2)} ms`, `${fmt(p99At('node:http (same JSON)'), 2)} ms`, ratio(p99At('service'), p99At('node:http (same JSON)')), '', null);
     add('  against node:http + pg running the same SQL', fmt(best('service'), 0), fmt(best('node:http + pg (same SQL)'), 0), ratio(best('service'), best('node:http + pg (same SQL)')), '', null);
+    // CPU per request does not depend on whether the clients could saturate the server.
+    const cpuPerRequest = (name) => (r[name].at(-1).serverCpu * 1e6) / r[name].at(-1).perSecond;
+    add(`  server CPU per request at ${r.service.at(-1).connections} connections (µs)`, fmt(cpuPerRequest('service'), 0), fmt(cpuPerRequest('node:http (same JSON)'), 0), ratio(cpuPerRequest('node:http (same JSON)'), cpuPerRequest('service')), '', null);
+    for (const name of Object.keys(r).filter((key) => key.startsWith('service ('))) {
+      add(`  ${name}: server CPU per request (µs)`, fmt(cpuPerRequest(name), 0), fmt(cpuPerRequest('node:http (same JSON)'), 0), ratio(cpuPerRequest('node:http (same JSON)'), cpuPerRequest(name)), '', null);
+
+      add(`  ${name} against the same static server`, fmt(best(name), 0), fmt(best('node:http (same JSON)'), 0), ratio(best(name), best('node:http (same JSON)')), '', null);
+    }
     const churn = results.restChurn;
     if (churn) {
       add(`  with 10% of users changing each second (cache hit rate ${(churn.hitRate * 100).toFixed(1)} %)`, fmt(churn.perSecond, 0), fmt(best('node:http (same JSON)'), 0), ratio(churn.perSecond, best('node:http (same JSON)')), '', null);

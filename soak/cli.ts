@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../src/config';
 import { EventBus } from '../src/infra/bus/event-bus';
+import { UserReadCache } from '../src/infra/cache/user-read-cache';
+import { SessionValidator } from '../src/modules/auth/session-validator.service';
 import { AccrualFlusher } from '../src/modules/network/accrual/accrual-flusher.service';
 import { RealtimeServer } from '../src/realtime/realtime.server';
 import { startServer } from '../src/server';
@@ -171,6 +173,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         bus: server.app.get(EventBus),
         flusher: server.app.get(AccrualFlusher),
         databaseUrl: database.url,
+        releaseCaches: () => {
+          const later = Date.now() + 600_000;
+          server.app.get(UserReadCache).releaseIdle(later);
+          server.app.get(SessionValidator).releaseIdle(later);
+        },
         errorLines: () => logs.lines.filter((line) => Number(line.level) >= 50).map((line) => `${String(line.context ?? '')}: ${String(line.msg)}`),
       },
       out,

@@ -67,6 +67,12 @@ export interface SoakServer {
   readonly bus: EventBus;
   readonly flusher: AccrualFlusher;
   readonly databaseUrl: string;
+  /**
+   * Makes the per-user caches (dashboard reads, session statuses) let go as if every entry had
+   * expired: they may rightly hold a departed user's subscription until then (up to a minute);
+   * whatever is still subscribed after this is a leak.
+   */
+  releaseCaches(): void;
   /** Error-level log lines of the service so far. */
   errorLines(): readonly string[];
 }
@@ -208,7 +214,11 @@ export async function runSoak(
   // Everyone leaves; the service must forget them all.
   const clients = await fleet.stop();
   const drainStarted = Date.now();
-  await waitFor(() => server.realtime.connectionCount === 0 && server.bus.subscribedUserCount() === 0, 30_000);
+  const forgotten = () => {
+    server.releaseCaches();
+    return server.realtime.connectionCount === 0 && server.bus.subscribedUserCount() === 0;
+  };
+  await waitFor(forgotten, 30_000);
   await waitFor(async () => (await connectedNodes(server.databaseUrl)) === 0, 30_000);
   const drainMs = Date.now() - drainStarted;
   await server.flusher.flush();
@@ -218,7 +228,7 @@ export async function runSoak(
   const ledger = await checkLedger(server.databaseUrl);
   // Upgrades still queued in a lagging event loop when the clients left may surface late: wait for
   // them too, and describe any socket that stays (a leak) for the report.
-  await waitFor(() => server.realtime.connectionCount === 0 && server.bus.subscribedUserCount() === 0, 15_000);
+  await waitFor(forgotten, 15_000);
   const leftovers = describeConnections(server.realtime);
   const drained = sampleMemory();
   progress(`${elapsed()} drained  in ${drainMs} ms`);

@@ -1,6 +1,5 @@
 import { ValidationError as ClassValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,8 +12,11 @@ import { AppModule } from './app.module';
 import { AppRuntime } from './app-runtime';
 import { DashboardError, DashboardErrorType, errorBodyOf, FieldProblem, httpStatusOf, HttpExceptionFilter } from './common/errors';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { serveWebDashboard } from './common/http/web-dashboard';
+import { ROOT_LOGGER } from './common/logging/logging.module';
 import { requestIdFor } from './common/logging/request-id';
+import { registerRequestLogging } from './common/logging/request-logging';
 import { HttpMetrics } from './modules/metrics/http-metrics';
 import { buildApiDocuments, OPENAPI_JSON_PATH, OPENAPI_UI_PATH } from './openapi/api-documents';
 import { serveAsyncApi } from './openapi/asyncapi-routes';
@@ -56,16 +58,19 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  await registerSecurityHeaders(app, fastify);
+  registerSecurityHeaders(fastify);
+  registerRequestLogging(fastify, app.get(ROOT_LOGGER));
   closeSilentConnectionsOnShutdown(fastify);
   replaceJsonParser(fastify);
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hooks: an async hook costs a promise per request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
-    return payload;
+    done(null, payload);
   });
   const httpMetrics = app.get(HttpMetrics);
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     httpMetrics.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+    done();
   });
 
   if (config.http.corsOrigins.length > 0) {
@@ -123,50 +128,6 @@ function replaceJsonParser(fastify: FastifyInstance): void {
   // Form posts exist for one route: one-click email unsubscribe (RFC 8058 sends
   // `List-Unsubscribe=One-Click`). The body means nothing there, so it is not kept.
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined));
-}
-
-/**
- * Content-Security-Policy of every response (the API's JSON, the web dashboard at /): same-origin
- * scripts, styles, fetches and WebSockets only. Written out rather than helmet's defaults, which
- * add `upgrade-insecure-requests` — that makes browsers fetch the dashboard's assets over https,
- * breaking any deployment served over plain HTTP beyond localhost (TLS is the proxy's job here).
- */
-const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
-  defaultSrc: ["'self'"],
-  baseUri: ["'self'"],
-  connectSrc: ["'self'"],
-  fontSrc: ["'self'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  objectSrc: ["'none'"],
-  scriptSrc: ["'self'"],
-  scriptSrcAttr: ["'none'"],
-  styleSrc: ["'self'"],
-};
-
-/**
- * The OpenAPI UI (/docs) ships inline <style> blocks and a style attribute in its HTML, so its
- * pages allow inline styles; scripts stay same-origin only.
- */
-const DOCS_CSP_DIRECTIVES = { ...CSP_DIRECTIVES, styleSrc: ["'self'", "'unsafe-inline'"] };
-
-/**
- * Security headers on every response (helmet: CSP, HSTS, nosniff, frame and referrer policies,
- * cross-origin isolation). Registered before any route, so that every route, static file and
- * error answer gets them; /docs gets its own CSP through the route option helmet reads.
- */
-async function registerSecurityHeaders(app: NestFastifyApplication, fastify: FastifyInstance): Promise<void> {
-  const policy = (directives: Readonly<Record<string, readonly string[]>>) => ({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: Object.fromEntries(Object.entries(directives).map(([name, values]) => [name, [...values]])),
-    },
-  });
-  fastify.addHook('onRoute', (route) => {
-    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.helmet = policy(DOCS_CSP_DIRECTIVES);
-  });
-  await app.register(helmet, policy(CSP_DIRECTIVES));
 }
 
 /**

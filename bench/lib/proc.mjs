@@ -88,17 +88,18 @@ export async function waitForHttp(url, deadlineMs = 60_000, isDead = () => false
 }
 
 /**
- * Runs the built service (dist/src/main.js) as its own process, as in production, with `env` on
+ * Runs the built service (<root>/dist/src/main.js; `root` another checkout to compare builds) as its own process, as in production, with `env` on
  * top of benchmark defaults (LOG_LEVEL=warn: an access-log line per request would be measured
  * too). Resolves once /health/live answers.
  */
-export async function startService(env, { cpus = null, label = 'service', nodeArgs = [], logFile = null } = {}) {
-  if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
+export async function startService(env, { cpus = null, label = 'service', nodeArgs = [], logFile = null, root = ROOT } = {}) {
+  const mainJs = join(root, 'dist', 'src', 'main.js');
+  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run "npm run build" first`);
   // A given PORT is kept (an instance restarted where its clients expect it), else a free one.
   const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
-  const { command, args } = pinned(cpus, process.execPath, [...nodeArgs, MAIN_JS]);
+  const { command, args } = pinned(cpus, process.execPath, [...nodeArgs, mainJs]);
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

@@ -1,3 +1,4 @@
+import { api, registerUser } from '../support/api-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
 
@@ -87,6 +88,22 @@ describe('HTTP basics: health, errors, request ids, metrics, docs, logs', () => 
     expect(everything).not.toContain('query-secret-123');
     // Probes and scrapes do not flood the access log.
     expect(app.logs.accessLines().some((entry) => entry.req.url === '/health/live')).toBe(false);
+  });
+
+  it('puts the request id on log lines written while a request is handled, and logs successes once', async () => {
+    const user = await registerUser(app);
+    const response = await api(app, 'PATCH', '/api/user/me', {
+      token: user.accessToken,
+      body: { username: `${user.username}_x` },
+      headers: { 'x-request-id': 'log-test-2' },
+    });
+    expect(response.status).toBe(200);
+    await waitUntil(() => app.logs.accessLines().some((line) => line.req.id === 'log-test-2'));
+    const service = app.logs.lines.find((line) => line.msg === 'Profile updated' && (line.req as { id?: string } | undefined)?.id === 'log-test-2');
+    expect(service).toMatchObject({ req: { id: 'log-test-2', method: 'PATCH', url: '/api/user/me', headers: { authorization: '[redacted]' } } });
+    const access = app.logs.accessLines().filter((line) => line.req.id === 'log-test-2');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ level: 30, res: { statusCode: 200 } });
   });
 });
 

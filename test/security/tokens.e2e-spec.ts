@@ -1,5 +1,6 @@
 import { api, registerUser, RegisteredUser } from '../support/api-client';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait';
 import { TestSocket } from '../support/ws-client';
 import { claimsOf, forgedTokens, rsaKeyPair, signHs256 } from './jwt-forge';
 
@@ -75,6 +76,20 @@ describe('access tokens under attack', () => {
       expect((await socket.next()).payload.error).toBe(error);
       expect((await socket.closed).code).toBe(4401);
     }
+  });
+
+  it('stops taking a token it has verified before once the token expires (verified tokens are remembered until exp only)', async () => {
+    const exp = now() + 2;
+    const shortLived = signHs256({ alg: 'HS256', typ: 'JWT' }, { ...claimsOf(user.accessToken), iat: now(), exp }, TEST_JWT_SECRET);
+    // Twice: the second is served from the verified tokens.
+    expect((await api(app, 'GET', '/api/user/me', { token: shortLived })).status).toBe(200);
+    expect((await api(app, 'GET', '/api/user/me', { token: shortLived })).status).toBe(200);
+    // Waits for the clock (no event to await): jsonwebtoken's rule, expired from the second of exp.
+    await waitUntil(() => Date.now() >= exp * 1000, { timeoutMs: 5_000, what: 'the token to expire' });
+    expect((await api(app, 'GET', '/api/user/me', { token: shortLived })).body.error).toBe('SessionExpired');
+    const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: shortLived });
+    expect((await socket.next()).payload.error).toBe('SessionExpired');
+    expect((await socket.closed).code).toBe(4401);
   });
 
   it('refuses a role claim the session does not have: a user signing themselves admin gets nothing', async () => {

@@ -1,5 +1,7 @@
 import { LogCapture } from '../support/log-capture';
 import { EventBus } from '../../src/infra/bus/event-bus';
+import { UserReadCache } from '../../src/infra/cache/user-read-cache';
+import { SessionValidator } from '../../src/modules/auth/session-validator.service';
 import { AccrualFlusher } from '../../src/modules/network/accrual/accrual-flusher.service';
 import { RealtimeServer } from '../../src/realtime/realtime.server';
 import { parseSoakArgs, registerSoakUsers, soakEnv } from '../../soak/cli';
@@ -67,6 +69,12 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
         bus: app.server.app.get(EventBus),
         flusher: app.server.app.get(AccrualFlusher),
         databaseUrl: app.database.url,
+        // The caches may hold a departed user up to their entries' age; expired, they must let go.
+        releaseCaches: () => {
+          const later = Date.now() + 600_000;
+          app.server.app.get(UserReadCache).releaseIdle(later);
+          app.server.app.get(SessionValidator).releaseIdle(later);
+        },
         errorLines: () => logs.lines.filter((line) => Number(line.level) >= 50).map((line) => `${String(line.context ?? '')}: ${String(line.msg)}`),
       },
       process.env.SOAK_REPORT ? (line) => process.stderr.write(`${line}\n`) : undefined,

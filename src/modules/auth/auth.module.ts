@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NotificationOutboxModule } from '../notification/outbox/notification-outbox.module';
 import { ReferralModule } from '../referral/referral.module';
@@ -13,7 +12,6 @@ import { AuthService } from './auth.service';
 import { AuthSessionEntity } from './entities/auth-session.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
-import { JwtStrategy } from './guards/jwt.strategy';
 import { PasswordHasher } from './password-hasher';
 import { SessionValidator } from './session-validator.service';
 import { TokenService } from './token.service';
@@ -21,7 +19,6 @@ import { TokenService } from './token.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([AuthSessionEntity, RefreshTokenEntity]),
-    PassportModule,
     JwtModule.register({}),
     UserModule,
     ReferralModule,
@@ -35,7 +32,6 @@ import { TokenService } from './token.service';
     PasswordHasher,
     SessionValidator,
     TokenService,
-    JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [TokenService, SessionValidator, AuthSessionRepository],

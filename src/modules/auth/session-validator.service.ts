@@ -103,7 +103,22 @@ export class SessionValidator implements OnModuleDestroy {
   }
 
   async authenticate(claims: AccessTokenClaims): Promise<AuthUser> {
-    const status = await this.statusOf(claims.sid);
+    return this.userOf(claims, await this.statusOf(claims.sid));
+  }
+
+  /**
+   * authenticate() without I/O or a promise when this instance holds a trusted status for the
+   * session (the bearer guard's fast path); undefined when the status must be read.
+   */
+  authenticateLocally(claims: AccessTokenClaims): AuthUser | undefined {
+    const now = Date.now();
+    this.sampleHealth(now);
+    const local = this.local.get(claims.sid);
+    if (local === undefined || now - local.cachedAt >= this.trustOf(local)) return undefined;
+    return this.userOf(claims, effectiveStatus(local.cached, now));
+  }
+
+  private userOf(claims: AccessTokenClaims, status: SessionStatus | null): AuthUser {
     if (status === null || status.userId !== claims.sub) throw DashboardError.unauthorized('Invalid access token');
     if (!status.active) throw new DashboardError(DashboardErrorType.SessionExpired, 'Session has ended; log in again');
     return { userId: status.userId, sessionId: claims.sid, role: this.roleOf(status.email) };
@@ -141,9 +156,7 @@ export class SessionValidator implements OnModuleDestroy {
       this.local.set(sessionId, { cached, cachedAt: now });
       if (cached.status !== null) this.watch(cached.status.userId, sessionId, now);
     }
-    const { status } = cached;
-    if (status === null) return null;
-    return status.active && cached.expiresAt > now ? status : { ...status, active: false };
+    return effectiveStatus(cached, now);
   }
 
   /** The long TTL only for a status cached while this user's revocations surely reach here. */
@@ -187,6 +200,13 @@ export class SessionValidator implements OnModuleDestroy {
     for (const watch of this.watches.values()) watch.unsubscribe();
     this.watches.clear();
   }
+}
+
+/** A cached status as of now: a session past its expiry is no longer active. */
+function effectiveStatus(cached: CachedStatus, now: number): SessionStatus | null {
+  const { status } = cached;
+  if (status === null) return null;
+  return status.active && cached.expiresAt > now ? status : { ...status, active: false };
 }
 
 function cacheKey(sessionId: string): string {

@@ -4,6 +4,7 @@ import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto
 import { AppConfig } from '../../config';
 import { DashboardError, DashboardErrorType } from '../../common/errors';
 import { AccessTokenClaims, Role } from './auth-user';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The only algorithm we sign with and the only one we accept (no `none`, no RS/HS confusion). */
 export const JWT_ALGORITHM = 'HS256';
@@ -12,6 +13,8 @@ export const JWT_ALGORITHM = 'HS256';
 @Injectable()
 export class TokenService {
   private readonly key: KeyObject;
+  /** Tokens already verified: a client's every request carries the same one. */
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     private readonly jwt: JwtService,
@@ -35,9 +38,12 @@ export class TokenService {
 
   /**
    * Verifies an access token's signature, algorithm and expiry (the session is checked
-   * separately). Expired → SessionExpired; anything else wrong → Unauthorized.
+   * separately). Expired → SessionExpired; anything else wrong → Unauthorized. A token verified
+   * before is not verified again until it expires.
    */
   async verifyAccess(token: string): Promise<AccessTokenClaims> {
+    const known = this.verifiedBefore(token);
+    if (known !== undefined) return known;
     let payload: unknown;
     try {
       payload = await this.jwt.verifyAsync(token, { secret: this.key as unknown as string, algorithms: [JWT_ALGORITHM] });
@@ -48,7 +54,18 @@ export class TokenService {
       throw DashboardError.unauthorized('Invalid access token');
     }
     if (!isAccessTokenClaims(payload)) throw DashboardError.unauthorized('Invalid access token');
+    this.verified.remember(token, payload, (payload as { exp?: unknown }).exp);
     return payload;
+  }
+
+  /**
+   * The claims of a token verified before and not yet expired, without I/O or a promise (the
+   * bearer guard's fast path); undefined when it must go through verifyAccess. Expired → SessionExpired.
+   */
+  verifiedBefore(token: string): AccessTokenClaims | undefined {
+    const known = this.verified.lookup(token, Date.now());
+    if (known === 'expired') throw new DashboardError(DashboardErrorType.SessionExpired, 'Access token expired');
+    return known;
   }
 
   /** A new refresh token: its value goes to the client, only its hash is stored. */

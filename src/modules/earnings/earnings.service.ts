@@ -24,6 +24,9 @@ const MAX_BUCKETS = 2_000;
 /** Reads of the ledger: history, summaries, time series. Writes go through LedgerService. */
 @Injectable()
 export class EarningsService {
+  /** See summaryValidUntil. */
+  private summaryBoundary = 0;
+
   constructor(
     private readonly earnings: EarningsRepository,
     private readonly config: AppConfig,
@@ -50,10 +53,21 @@ export class EarningsService {
    * the epoch ends (`today` and `epoch_total` restart then). GET /api/earnings/summary, snapshots.
    */
   summary(userId: number): Promise<EarningsDataJson> {
-    const now = new Date();
-    const dayEnd = utcDayStart(now).getTime() + 86_400_000;
-    const epochEnd = epochStart(epochOf(now, this.config.earnings) + 1, this.config.earnings).getTime();
-    return this.cache.read(userId, 'earnings', async () => (await this.summaries([userId], now)).get(userId)!, Math.min(dayEnd, epochEnd));
+    return this.cache.read(userId, 'earnings', async () => (await this.summaries([userId])).get(userId)!, this.summaryValidUntil(Date.now()));
+  }
+
+  /**
+   * The next UTC midnight or epoch boundary, whichever comes first (ms): when a summary's `today`
+   * or `epoch_total` restarts. Worked out again only once it has passed, not on every read.
+   */
+  private summaryValidUntil(now: number): number {
+    if (now >= this.summaryBoundary) {
+      const date = new Date(now);
+      const dayEnd = utcDayStart(date).getTime() + 86_400_000;
+      const epochEnd = epochStart(epochOf(date, this.config.earnings) + 1, this.config.earnings).getTime();
+      this.summaryBoundary = Math.min(dayEnd, epochEnd);
+    }
+    return this.summaryBoundary;
   }
 
   /** EarningsData of many users in one query (live pushes fan out to thousands at once). */
