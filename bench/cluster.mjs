@@ -198,12 +198,16 @@ async function main() {
       const stepRtt = new Histogram();
       const drainMs = drainOf[i];
       const sockets = sampler.snapshot().sockets[i];
-      const stopping = instances[i].stop();
-      await waitAllConnected(fleet, total, sampler, `restart-${i}`, (s) => stepRtt.merge(s.rtt), stopping);
-      const exit = await stopping;
+      // Back as soon as it has exited (as a rolling update replaces a pod): with every instance
+      // near its socket limit, the others cannot hold all of its sockets meanwhile.
+      let exit;
+      const replaced = instances[i].stop().then(async (result) => {
+        exit = result;
+        await start(i);
+        sampler.instances = instances;
+      });
+      await waitAllConnected(fleet, total, sampler, `restart-${i}`, (s) => stepRtt.merge(s.rtt), replaced);
       const seconds = (Date.now() - stepStarted) / 1000;
-      await start(i);
-      sampler.instances = instances;
       const peak = sampler.peakReconnectsPerSecond(base);
       rolling.push({ instance: i, drainMs, sockets, exit, secondsUntilAllConnected: seconds, peakReconnectsPerSecond: peak, heartbeatRttMs: stepRtt.summary(), ...sampler.since(base, total) });
       say(`restart instance-${i} (${sockets} sockets, drain ${drainMs} ms): exit ${JSON.stringify(exit)}, every socket connected again after ${fmt(seconds)} s, peak ${fmt(peak, 0)} reconnects/s, heartbeat p99 ${fmt(stepRtt.percentile(99), 1)} ms`);
