@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Chain, createPublicClient, createWalletClient, defineChain, Hex, http, PublicClient, WalletClient } from 'viem';
 import { privateKeyToAccount, PrivateKeyAccount } from 'viem/accounts';
 import { freePort } from './private-redis';
+import { killAndWait } from './child-process';
 
 /** The binary shipped by the npm package `@foundry-rs/anvil-linux-amd64` (a devDependency). */
 export const ANVIL_PATH = join(dirname(require.resolve('@foundry-rs/anvil-linux-amd64/package.json')), 'bin', 'anvil');
@@ -76,11 +77,9 @@ export class Anvil {
 
   async stop(): Promise<void> {
     const child = this.process;
-    if (child === null || child.exitCode !== null) return;
+    if (child === null) return;
     this.process = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await killAndWait(child);
   }
 
   private async waitUntilAnswering(): Promise<void> {

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
+import { killAndWait } from './child-process';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -44,11 +45,9 @@ export class PrivateRedis {
 
   async stop(): Promise<void> {
     const child = this.process;
-    if (child === null || child.exitCode !== null) return;
+    if (child === null) return;
     this.process = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await killAndWait(child);
   }
 
   private async waitUntilAnswering(): Promise<void> {
