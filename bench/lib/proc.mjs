@@ -92,7 +92,7 @@ export async function waitForHttp(url, deadlineMs = 60_000, isDead = () => false
  * top of benchmark defaults (LOG_LEVEL=warn: an access-log line per request would be measured
  * too). Resolves once /health/live answers.
  */
-export async function startService(env, { cpus = null, label = 'service', nodeArgs = [], logFile = null, root = ROOT } = {}) {
+export async function startService(env, { cpus = null, label = 'service', nodeArgs = [], logFile = null, root = ROOT, stopTimeoutMs = 20_000 } = {}) {
   const mainJs = join(root, 'dist', 'src', 'main.js');
   if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run "npm run build" first`);
   // A given PORT is kept (an instance restarted where its clients expect it), else a free one.
@@ -141,7 +141,9 @@ export async function startService(env, { cpus = null, label = 'service', nodeAr
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      // SIGKILL only past `stopTimeoutMs`: a service draining its sockets (SHUTDOWN_DRAIN_MS)
+      // must be given the whole window, or a "graceful" restart is measured as a kill.
+      const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
       const result = await exited;
       clearTimeout(timer);
       return result;

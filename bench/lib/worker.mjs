@@ -70,9 +70,10 @@ process.on('message', (message) => {
 
 /**
  * Opens sockets: `specs` [{path, connect}] spread over `addresses`; Connect sent on open. With
- * `reconnectTo` ({ports, backoffMs: [min, max]}), the sockets are spread over those ports (as a
- * consistent-hash L4 balancer would) and a socket the server closes reconnects, after a random
- * backoff, to the next port of the list — as a node app whose instance went away does.
+ * `reconnectTo` ({ports, backoffMs: [first, cap]}), the sockets are spread over those ports (as a
+ * consistent-hash L4 balancer would) and a socket the server closes reconnects to another port of
+ * the list after an exponential backoff with full jitter (`reconnectDelayMs`) — as a node app
+ * whose instance went away does, and as docs/API.md asks of clients.
  */
 async function open({ host, port, specs, addresses, reconnectTo = null }) {
   reconnect = reconnectTo;
@@ -97,7 +98,7 @@ async function open({ host, port, specs, addresses, reconnectTo = null }) {
 }
 
 function connectOne(host, port, spec, localAddress, settled) {
-  const state = { spec, host, port, localAddress, sentAt: [], connected: false, settled: false, credit: { lower: 0, upper: 0 }, reconnects: 0, abnormalCloses: 0 };
+  const state = { spec, host, port, localAddress, sentAt: [], connected: false, settled: false, credit: { lower: 0, upper: 0 }, reconnects: 0, abnormalCloses: 0, failedAttempts: 0 };
   state.settle = () => {
     if (state.settled) return;
     state.settled = true;
@@ -121,7 +122,10 @@ function dial(state) {
     onOpen: (s) => s.send(connectFrame),
     onFrame: (s, _opcode, payload) => onFrame(state, payload, startedAt, state.settle),
     onClose: (_s, code, error) => {
-      counters.closes[code] = (counters.closes[code] ?? 0) + 1;
+      // An upgrade refused with an HTTP status (503 at WS_MAX_CONNECTIONS) is counted as "http<status>".
+      const refusedWith = code === 0 ? /^upgrade refused: HTTP\/1\.1 (\d{3})/.exec(error?.message ?? '')?.[1] : undefined;
+      const key = refusedWith === undefined ? code : `http${refusedWith}`;
+      counters.closes[key] = (counters.closes[key] ?? 0) + 1;
       if (!state.connected) {
         counters.errors += 1;
         if (error) lastError = error.message;
@@ -134,22 +138,34 @@ function dial(state) {
         state.credit.lower += Math.max(0, session.lastAnsweredSentAt - session.connectedAt);
         state.credit.upper += nowMs() - session.connectSentAt;
       }
+      // Attempts in a row that never reached Connected (refused, full, unreachable) grow the backoff.
+      state.failedAttempts = session.connectedAt > 0 ? 0 : state.failedAttempts + 1;
       state.connected = false;
       state.sentAt = [];
       if (reconnect !== null && !closingAll) {
-        const [min, max] = reconnect.backoffMs;
         // Another instance, chosen at random: a dead instance's sockets spread over the others.
         const index = reconnect.ports.indexOf(state.port);
         const others = reconnect.ports.length - 1;
         state.port = others === 0 ? state.port : reconnect.ports[(index + 1 + Math.floor(Math.random() * others)) % reconnect.ports.length];
         state.reconnects += 1;
         counters.reconnects = (counters.reconnects ?? 0) + 1;
-        setTimeout(() => closingAll || dial(state), min + Math.random() * (max - min));
+        setTimeout(() => closingAll || dial(state), reconnectDelayMs(reconnect.backoffMs, state.failedAttempts));
       }
       state.settle();
     },
   });
   state.socket = socket;
+}
+
+/**
+ * Exponential backoff with full jitter: uniform in [0, min(cap, first × 2^failures)], never under
+ * `first / 2`. A socket whose session was up reconnects within `first`; each refused attempt in a
+ * row doubles the window up to `cap`, so sockets refused at capacity stop hammering the instances
+ * (a fixed 0.2–2 s retry kept four saturated instances saturated for minutes).
+ */
+function reconnectDelayMs([first, cap], failures) {
+  const window = Math.min(cap, first * 2 ** Math.min(failures, 20));
+  return Math.max(first / 2, Math.random() * window);
 }
 
 /** Per socket: its user, device and the uptime bounds (s) of its closed sessions and the open one. */

@@ -50,7 +50,8 @@ ${endpoints}
 
 The access token travels at the upgrade, as \`Authorization: Bearer <jwt>\` or \`?token=<jwt>\`. A missing,
 invalid or expired token does not refuse the upgrade: the server accepts it, sends Error Unauthorized (or
-SessionExpired) and closes with 4401. \`?format=msgpack\` switches to binary MessagePack frames carrying the same
+SessionExpired) and closes with 4401. An instance at its socket limit (\`WS_MAX_CONNECTIONS\`) refuses the upgrade
+with 503 ServiceUnavailable and \`Retry-After\`. \`?format=msgpack\` switches to binary MessagePack frames carrying the same
 envelope; the default is JSON text frames.
 
 Envelope: \`{"type": "<Variant>", "payload": {...}}\`; variants without data omit \`payload\`.

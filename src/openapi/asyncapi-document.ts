@@ -82,7 +82,8 @@ snapshot of every update type the endpoint carries, then pushes updates as state
 
 **Limits.** A frame over \`WS_MAX_MESSAGE_BYTES\` closes with 1009; more than \`WS_MAX_MESSAGES_PER_SECOND\` gets Error
 RateLimited, and sustained flooding closes with 1008. Stale updates are coalesced (latest state wins); a socket
-that stays far behind is closed with 1013.
+that stays far behind is closed with 1013. An instance at its socket limit (\`WS_MAX_CONNECTIONS\`) refuses the
+upgrade with HTTP 503 ServiceUnavailable and \`Retry-After\` (a browser sees close 1006): reconnect with backoff.
 
 **Close codes** (also in \`x-close-codes\`):
 

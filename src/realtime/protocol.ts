@@ -37,7 +37,7 @@ export const CLOSE_CODE_MEANINGS: Readonly<Record<keyof typeof CloseCode, string
   PolicyViolation: 'policy: sustained flooding (more than `WS_MAX_MESSAGES_PER_SECOND`)',
   MessageTooBig: 'frame larger than `WS_MAX_MESSAGE_BYTES`',
   InternalError: 'internal error, or the token could not be checked (e.g. database down): reconnect later, no refresh needed',
-  TryAgainLater: 'try again later: the socket stayed far behind its updates, or the instance is at its socket limit (`WS_MAX_CONNECTIONS`); reconnect with backoff, elsewhere if you can',
+  TryAgainLater: 'try again later: the socket stayed far behind its updates; reconnect with backoff',
   HeartbeatTimeout: 'heartbeat timeout: no message for `CLIENT_TIMEOUT_MS`',
   Replaced: 'replaced (same user and device connected again elsewhere) or node deleted: do not reconnect',
   Unauthorized: 'unauthorized or session expired: refresh the token, then reconnect',

@@ -29,6 +29,13 @@ export class RealtimeMetrics {
   private readonly closes = metric('dashboard_ws_closes_total', () =>
     new Counter({ name: 'dashboard_ws_closes_total', help: 'WebSocket closes by code', labelNames: ['endpoint', 'code'] }),
   );
+  private readonly refusals = metric('dashboard_ws_refused_total', () =>
+    new Counter({
+      name: 'dashboard_ws_refused_total',
+      help: 'WebSocket upgrades refused before the handshake (HTTP 503 at WS_MAX_CONNECTIONS)',
+      labelNames: ['endpoint', 'reason'],
+    }),
+  );
   readonly flushDuration = metric('dashboard_accrual_flush_duration_seconds', () =>
     new Histogram({
       name: 'dashboard_accrual_flush_duration_seconds',
@@ -97,6 +104,10 @@ export class RealtimeMetrics {
 
   closed(endpoint: string, code: number): void {
     this.child(this.closes, 'c', endpoint, String(code)).inc();
+  }
+
+  refused(endpoint: string, reason: 'capacity'): void {
+    this.child(this.refusals, 'x', endpoint, reason).inc();
   }
 
   private child(counter: Counter<string>, kind: string, ...labels: string[]): { inc(value?: number): void } {

@@ -28,6 +28,7 @@ import {
   UpdateMessageType,
 } from './protocol';
 import { RealtimeMetrics } from './realtime.metrics';
+import { refuseUpgradesWhenFull } from './upgrade-admission';
 import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update-types';
 
 /**
@@ -128,6 +129,10 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /** Called by a gateway's afterInit: sockets of this ws server belong to `endpoint`. */
   attach(server: WebSocketServer, endpoint: EndpointSpec): void {
+    // Full (WS_MAX_CONNECTIONS): refused at the upgrade, before the file limit is reached and the
+    // process can no longer open anything; the client backs off and reconnects elsewhere.
+    const limit = this.config.ws.maxConnections;
+    if (limit > 0) refuseUpgradesWhenFull(server, () => this.connections.size >= limit, () => this.metrics.refused(endpoint.name, 'capacity'));
     server.on('connection', (ws: WebSocket, request: IncomingMessage) => this.accept(ws, request, endpoint));
     server.on('error', (error) => this.logger.error({ err: error }, `WebSocket server error on ${endpoint.path}`));
   }
@@ -242,13 +247,6 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
     if (!this.acceptingConnections || this.lifecycle.isShuttingDown) {
       this.disconnect(connection, CloseCode.GoingAway, 'server shutting down');
-      return;
-    }
-    // Full (WS_MAX_CONNECTIONS): refuse before the file limit is reached and the process can no
-    // longer open anything; the client backs off and reconnects elsewhere.
-    const limit = this.config.ws.maxConnections;
-    if (limit > 0 && this.connections.size > limit) {
-      this.disconnect(connection, CloseCode.TryAgainLater, 'server at capacity');
       return;
     }
     void this.authenticate(connection, bearerToken(request, url));

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import WebSocket from 'ws';
 import { EventBus } from '../../src/infra/bus/event-bus';
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { RealtimeServer } from '../../src/realtime/realtime.server';
@@ -154,7 +156,22 @@ describe('socket limit per instance (WS_MAX_CONNECTIONS)', () => {
   });
   afterAll(() => app.close());
 
-  it('closes one socket too many with Disconnect "server at capacity" and 1013; a freed place is taken again', async () => {
+  /** Opens a raw upgrade and resolves with the HTTP answer of a refused one. */
+  function refusedUpgrade(path: string, token: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${app.wsUrl}${path}?token=${encodeURIComponent(token)}`);
+      ws.once('open', () => reject(new Error('the upgrade was accepted')));
+      ws.once('unexpected-response', (_request, response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      });
+      ws.once('error', () => undefined);
+    });
+  }
+
+  it('refuses one socket too many at the upgrade with 503 and Retry-After; a freed place is taken again', async () => {
     const held = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: user.accessToken });
@@ -162,9 +179,17 @@ describe('socket limit per instance (WS_MAX_CONNECTIONS)', () => {
         return socket;
       }),
     );
-    const refused = await TestSocket.open(app.wsUrl, '/ws/earnings', { token: user.accessToken });
-    expect(await refused.next('Disconnect')).toEqual({ type: 'Disconnect', payload: { reason: 'server at capacity' } });
-    expect((await refused.closed).code).toBe(1013);
+    const refused = await refusedUpgrade('/ws/earnings', user.accessToken);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = JSON.parse(refused.body) as { error: string; message: string; request_id: string };
+    expect(body).toEqual({ error: 'ServiceUnavailable', message: expect.any(String), request_id: refused.headers['x-request-id'] });
+    // A refusal is counted, and a second one (any endpoint) is refused the same way.
+    expect((await refusedUpgrade('/ws/dashboard', user.accessToken)).status).toBe(503);
+    const metrics = await fetch(`${app.url}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/^dashboard_ws_refused_total\{endpoint="earnings",reason="capacity"\} 1$/m);
+    expect(metrics).toMatch(/^dashboard_ws_refused_total\{endpoint="dashboard",reason="capacity"\} 1$/m);
     // The three held sockets were not disturbed.
     held[0]!.send({ type: 'Heartbeat' });
     await held[0]!.next('Heartbeat');
