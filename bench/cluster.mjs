@@ -25,6 +25,7 @@
  *   --restart-after seconds before the SIGKILLed instance comes back    [10, a pod restart]
  *   --max-connections WS_MAX_CONNECTIONS per instance (file limit 20,000 here) [19000]
  *   --quick         smoke size: 2 instances, 2,000 nodes, 100 viewers, 20 s, drain 3 s
+ *   --name          file name of the results in bench/results/    [cluster, or cluster-quick]
  *
  * Needs `npm run build` first, and PostgreSQL and Redis as for `npm run bench`.
  */
@@ -40,7 +41,7 @@ import { fmt, Histogram } from './lib/stats.mjs';
 
 const Redis = createRequire(import.meta.url)('ioredis');
 
-const DEFAULTS = { instances: 4, nodes: 60_000, viewers: 2_000, perUser: 15, heartbeatMs: 30_000, steady: 180, flushMs: 5_000, drainMs: 20_000, restartAfter: 10, maxConnections: 19_000, quick: false };
+const DEFAULTS = { instances: 4, nodes: 60_000, viewers: 2_000, perUser: 15, heartbeatMs: 30_000, steady: 180, flushMs: 5_000, drainMs: 20_000, restartAfter: 10, maxConnections: 19_000, quick: false, name: '' };
 const QUICK = { instances: 2, nodes: 2_000, viewers: 100, steady: 20, drainMs: 3_000, restartAfter: 3 };
 const argv = process.argv.slice(2);
 const o = parseArgs(argv, parseArgs(argv, DEFAULTS).quick ? { ...DEFAULTS, ...QUICK } : DEFAULTS);
@@ -238,7 +239,7 @@ async function main() {
   }
 
   mkdirSync(RESULTS, { recursive: true });
-  const name = o.quick ? 'cluster-quick' : 'cluster';
+  const name = o.name || (o.quick ? 'cluster-quick' : 'cluster');
   writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   plots(name, results);
   printSummary(results);
