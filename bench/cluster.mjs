@@ -25,6 +25,7 @@
  *   --restart-after seconds before the SIGKILLed instance comes back    [10, a pod restart]
  *   --max-connections WS_MAX_CONNECTIONS per instance (file limit 20,000 here) [19000]
  *   --quick         smoke size: 2 instances, 2,000 nodes, 100 viewers, 20 s, drain 3 s
+ *   --pool-size     DATABASE_POOL_SIZE of each instance    [20, less if max_connections is short]
  *   --name          file name of the results in bench/results/    [cluster, or cluster-quick]
  *
  * Needs `npm run build` first, and PostgreSQL and Redis as for `npm run bench`.
@@ -36,12 +37,13 @@ import { join } from 'node:path';
 import { registerUsers } from './lib/api.mjs';
 import { Fleet, MAX_SOCKETS_PER_PROCESS } from './lib/fleet.mjs';
 import { lineChart } from './lib/plot.mjs';
-import { adminQuery, cpuOfCommand, createDatabase, freePort, parseArgs, REDIS_URL, ROOT, sleep, startService } from './lib/proc.mjs';
+import pg from 'pg';
+import { adminQuery, cpuOfCommand, createDatabase, freePort, parseArgs, POSTGRES_URL, REDIS_URL, ROOT, sleep, startService } from './lib/proc.mjs';
 import { fmt, Histogram } from './lib/stats.mjs';
 
 const Redis = createRequire(import.meta.url)('ioredis');
 
-const DEFAULTS = { instances: 4, nodes: 60_000, viewers: 2_000, perUser: 15, heartbeatMs: 30_000, steady: 180, flushMs: 5_000, drainMs: 20_000, restartAfter: 10, maxConnections: 19_000, quick: false, name: '' };
+const DEFAULTS = { instances: 4, nodes: 60_000, viewers: 2_000, perUser: 15, heartbeatMs: 30_000, steady: 180, flushMs: 5_000, drainMs: 20_000, restartAfter: 10, maxConnections: 19_000, quick: false, name: '', poolSize: 0 };
 const QUICK = { instances: 2, nodes: 2_000, viewers: 100, steady: 20, drainMs: 3_000, restartAfter: 3 };
 const argv = process.argv.slice(2);
 const o = parseArgs(argv, parseArgs(argv, DEFAULTS).quick ? { ...DEFAULTS, ...QUICK } : DEFAULTS);
@@ -61,7 +63,12 @@ async function main() {
   const redis = new Redis(REDIS_URL);
   const ports = [];
   for (let i = 0; i < o.instances; i++) ports.push(await freePort());
+  // Every instance's pool must fit in PostgreSQL's max_connections beside the run's own clients
+  // (and whatever else uses the server): 20 each (the default) where there is room, else less.
+  const [{ max_connections: maxConnections }] = (await adminQuery('SHOW max_connections')).rows;
+  const poolSize = o.poolSize > 0 ? o.poolSize : Math.max(4, Math.min(20, Math.floor((Number(maxConnections) - 30) / o.instances)));
   const env = {
+    DATABASE_POOL_SIZE: String(poolSize),
     DATABASE_URL: db.url,
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
@@ -87,11 +94,12 @@ async function main() {
     );
     return instances[i];
   };
-  say(`cluster: ${o.instances} instances on ${cores} cores, ${o.nodes} nodes (${o.perUser} per user), ${o.viewers} viewers, heartbeat ${o.heartbeatMs} ms`);
+  say(`cluster: ${o.instances} instances on ${cores} cores, ${o.nodes} nodes (${o.perUser} per user), ${o.viewers} viewers, heartbeat ${o.heartbeatMs} ms, database pool ${poolSize} per instance`);
   await Promise.all(ports.map((_, i) => start(i)));
 
   const results = { options: o, cores, phases: {}, series: [] };
   let fleet = null;
+  let pgStats = null;
   try {
     // ------------------------------------------------------------------ users
     const userCount = Math.ceil(o.nodes / o.perUser);
@@ -115,13 +123,19 @@ async function main() {
     fleet = new Fleet(Math.max(2, Math.ceil(total / (MAX_SOCKETS_PER_PROCESS * 0.75))));
 
     // ------------------------------------------------------------------ sampling
-    const sampler = new Sampler(instances, db, redis, fleet);
+    // One connection for the whole run's sampling: a new one per sample can find PostgreSQL full.
+    pgStats = new pg.Client({ connectionString: POSTGRES_URL });
+    await pgStats.connect();
+    const sampler = new Sampler(instances, db, pgStats, redis, fleet);
     await sampler.sample('start');
 
     // ------------------------------------------------------------------ ramp
     const rampStarted = Date.now();
     const rampBase = sampler.snapshot();
     const opened = fleet.open(instances[0].url, specs, { reconnectTo: { ports, backoffMs: RECONNECT_BACKOFF_MS } });
+    // Each node heartbeats from its Connected on, as a node app does: a ramp longer than
+    // CLIENT_TIMEOUT_MS would otherwise see its first sockets closed 4000 for silence.
+    await fleet.heartbeat(o.heartbeatMs, 0.2);
     let settled = false;
     void opened.then(() => (settled = true));
     let failedAttempts = 0;
@@ -129,7 +143,7 @@ async function main() {
       await sleep(2_000);
       const s = await sampler.sample('ramp');
       failedAttempts += s.errors;
-      say(`ramp: ${s.connected}/${total} connected, ${failedAttempts} failed attempts so far`);
+      say(`ramp: ${s.connected}/${total} connected, ${failedAttempts} failed attempts so far, closes ${JSON.stringify(s.closes)}`);
     }
     await waitAllConnected(fleet, total, sampler, 'ramp', (s) => (failedAttempts += s.errors));
     const rampSeconds = (Date.now() - rampStarted) / 1000;
@@ -148,7 +162,6 @@ async function main() {
     say(`ramp: ${total} sockets in ${fmt(rampSeconds)} s (${fmt(total / rampSeconds, 0)}/s), ${failedAttempts} failed attempts (retried)`);
 
     // ------------------------------------------------------------------ steady state
-    await fleet.heartbeat(o.heartbeatMs, 0.2);
     const steadyStarted = Date.now();
     const steadyBase = sampler.snapshot();
     const steadyRtt = new Histogram();
@@ -235,6 +248,7 @@ async function main() {
     if (fleet !== null) await fleet.close().catch(() => undefined);
     await Promise.all(instances.map((instance) => instance?.stop().catch(() => undefined)));
     redis.disconnect();
+    await pgStats?.end().catch(() => undefined);
     await db.drop().catch(() => undefined);
   }
 
@@ -268,9 +282,10 @@ async function waitAllConnected(fleet, total, sampler, phase, onSample = () => u
  * commands). `since(snapshot)` turns the counters between two points into rates.
  */
 class Sampler {
-  constructor(instances, db, redis, fleet) {
+  constructor(instances, db, pgStats, redis, fleet) {
     this.instances = instances;
     this.db = db;
+    this.pgStats = pgStats;
     this.redis = redis;
     this.fleet = fleet;
     this.series = [];
@@ -282,7 +297,7 @@ class Sampler {
   async sample(phase) {
     const client = await this.fleet.stats(true);
     const metrics = await Promise.all(this.instances.map((instance) => scrape(instance)));
-    const [xact] = (await adminQuery(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [this.db.name])).rows;
+    const [xact] = (await this.pgStats.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [this.db.name])).rows;
     const info = await this.redis.info('stats');
     for (const [code, n] of Object.entries(client.closes)) this.closes[code] = (this.closes[code] ?? 0) + n;
     const point = {

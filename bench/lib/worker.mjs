@@ -13,6 +13,8 @@ const MAX_CONNECTING = 256;
 const TICK_MS = 10;
 
 const sockets = [];
+/** Sockets of `sockets` that are Connected now. */
+let connectedCount = 0;
 let counters = freshCounters();
 let rtt = new Histogram();
 let connectLatency = new Histogram();
@@ -140,6 +142,7 @@ function dial(state) {
       }
       // Attempts in a row that never reached Connected (refused, full, unreachable) grow the backoff.
       state.failedAttempts = session.connectedAt > 0 ? 0 : state.failedAttempts + 1;
+      if (state.connected) connectedCount -= 1;
       state.connected = false;
       state.sentAt = [];
       if (reconnect !== null && !closingAll) {
@@ -199,6 +202,7 @@ function onFrame(state, payload, startedAt, settle) {
   counters.frames[type] = (counters.frames[type] ?? 0) + 1;
   switch (type) {
     case 'Connected':
+      if (!state.connected) connectedCount += 1;
       state.connected = true;
       if (state.session) state.session.connectedAt = now;
       connectLatency.record(now - startedAt);
@@ -242,6 +246,9 @@ function startHeartbeats(intervalMs, jitter) {
   };
   reshuffle();
   heartbeatTimer = setInterval(() => {
+    // Started while sockets are still connecting (a ramp): take in the newly connected ones each
+    // time their number has doubled, not only at the end of a cycle over the first few.
+    if (connectedCount > 0 && connectedCount >= 2 * order.length) reshuffle();
     const now = nowMs();
     credit += (order.length * (now - last)) / intervalMs;
     last = now;

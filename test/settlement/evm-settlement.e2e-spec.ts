@@ -179,6 +179,16 @@ describe('settlement on a real chain (evm adapter, anvil)', () => {
     expect(await rootEvents(base + 4)).toHaveLength(1);
   });
 
+  it('refuses to sign a root when the RPC serves another chain than SETTLEMENT_CHAIN_ID, naming both', async () => {
+    const misconfigured = new EvmConnector(app.config.with({ settlement: { ...app.config.settlement, chainId: ANVIL_CHAIN_ID + 1 } }));
+    await expect(misconfigured.signRoot(base + 100, `0x${'11'.repeat(32)}`)).rejects.toThrow(
+      `SETTLEMENT_RPC_URL serves chain ${ANVIL_CHAIN_ID}, but SETTLEMENT_CHAIN_ID is ${ANVIL_CHAIN_ID + 1}`,
+    );
+    // The configured one signs.
+    const signed = await new EvmConnector(app.config).signRoot(base + 100, `0x${'11'.repeat(32)}`);
+    expect(signed.hash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
   it('recovers a transaction recorded but never sent (crash before the broadcast) by sending the same one, and one that was sent and mined (crash before the receipt) without sending another', async () => {
     const user = await registerUser(app);
     await linkWallet(app, user.accessToken);

@@ -32,6 +32,8 @@ export class EvmConnector extends BlockchainConnector {
   private readonly account: PrivateKeyAccount;
   private readonly contract: Address;
   private readonly chainId: number;
+  /** Set once the RPC has been seen to serve SETTLEMENT_CHAIN_ID. */
+  private chainChecked = false;
 
   constructor(config: AppConfig) {
     super();
@@ -61,6 +63,7 @@ export class EvmConnector extends BlockchainConnector {
   }
 
   async signRoot(epoch: number, root: string): Promise<SignedRootTransaction> {
+    await this.checkChain();
     const data = encodeFunctionData({ abi: cumulativeMerkleDistributorAbi, functionName: 'setRoot', args: [BigInt(epoch), root as Hex] });
     // Estimating runs the call: a revert (not the owner, epoch not newer) fails here, before signing.
     const [nonce, gas, fees] = await Promise.all([
@@ -79,6 +82,19 @@ export class EvmConnector extends BlockchainConnector {
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
     return { hash: keccak256(raw), raw };
+  }
+
+  /**
+   * A transaction signed for another chain is refused by the node with an opaque error (EIP-155);
+   * this names the misconfiguration instead, in the publisher's error and log, before signing.
+   */
+  private async checkChain(): Promise<void> {
+    if (this.chainChecked) return;
+    const served = await this.client.getChainId();
+    if (served !== this.chainId) {
+      throw new Error(`SETTLEMENT_RPC_URL serves chain ${served}, but SETTLEMENT_CHAIN_ID is ${this.chainId}: wallets sign for and payouts are made on SETTLEMENT_CHAIN_ID`);
+    }
+    this.chainChecked = true;
   }
 
   async broadcast(raw: string): Promise<void> {
