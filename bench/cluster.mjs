@@ -38,7 +38,7 @@ import { registerUsers } from './lib/api.mjs';
 import { Fleet, MAX_SOCKETS_PER_PROCESS } from './lib/fleet.mjs';
 import { lineChart } from './lib/plot.mjs';
 import pg from 'pg';
-import { adminQuery, cpuOfCommand, createDatabase, freePort, parseArgs, POSTGRES_URL, REDIS_URL, ROOT, sleep, startService } from './lib/proc.mjs';
+import { adminQuery, CpuMeter, createDatabase, freePort, parseArgs, POSTGRES_URL, REDIS_URL, ROOT, sleep, startService } from './lib/proc.mjs';
 import { fmt, Histogram } from './lib/stats.mjs';
 
 const Redis = createRequire(import.meta.url)('ioredis');
@@ -284,6 +284,10 @@ async function waitAllConnected(fleet, total, sampler, phase, onSample = () => u
 class Sampler {
   constructor(instances, db, pgStats, redis, fleet) {
     this.instances = instances;
+    // PostgreSQL: this run's backends and the server's own processes, not other databases' clients.
+    this.postgresCpu = new CpuMeter(/^postgres/, (cmdline) => cmdline.includes(` ${db.name} `) || !/\(\d+\)|\[local\]/.test(cmdline));
+    const redisPort = new URL(REDIS_URL).port || '6379';
+    this.redisCpu = new CpuMeter(/^redis-server/, (cmdline) => cmdline.includes(`:${redisPort}`));
     this.db = db;
     this.pgStats = pgStats;
     this.redis = redis;
@@ -317,9 +321,9 @@ class Sampler {
       flushCount: metrics.reduce((n, m) => n + m.flushCount, 0),
       flushSum: metrics.reduce((n, m) => n + m.flushSum, 0),
       flushRowsSum: metrics.reduce((n, m) => n + m.flushRowsSum, 0),
-      postgresCpuMs: cpuOfCommand(/^postgres/),
+      postgresCpuMs: this.postgresCpu.readMs(),
       postgresXacts: Number(xact?.n ?? 0),
-      redisCpuMs: cpuOfCommand(/^redis-server/),
+      redisCpuMs: this.redisCpu.readMs(),
       redisCommands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0),
     };
     const previous = this.series.at(-1);

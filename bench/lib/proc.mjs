@@ -45,6 +45,41 @@ export function cpuOfCommand(pattern) {
   return total;
 }
 
+/**
+ * CPU time of a server's processes as a counter that only grows: per process, what it used since
+ * the previous reading (all of it for a process not seen before), so that backends which exit
+ * between readings (a restarted instance's pool) do not make the total fall. `cmdline` keeps only
+ * some processes, e.g. the backends of one database and the server's own background processes.
+ */
+export class CpuMeter {
+  constructor(pattern, cmdline = () => true) {
+    this.pattern = pattern;
+    this.cmdline = cmdline;
+    this.seen = new Map();
+    this.totalMs = 0;
+  }
+
+  readMs() {
+    const now = new Map();
+    for (const entry of safeReaddir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (!this.pattern.test(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
+        if (!this.cmdline(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '))) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // pid + start time: a reused pid is another process.
+        now.set(`${entry}:${fields[19]}`, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    for (const [key, ms] of now) this.totalMs += ms - (this.seen.get(key) ?? 0);
+    this.seen = now;
+    return this.totalMs;
+  }
+}
+
 function safeReaddir(path) {
   try {
     return readdirSync(path);
