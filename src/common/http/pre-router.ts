@@ -83,8 +83,13 @@ export function installPreRouter(fastify: FastifyInstance, options: PreRouterOpt
     res.end(body);
     state.served += 1;
     const elapsed = performance.now() - started;
-    options.metrics.observe('GET', req.url, 200, elapsed);
-    logAccess(options.log, req, res, elapsed);
+    // The answer is sent: a failure here must not reach the server's request event (a crash).
+    try {
+      options.metrics.observe('GET', req.url!, 200, elapsed);
+      logAccess(options.log, req, res, elapsed);
+    } catch (error) {
+      options.log.error({ err: error }, 'Pre-router: the access line or metrics of an answered request failed');
+    }
     return true;
   };
 
