@@ -11,12 +11,17 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppRuntime } from './app-runtime';
 import { DashboardError, DashboardErrorType, errorBodyOf, FieldProblem, httpStatusOf, HttpExceptionFilter } from './common/errors';
+import { dashboardFastReads } from './common/http/dashboard-fast-reads';
+import { installPreRouter } from './common/http/pre-router';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { serveWebDashboard } from './common/http/web-dashboard';
 import { ROOT_LOGGER } from './common/logging/logging.module';
 import { requestIdFor } from './common/logging/request-id';
 import { registerRequestLogging } from './common/logging/request-logging';
+import { UserReadCache } from './infra/cache/user-read-cache';
+import { SessionValidator } from './modules/auth/session-validator.service';
+import { TokenService } from './modules/auth/token.service';
 import { HttpMetrics } from './modules/metrics/http-metrics';
 import { buildApiDocuments, OPENAPI_JSON_PATH, OPENAPI_UI_PATH } from './openapi/api-documents';
 import { serveAsyncApi } from './openapi/asyncapi-routes';
@@ -58,8 +63,18 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  registerSecurityHeaders(fastify);
+  const securityHeaders = registerSecurityHeaders(fastify);
   registerRequestLogging(fastify, app.get(ROOT_LOGGER));
+  const httpMetrics = app.get(HttpMetrics);
+  // CORS adds headers per request origin; the pre-router leaves such deployments to the routes.
+  if (config.http.corsOrigins.length === 0) {
+    installPreRouter(fastify, {
+      reads: dashboardFastReads(app.get(TokenService), app.get(SessionValidator), app.get(UserReadCache)),
+      headers: securityHeaders,
+      log: app.get(ROOT_LOGGER),
+      metrics: httpMetrics,
+    });
+  }
   closeSilentConnectionsOnShutdown(fastify);
   replaceJsonParser(fastify);
   // Callback-style hooks: an async hook costs a promise per request.
@@ -67,7 +82,6 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
     void reply.header('x-request-id', request.id);
     done(null, payload);
   });
-  const httpMetrics = app.get(HttpMetrics);
   fastify.addHook('onResponse', (request, reply, done) => {
     httpMetrics.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     done();

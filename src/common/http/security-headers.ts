@@ -62,13 +62,15 @@ export function helmetHeaders(directives: Readonly<Record<string, readonly strin
 
 /**
  * Security headers on every response: registered on the root instance before any route, so that
- * every route, static file, 404 and error answer gets them; /docs gets its own CSP.
+ * every route, static file, 404 and error answer gets them; /docs gets its own CSP. Returns the
+ * headers of every route but /docs (the pre-router sends them too).
  */
-export function registerSecurityHeaders(fastify: FastifyInstance): void {
+export function registerSecurityHeaders(fastify: FastifyInstance): Readonly<Record<string, string>> {
   const strict = helmetHeaders(CSP_DIRECTIVES);
   const docs = helmetHeaders(DOCS_CSP_DIRECTIVES);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(isDocsRoute(request.routeOptions.url) ? docs : strict);
     done();
   });
+  return strict;
 }

@@ -48,13 +48,21 @@ export function registerRequestLogging(fastify: FastifyInstance, root: PinoLogge
     storage.run(new RequestLogContext(root, request.raw) as unknown as Store, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    if (root.isLevelEnabled(level) && !QUIET_PATHS.test(request.url)) {
-      const line = { req: request.raw, res: reply.raw, responseTime: Math.round(reply.elapsedTime) };
-      if (status >= 500) root.error({ ...line, err: new Error(`failed with status code ${status}`) }, 'request errored');
-      else root[level](line, 'request completed');
-    }
+    logAccess(root, request.raw, reply.raw, reply.elapsedTime);
     done();
   });
+}
+
+/**
+ * The access line of a finished request (see registerRequestLogging); also written by the
+ * pre-router (common/http/pre-router.ts) for the requests it answers itself.
+ */
+export function logAccess(root: PinoLogger, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
+  const status = res.statusCode;
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  if (root.isLevelEnabled(level) && !QUIET_PATHS.test(req.url ?? '')) {
+    const line = { req, res, responseTime: Math.round(elapsedMs) };
+    if (status >= 500) root.error({ ...line, err: new Error(`failed with status code ${status}`) }, 'request errored');
+    else root[level](line, 'request completed');
+  }
 }

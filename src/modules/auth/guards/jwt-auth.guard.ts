@@ -54,7 +54,8 @@ export class JwtAuthGuard implements CanActivate {
   }
 }
 
-function bearerTokenOf(header: string | undefined): string | null {
+/** The token of an `Authorization: Bearer <token>` header; null when there is none. */
+export function bearerTokenOf(header: string | undefined): string | null {
   if (header === undefined || header === '') return null;
   const match = BEARER.exec(header);
   return match !== null && match[1]!.toLowerCase() === 'bearer' ? match[2]! : null;
