@@ -183,8 +183,10 @@ export class LedgerRepository {
 
   /**
    * Adds uptime and points to nodes and sets their latest score; returns the owners touched. The
-   * owners come back as one text row, not one row per node: parsing 25,000 result rows would
-   * block the event loop in one turn.
+   * points also count in the node's `points_today` (from zero when `points_day` is not today,
+   * UTC), here rather than in a row trigger, which cost a third of this statement. The owners come
+   * back as one text row, not one row per node: parsing 25,000 result rows would block the event
+   * loop in one turn.
    */
   async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
     if (nodes.length === 0) return [];
@@ -196,6 +198,11 @@ export class LedgerRepository {
        UPDATE network_connections n SET
           connection_time = n.connection_time + t.seconds,
           points_earned = n.points_earned + t.micro * ${MICRO},
+          points_today = CASE
+            WHEN t.micro = 0 THEN n.points_today
+            WHEN n.points_day = (now() AT TIME ZONE 'UTC')::date THEN n.points_today + t.micro * ${MICRO}
+            ELSE t.micro * ${MICRO} END,
+          points_day = CASE WHEN t.micro = 0 THEN n.points_day ELSE (now() AT TIME ZONE 'UTC')::date END,
           network_score = t.score,
           last_seen_at = GREATEST(n.last_seen_at, t.seen),
           updated_at = now()
