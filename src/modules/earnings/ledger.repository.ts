@@ -109,14 +109,15 @@ export class LedgerRepository {
     if (refereeIds.length === 0) return [];
     const slicer = new LoopSlicer();
     const [row] = (await manager.query(
-      `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id, ',') AS links FROM referrals WHERE referee_id = ANY($1::bigint[])`,
+      `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id || ':' || (status <> 'Pending')::int, ',') AS links
+         FROM referrals WHERE referee_id = ANY($1::bigint[])`,
       [await arrayLiteral(refereeIds, (id) => id, slicer)],
     )) as Array<{ links: string | null }>;
     return mapInSlices(
       await splitInSlices(row?.links ?? null, slicer),
       (link) => {
-        const [referralId, referrerId, refereeId] = link.split(':').map(Number) as [number, number, number];
-        return { referralId, referrerId, refereeId };
+        const [referralId, referrerId, refereeId, settled] = link.split(':').map(Number) as [number, number, number, number];
+        return { referralId, referrerId, refereeId, settled: settled === 1 };
       },
       slicer,
     );

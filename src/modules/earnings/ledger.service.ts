@@ -81,6 +81,8 @@ export class LedgerService {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.transaction((manager) => this.applyIn(manager, shard));
+        // Only once committed: a referral marked settled is never checked for qualification again.
+        this.chains.markSettled(result.completedReferrals.map((referral) => referral.refereeId));
         if (result.applied) await this.announce(result);
         return result;
       } catch (error) {
@@ -153,11 +155,30 @@ export class LedgerService {
       id: batch.id,
       creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
       network,
+      qualifiers: await this.qualifiersOf(network),
       referral: commission.buckets,
       referralPoints: commission.referralPoints,
       nodes: await sortInSlices(batch.nodes, (a, b) => a.nodeId - b.nodeId),
       bonuses: batch.bonuses,
     };
+  }
+
+  /**
+   * The earners whose referral may still qualify, with what this batch adds to their lifetime
+   * Network points; in user order. Users without a referrer and referrals known to be settled
+   * are left out (most of a mature network's earners), so qualification reads only the rest.
+   */
+  private async qualifiersOf(network: readonly BucketCredit[]): Promise<NetworkDelta[]> {
+    // `network` is in user order: a user's credits (one per bucket) are next to each other.
+    const qualifiers: Array<{ userId: number; network: MicroPoints }> = [];
+    const slicer = new LoopSlicer();
+    for (const credit of network) {
+      if (slicer.due()) await slicer.yield();
+      const last = qualifiers.at(-1);
+      if (last?.userId === credit.userId) last.network += credit.amount;
+      else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
+    }
+    return qualifiers;
   }
 
   /**
@@ -186,6 +207,7 @@ export class LedgerService {
     };
     const parts = Array.from({ length: count }, () => ({
       network: [] as BucketCredit[],
+      qualifiers: [] as NetworkDelta[],
       referral: [] as BucketCredit[],
       referralPoints: [] as ReferralPoints[],
       nodes: [] as NodeProgress[],
@@ -194,6 +216,10 @@ export class LedgerService {
     for (const credit of plan.network) {
       if (slicer.due()) await slicer.yield();
       parts[shardOf(credit.userId)]!.network.push(credit);
+    }
+    for (const qualifier of plan.qualifiers) {
+      if (slicer.due()) await slicer.yield();
+      parts[shardOf(qualifier.userId)]!.qualifiers.push(qualifier);
     }
     for (const credit of plan.referral) {
       if (slicer.due()) await slicer.yield();
@@ -254,7 +280,7 @@ export class LedgerService {
     for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
 
     // Referral qualification: the referee's lifetime Network points (with this batch's) reached the bar.
-    const completed = await this.ledger.completeQualified(manager, await deltas.networkDeltas(slicer), this.qualifyThreshold);
+    const completed = await this.ledger.completeQualified(manager, shard.qualifiers, this.qualifyThreshold);
     const referralBonusRows: BonusRow[] = [];
     if (completed.length > 0 && this.referralBonus > 0n) {
       const now = new Date();
@@ -349,6 +375,8 @@ interface LedgerShard {
   readonly creditCount: number;
   /** Network bucket credits of the earners, in key order. */
   readonly network: BucketCredit[];
+  /** Earners whose referral may still qualify, with this batch's Network points; in user order. */
+  readonly qualifiers: NetworkDelta[];
   /** Referral bucket credits of their ancestors, in key order. */
   readonly referral: BucketCredit[];
   readonly referralPoints: ReferralPoints[];
@@ -385,16 +413,6 @@ class Deltas {
 
   userIds(): number[] {
     return [...this.byUser.keys()];
-  }
-
-  /** Users with Network credits, and how much. */
-  async networkDeltas(slicer: LoopSlicer): Promise<NetworkDelta[]> {
-    const earners: NetworkDelta[] = [];
-    for (const [userId, delta] of this.byUser) {
-      if (slicer.due()) await slicer.yield();
-      if (delta.network > 0n) earners.push({ userId, network: delta.network });
-    }
-    return earners;
   }
 }
 
