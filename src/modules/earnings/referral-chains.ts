@@ -38,7 +38,7 @@ export class ReferralChains {
   private readonly settled = new Set<number>();
 
   constructor(
-    private readonly load: ReferralLinkLoader,
+    private readonly loadLinks: ReferralLinkLoader,
     private readonly capacity: number = REFERRAL_LINK_CACHE_ENTRIES,
   ) {}
 
@@ -68,13 +68,32 @@ export class ReferralChains {
    * call, so an eviction meanwhile cannot cut one short.
    */
   async chainsOf(userIds: readonly number[], tiers: number): Promise<Map<number, ReferralLink[]>> {
-    const gathered = new Map<number, ReferralLink | null>();
+    // Warm path: one pass that assembles each chain from the cache; only users with a link
+    // missing somewhere in their chain go through the loading below.
+    const chains = new Map<number, ReferralLink[]>();
+    const incomplete = new Set<number>();
     const slicer = new LoopSlicer();
-    const distinct = new Set<number>();
     for (const userId of userIds) {
       if (slicer.due()) await slicer.yield();
-      distinct.add(userId);
+      if (chains.has(userId)) continue;
+      const chain: ReferralLink[] = [];
+      let link = this.links.get(userId);
+      while (link && chain.length < tiers) {
+        chain.push(link);
+        link = this.links.get(link.referrerId);
+      }
+      // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
+      if (link === undefined && chain.length < tiers) incomplete.add(userId);
+      else chains.set(userId, chain);
     }
+    if (incomplete.size === 0) return chains;
+    for (const [userId, chain] of await this.load([...incomplete], tiers, slicer)) chains.set(userId, chain);
+    return chains;
+  }
+
+  /** The chains of these distinct users, loading the links the cache lacks one tier at a time. */
+  private async load(distinct: readonly number[], tiers: number, slicer: LoopSlicer): Promise<Map<number, ReferralLink[]>> {
+    const gathered = new Map<number, ReferralLink | null>();
     let frontier = [...distinct];
     for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
       const missing: number[] = [];
@@ -86,7 +105,7 @@ export class ReferralChains {
         else gathered.set(userId, link);
       }
       if (missing.length > 0) {
-        const rows = await this.load(missing);
+        const rows = await this.loadLinks(missing);
         const byReferee = new Map<number, ReferralLinkRow>();
         for (const row of rows) {
           if (slicer.due()) await slicer.yield();
