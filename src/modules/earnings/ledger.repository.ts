@@ -159,11 +159,10 @@ export class LedgerRepository {
     return rows;
   }
 
-  /** Adds to per-user totals, creating the balance row on a user's first credit. */
-  async addToBalances(manager: EntityManager, deltas: readonly BalanceDelta[]): Promise<void> {
-    if (deltas.length === 0) return;
+  /** Adds to per-user totals (deltas in user order: the lock order), creating the balance row on a user's first credit. */
+  async addToBalances(manager: EntityManager, sorted: readonly BalanceDelta[]): Promise<void> {
+    if (sorted.length === 0) return;
     const slicer = new LoopSlicer();
-    const sorted = await sortInSlices(deltas, (a, b) => a.userId - b.userId, slicer);
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
        SELECT t.user_id, t.network * ${MICRO}, t.referral * ${MICRO}, t.bonus * ${MICRO}, now()

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { LoopSlicer, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -13,7 +13,8 @@ import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { computeCommission, ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
-import { BalanceDelta, BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
+import { BonusDelta, balanceDeltas } from './ledger-deltas';
+import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
@@ -267,17 +268,7 @@ export class LedgerService {
       shard.bonuses.map((bonus) => this.epochOf(bonus.at)),
     );
 
-    const slicer = new LoopSlicer();
-    const deltas = new Deltas();
-    for (const credit of shard.network) {
-      if (slicer.due()) await slicer.yield();
-      deltas.add(credit.userId, 'network', credit.amount);
-    }
-    for (const credit of shard.referral) {
-      if (slicer.due()) await slicer.yield();
-      deltas.add(credit.userId, 'referral', credit.amount);
-    }
-    for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
+    const bonusDeltas: BonusDelta[] = bonusRows.map((row) => ({ userId: row.userId, amount: parseMicroPoints(row.amount) }));
 
     // Referral qualification: the referee's lifetime Network points (with this batch's) reached the bar.
     const completed = await this.ledger.completeQualified(manager, shard.qualifiers, this.qualifyThreshold);
@@ -294,9 +285,11 @@ export class LedgerService {
       referralBonusRows.push(
         ...(await this.ledger.insertBonuses(manager, bonuses, bonuses.map((bonus) => this.epochOf(bonus.at)))),
       );
-      for (const row of referralBonusRows) deltas.add(row.userId, 'bonus', this.referralBonus);
+      for (const row of referralBonusRows) bonusDeltas.push({ userId: row.userId, amount: this.referralBonus });
     }
-    await this.ledger.addToBalances(manager, await deltas.list(slicer));
+    const slicer = new LoopSlicer();
+    const deltas = await balanceDeltas(shard.network, shard.referral, bonusDeltas, slicer);
+    await this.ledger.addToBalances(manager, deltas);
     if (completed.length > 0) {
       await this.ledger.markRewarded(
         manager,
@@ -321,7 +314,7 @@ export class LedgerService {
     }
     return {
       applied: true,
-      earningsChanged: deltas.userIds(),
+      earningsChanged: await mapInSlices(deltas, (delta) => delta.userId, slicer),
       referralChanged: unique([...referralChanged, ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
@@ -389,30 +382,6 @@ export class LedgerOutcomeUnknown extends Error {
   constructor(cause: unknown) {
     super('The ledger commit failed; the batch may or may not have been applied', { cause });
     this.name = 'LedgerOutcomeUnknown';
-  }
-}
-
-/** Per-user balance changes by source, accumulated exactly. */
-class Deltas {
-  private readonly byUser = new Map<number, { network: MicroPoints; referral: MicroPoints; bonus: MicroPoints }>();
-
-  add(userId: number, source: 'network' | 'referral' | 'bonus', amount: MicroPoints): void {
-    const delta = this.byUser.get(userId) ?? { network: 0n, referral: 0n, bonus: 0n };
-    delta[source] += amount;
-    this.byUser.set(userId, delta);
-  }
-
-  async list(slicer: LoopSlicer): Promise<BalanceDelta[]> {
-    const deltas: BalanceDelta[] = [];
-    for (const [userId, delta] of this.byUser) {
-      if (slicer.due()) await slicer.yield();
-      deltas.push({ userId, network: delta.network, referral: delta.referral, bonus: delta.bonus });
-    }
-    return deltas;
-  }
-
-  userIds(): number[] {
-    return [...this.byUser.keys()];
   }
 }
 
