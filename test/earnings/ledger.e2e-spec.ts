@@ -193,8 +193,10 @@ describe('the ledger', () => {
     const owner = await registerUser(app);
     const network = app.server.app.get(NetworkRepository);
     const nodeId = (await network.connect(owner.id, 'ledger-today', 'Today', '203.0.113.4', 's-today')).id;
+    // A last heartbeat ahead of the connect's now(), with milliseconds: it must land exactly.
+    const seen = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_789);
     const advance = (points: number): Promise<LedgerResult> =>
-      ledger.apply(batch({ nodes: [{ nodeId, seconds: 30, points: microPointsOf(points), score: 0.5, lastSeenAt: new Date() }] }));
+      ledger.apply(batch({ nodes: [{ nodeId, seconds: 30, points: microPointsOf(points), score: 0.5, lastSeenAt: seen }] }));
     const today = async (): Promise<{ earned: string; today: string; sameDay: boolean }> => {
       const [row] = await sql<{ earned: string; today: string; sameDay: boolean }>(
         app.database.url,
@@ -208,6 +210,8 @@ describe('the ledger', () => {
     await advance(1.25);
     await advance(0.000001);
     expect(await today()).toEqual({ earned: '1.250001', today: '1.250001', sameDay: true });
+    const [lastSeen] = await sql<{ at: Date }>(app.database.url, `SELECT last_seen_at AS at FROM network_connections WHERE id = $1`, [nodeId]);
+    expect(lastSeen!.at.getTime()).toBe(seen.getTime());
 
     // What was earned yesterday does not count today: the next points start the day again.
     await sql(app.database.url, `UPDATE network_connections SET points_day = points_day - 1 WHERE id = $1`, [nodeId]);

@@ -192,7 +192,6 @@ export class LedgerRepository {
     if (nodes.length === 0) return [];
     const slicer = new LoopSlicer();
     const sorted = await sortInSlices(nodes, (a, b) => a.nodeId - b.nodeId, slicer);
-    const timestamps = new TimestampTexts();
     const [row] = (await manager.query(
       `WITH advanced AS (
        UPDATE network_connections n SET
@@ -204,9 +203,9 @@ export class LedgerRepository {
             ELSE t.micro * ${MICRO} END,
           points_day = CASE WHEN t.micro = 0 THEN n.points_day ELSE (now() AT TIME ZONE 'UTC')::date END,
           network_score = t.score,
-          last_seen_at = GREATEST(n.last_seen_at, t.seen),
+          last_seen_at = GREATEST(n.last_seen_at, timestamptz 'epoch' + t.seen_ms * interval '1 millisecond'),
           updated_at = now()
-         FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::timestamptz[]) AS t(id, seconds, micro, score, seen)
+         FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::bigint[]) AS t(id, seconds, micro, score, seen_ms)
         WHERE n.id = t.id
        RETURNING n.user_id)
        SELECT string_agg(DISTINCT user_id::text, ',') AS owners FROM advanced`,
@@ -215,7 +214,8 @@ export class LedgerRepository {
         await arrayLiteral(sorted, (node) => node.seconds.toFixed(3), slicer),
         await arrayLiteral(sorted, (node) => int8(node.points), slicer),
         await arrayLiteral(sorted, (node) => Math.min(1, Math.max(0, node.score)), slicer),
-        await arrayLiteral(sorted, (node) => timestamps.of(node.lastSeenAt), slicer),
+        // Milliseconds, not ISO text: every node's last heartbeat differs, so formatting them costs a string each.
+        await arrayLiteral(sorted, (node) => node.lastSeenAt.getTime(), slicer),
       ],
     )) as Array<{ owners: string | null }>;
     return mapInSlices(await splitInSlices(row?.owners ?? null, slicer), Number, slicer);
