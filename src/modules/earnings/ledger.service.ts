@@ -333,7 +333,9 @@ export class LedgerService {
       const bucketMs = ledgerBucketStartMs(credit.at.getTime(), this.config.earnings);
       let users = byBucket.get(bucketMs);
       if (users === undefined) byBucket.set(bucketMs, (users = new Map()));
-      users.set(credit.userId, (users.get(credit.userId) ?? 0n) + credit.amount);
+      // A user's first credit in the bucket is kept as it is: no bigint allocated per credit.
+      const sum = users.get(credit.userId);
+      users.set(credit.userId, sum === undefined ? credit.amount : sum + credit.amount);
     }
     const aggregated: BucketCredit[] = [];
     for (const [bucketMs, users] of byBucket) {
