@@ -5,6 +5,8 @@ import { NodePointsToday1765400000000 } from './1765400000000-node-points-today'
 import { WalletChallenges1765500000000 } from './1765500000000-wallet-challenges';
 import { Settlement1765500000001 } from './1765500000001-settlement';
 import { LedgerFillfactor1766000000000 } from './1766000000000-ledger-fillfactor';
+import { NodePointsTodayInFlush1766100000000 } from './1766100000000-node-points-today-in-flush';
+import { EntityFillfactor1766100000001 } from './1766100000001-entity-fillfactor';
 
 /** Every migration, in order. Listed explicitly so the same array works from ts (tests) and js (dist). */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   WalletChallenges1765500000000,
   Settlement1765500000001,
   LedgerFillfactor1766000000000,
+  NodePointsTodayInFlush1766100000000,
+  EntityFillfactor1766100000001,
 ];

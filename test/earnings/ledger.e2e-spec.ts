@@ -1,5 +1,5 @@
 import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from '../../src/common/points';
-import { LedgerBatch } from '../../src/modules/earnings/ledger-batch';
+import { LedgerBatch, LedgerResult } from '../../src/modules/earnings/ledger-batch';
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { EventBus } from '../../src/infra/bus/event-bus';
 import { NetworkRepository } from '../../src/modules/network/network.repository';
@@ -187,6 +187,38 @@ describe('the ledger', () => {
     );
     // Nothing to advance: no owners.
     expect((await ledger.apply(batch({ nodes: [progress(2_000_000_001, 1)] }))).networkChanged).toEqual([]);
+  });
+
+  it("keeps each node's points of today (UTC): adds on the same day, starts again on a new one, untouched by zero points", async () => {
+    const owner = await registerUser(app);
+    const network = app.server.app.get(NetworkRepository);
+    const nodeId = (await network.connect(owner.id, 'ledger-today', 'Today', '203.0.113.4', 's-today')).id;
+    // A last heartbeat ahead of the connect's now(), with milliseconds: it must land exactly.
+    const seen = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_789);
+    const advance = (points: number): Promise<LedgerResult> =>
+      ledger.apply(batch({ nodes: [{ nodeId, seconds: 30, points: microPointsOf(points), score: 0.5, lastSeenAt: seen }] }));
+    const today = async (): Promise<{ earned: string; today: string; sameDay: boolean }> => {
+      const [row] = await sql<{ earned: string; today: string; sameDay: boolean }>(
+        app.database.url,
+        `SELECT points_earned::text AS earned, points_today::text AS today, points_day = (now() AT TIME ZONE 'UTC')::date AS "sameDay"
+           FROM network_connections WHERE id = $1`,
+        [nodeId],
+      );
+      return row!;
+    };
+
+    await advance(1.25);
+    await advance(0.000001);
+    expect(await today()).toEqual({ earned: '1.250001', today: '1.250001', sameDay: true });
+    const [lastSeen] = await sql<{ at: Date }>(app.database.url, `SELECT last_seen_at AS at FROM network_connections WHERE id = $1`, [nodeId]);
+    expect(lastSeen!.at.getTime()).toBe(seen.getTime());
+
+    // What was earned yesterday does not count today: the next points start the day again.
+    await sql(app.database.url, `UPDATE network_connections SET points_day = points_day - 1 WHERE id = $1`, [nodeId]);
+    await advance(0);
+    expect(await today()).toEqual({ earned: '1.250001', today: '1.250001', sameDay: false });
+    await advance(2);
+    expect(await today()).toEqual({ earned: '3.250001', today: '2.000000', sameDay: true });
   });
 
   it('keeps totals equal to the sum of rows under many random, concurrent credits', async () => {

@@ -1,5 +1,6 @@
 import { microPointsOf } from '../../src/common/points';
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
+import { LedgerRepository } from '../../src/modules/earnings/ledger.repository';
 import { registerUser } from '../support/api-client';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { sql } from '../support/sql';
@@ -91,5 +92,51 @@ describe('referral qualification', () => {
       headers: { authorization: `Bearer ${referrer.accessToken}` },
     }).then((response) => response.json());
     expect(earnings).toMatchObject({ total: 52.4, by_source: { network: 0, referral: 2.4, bonus: 50 } });
+  });
+
+  it('checks an earner for qualification only while their referral may be Pending, on every instance', async () => {
+    const referrer = await registerUser(first);
+    const settled = await registerUser(first, { referral_code: referrer.referralCode });
+    const pending = await registerUser(first, { referral_code: referrer.referralCode });
+    const loner = await registerUser(first);
+    const credit = (app: TestApp, userId: number, points: number, id: string) =>
+      app.server.app.get(LedgerService).apply({
+        id: `${id}-${userId}`,
+        network: [{ userId, amount: microPointsOf(points), at: new Date() }],
+        nodes: [],
+        bonuses: [],
+      });
+    await credit(first, settled.id, 12, 'settle');
+
+    // Who each instance's next flush checks: the first learnt it settled the referral, the second
+    // (which never saw these users) reads the status with the link.
+    for (const app of [first, second]) {
+      const checked: number[] = [];
+      const repository = app.server.app.get(LedgerRepository);
+      const spy = jest.spyOn(repository, 'completeQualified').mockImplementation(async (manager, earners, threshold) => {
+        checked.push(...earners.map((earner) => earner.userId));
+        return LedgerRepository.prototype.completeQualified.call(repository, manager, earners, threshold);
+      });
+      try {
+        await app.server.app.get(LedgerService).apply({
+          id: `after-${app === first ? 1 : 2}-${settled.id}`,
+          network: [settled, pending, loner].map((user) => ({ userId: user.id, amount: microPointsOf(1), at: new Date() })),
+          nodes: [],
+          bonuses: [],
+        });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(checked).toEqual([pending.id]);
+    }
+
+    // The pending one still qualifies, once.
+    await credit(second, pending.id, 9, 'cross');
+    const statuses = await sql<{ status: string }>(first.database.url, 'SELECT status FROM referrals WHERE referrer_id = $1 ORDER BY id', [
+      referrer.id,
+    ]);
+    expect(statuses.map((row) => row.status)).toEqual(['Rewarded', 'Rewarded']);
+    expect(await ledgerMismatches(first.database.url)).toEqual([]);
+    expect(await referralMismatches(first.database.url)).toEqual([]);
   });
 });

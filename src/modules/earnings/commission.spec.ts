@@ -38,7 +38,6 @@ describe('computeCommission', () => {
       // User 5's own referral earned nothing (truncated) but is listed, to be locked with the rest.
       { referralId: 50, refereeId: 5, amount: 0n },
     ]);
-    expect(commission.byAncestor).toEqual(new Map([[3, 200_003n], [2, 100_001n], [1, 50_000n]]));
   });
 
   it('stays exact beyond 2^53 micro-points (bigint arithmetic)', async () => {
@@ -57,13 +56,14 @@ describe('computeCommission', () => {
       [200_000n],
     );
     expect(commission.buckets).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
-    expect([...commission.byAncestor.keys()]).toEqual([3]);
+    expect(commission.referralPoints).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
   });
 });
 
 describe('ReferralChains', () => {
   // A line 1 ← 2 ← 3 ← 4 ← 5 (user i + 1 referred by i, referral id 100 + i + 1); 1 has no referrer.
-  const rows: ReferralLinkRow[] = [2, 3, 4, 5].map((i) => ({ referralId: 100 + i, referrerId: i - 1, refereeId: i }));
+  // User 3's referral is settled (Completed or Rewarded) already.
+  const rows: ReferralLinkRow[] = [2, 3, 4, 5].map((i) => ({ referralId: 100 + i, referrerId: i - 1, refereeId: i, settled: i === 3 }));
 
   function setup(capacity?: number) {
     const loads: number[][] = [];
@@ -98,5 +98,25 @@ describe('ReferralChains', () => {
     expect(chains.size).toBe(2);
     expect((await chains.chainsOf([5], 4)).get(5)).toEqual(result.get(5));
     expect(loads.length).toBeGreaterThan(4);
+  });
+
+  it('knows which referrals may still qualify: not those without a referrer, nor settled ones, once seen', async () => {
+    const { chains } = setup();
+    // Not seen yet: may qualify (the ledger checks).
+    expect([1, 2, 3, 4, 5].map((id) => chains.mayQualify(id))).toEqual([true, true, true, true, true]);
+    await chains.chainsOf([5], 5);
+    // 1 has no referrer; 3's referral was loaded settled.
+    expect([1, 2, 3, 4, 5].map((id) => chains.mayQualify(id))).toEqual([false, true, false, true, true]);
+    chains.markSettled([5, 42]);
+    expect([2, 4, 5, 42].map((id) => chains.mayQualify(id))).toEqual([true, true, false, true]);
+  });
+
+  it('forgets what it knew of a referral with its evicted link', async () => {
+    const { chains } = setup(1);
+    await chains.chainsOf([3], 1);
+    expect(chains.mayQualify(3)).toBe(false);
+    await chains.chainsOf([4], 1);
+    expect(chains.size).toBe(1);
+    expect(chains.mayQualify(3)).toBe(true);
   });
 });

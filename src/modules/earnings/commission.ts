@@ -20,8 +20,6 @@ export interface Commission {
    * the referral rows a batch may touch in one ordered pass.
    */
   readonly referralPoints: ReferralPoints[];
-  /** Total commission per ancestor. */
-  readonly byAncestor: Map<number, MicroPoints>;
 }
 
 /**
@@ -39,20 +37,26 @@ export async function computeCommission(
 ): Promise<Commission> {
   // Plain numbers are exact while every product (amount × rate) and every sum stays below 2^53;
   // the batch's whole amount bounds every sum of commission (the rates add up to at most 1).
-  let total = 0n;
-  let largest = 0n;
+  // Summed as numbers (no bigint allocated per credit): exact while each amount and the running
+  // total stay safe integers, which the loop checks.
+  let total = 0;
+  let largest = 0;
   const slicer = new LoopSlicer();
   for (const credit of credits) {
     if (slicer.due()) await slicer.yield();
-    total += credit.amount;
-    if (credit.amount > largest) largest = credit.amount;
+    if (credit.amount > SAFE) return commissionInBigints(credits, chains, rates);
+    const amount = Number(credit.amount);
+    total += amount;
+    if (total > Number.MAX_SAFE_INTEGER) return commissionInBigints(credits, chains, rates);
+    if (amount > largest) largest = amount;
   }
   const maxRate = rates.reduce((max, rate) => (rate > max ? rate : max), 0n);
-  const safe = BigInt(Number.MAX_SAFE_INTEGER);
-  return total <= safe && largest * maxRate <= safe
+  return BigInt(largest) * maxRate <= SAFE
     ? commissionInNumbers(credits, chains, rates.map(Number))
     : commissionInBigints(credits, chains, rates);
 }
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The common case, without bigint arithmetic in the loop. */
 async function commissionInNumbers(
@@ -63,7 +67,6 @@ async function commissionInNumbers(
   // bucket (ms) → ancestor → amount; a flush has one or two buckets.
   const buckets = new Map<number, { bucket: Date; epoch: number; amounts: Map<number, number> }>();
   const viaReferral = new Map<number, { refereeId: number; amount: number }>();
-  const byAncestor = new Map<number, number>();
   const slicer = new LoopSlicer();
   for (const credit of credits) {
     if (slicer.due()) await slicer.yield();
@@ -85,7 +88,6 @@ async function commissionInNumbers(
       const via = viaReferral.get(link.referralId);
       if (via === undefined) viaReferral.set(link.referralId, { refereeId: tier === 0 ? credit.userId : chain[tier - 1]!.referrerId, amount: commission });
       else via.amount += commission;
-      byAncestor.set(link.referrerId, (byAncestor.get(link.referrerId) ?? 0) + commission);
     }
   }
   const rows: BucketCredit[] = [];
@@ -100,15 +102,9 @@ async function commissionInNumbers(
     if (slicer.due()) await slicer.yield();
     points.push({ referralId, refereeId: via.refereeId, amount: BigInt(via.amount) });
   }
-  const totals = new Map<number, MicroPoints>();
-  for (const [userId, amount] of byAncestor) {
-    if (slicer.due()) await slicer.yield();
-    totals.set(userId, BigInt(amount));
-  }
   return {
     buckets: await sortInSlices(rows, (a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime(), slicer),
     referralPoints: await sortInSlices(points, (a, b) => a.referralId - b.referralId, slicer),
-    byAncestor: totals,
   };
 }
 
@@ -120,7 +116,6 @@ function commissionInBigints(
 ): Commission {
   const buckets = new Map<string, { userId: number; bucket: Date; epoch: number; amount: MicroPoints }>();
   const viaReferral = new Map<number, { refereeId: number; amount: MicroPoints }>();
-  const byAncestor = new Map<number, MicroPoints>();
   for (const credit of credits) {
     const chain = chains.get(credit.userId) ?? [];
     const own = chain[0];
@@ -137,7 +132,6 @@ function commissionInBigints(
       const via = viaReferral.get(link.referralId);
       if (via === undefined) viaReferral.set(link.referralId, { refereeId: tier === 0 ? credit.userId : chain[tier - 1]!.referrerId, amount });
       else via.amount += amount;
-      byAncestor.set(link.referrerId, (byAncestor.get(link.referrerId) ?? 0n) + amount);
     }
   }
   return {
@@ -145,6 +139,5 @@ function commissionInBigints(
     referralPoints: [...viaReferral]
       .map(([referralId, via]) => ({ referralId, refereeId: via.refereeId, amount: via.amount }))
       .sort((a, b) => a.referralId - b.referralId),
-    byAncestor,
   };
 }

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { LoopSlicer, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -13,7 +13,8 @@ import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { computeCommission, ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
-import { BalanceDelta, BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
+import { BonusDelta, balanceDeltas } from './ledger-deltas';
+import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
@@ -81,6 +82,8 @@ export class LedgerService {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.transaction((manager) => this.applyIn(manager, shard));
+        // Only once committed: a referral marked settled is never checked for qualification again.
+        this.chains.markSettled(result.completedReferrals.map((referral) => referral.refereeId));
         if (result.applied) await this.announce(result);
         return result;
       } catch (error) {
@@ -153,11 +156,30 @@ export class LedgerService {
       id: batch.id,
       creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
       network,
+      qualifiers: await this.qualifiersOf(network),
       referral: commission.buckets,
       referralPoints: commission.referralPoints,
       nodes: await sortInSlices(batch.nodes, (a, b) => a.nodeId - b.nodeId),
       bonuses: batch.bonuses,
     };
+  }
+
+  /**
+   * The earners whose referral may still qualify, with what this batch adds to their lifetime
+   * Network points; in user order. Users without a referrer and referrals known to be settled
+   * are left out (most of a mature network's earners), so qualification reads only the rest.
+   */
+  private async qualifiersOf(network: readonly BucketCredit[]): Promise<NetworkDelta[]> {
+    // `network` is in user order: a user's credits (one per bucket) are next to each other.
+    const qualifiers: Array<{ userId: number; network: MicroPoints }> = [];
+    const slicer = new LoopSlicer();
+    for (const credit of network) {
+      if (slicer.due()) await slicer.yield();
+      const last = qualifiers.at(-1);
+      if (last?.userId === credit.userId) last.network += credit.amount;
+      else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
+    }
+    return qualifiers;
   }
 
   /**
@@ -186,6 +208,7 @@ export class LedgerService {
     };
     const parts = Array.from({ length: count }, () => ({
       network: [] as BucketCredit[],
+      qualifiers: [] as NetworkDelta[],
       referral: [] as BucketCredit[],
       referralPoints: [] as ReferralPoints[],
       nodes: [] as NodeProgress[],
@@ -194,6 +217,10 @@ export class LedgerService {
     for (const credit of plan.network) {
       if (slicer.due()) await slicer.yield();
       parts[shardOf(credit.userId)]!.network.push(credit);
+    }
+    for (const qualifier of plan.qualifiers) {
+      if (slicer.due()) await slicer.yield();
+      parts[shardOf(qualifier.userId)]!.qualifiers.push(qualifier);
     }
     for (const credit of plan.referral) {
       if (slicer.due()) await slicer.yield();
@@ -241,20 +268,10 @@ export class LedgerService {
       shard.bonuses.map((bonus) => this.epochOf(bonus.at)),
     );
 
-    const slicer = new LoopSlicer();
-    const deltas = new Deltas();
-    for (const credit of shard.network) {
-      if (slicer.due()) await slicer.yield();
-      deltas.add(credit.userId, 'network', credit.amount);
-    }
-    for (const credit of shard.referral) {
-      if (slicer.due()) await slicer.yield();
-      deltas.add(credit.userId, 'referral', credit.amount);
-    }
-    for (const row of bonusRows) deltas.add(row.userId, 'bonus', parseMicroPoints(row.amount));
+    const bonusDeltas: BonusDelta[] = bonusRows.map((row) => ({ userId: row.userId, amount: parseMicroPoints(row.amount) }));
 
     // Referral qualification: the referee's lifetime Network points (with this batch's) reached the bar.
-    const completed = await this.ledger.completeQualified(manager, await deltas.networkDeltas(slicer), this.qualifyThreshold);
+    const completed = await this.ledger.completeQualified(manager, shard.qualifiers, this.qualifyThreshold);
     const referralBonusRows: BonusRow[] = [];
     if (completed.length > 0 && this.referralBonus > 0n) {
       const now = new Date();
@@ -268,9 +285,11 @@ export class LedgerService {
       referralBonusRows.push(
         ...(await this.ledger.insertBonuses(manager, bonuses, bonuses.map((bonus) => this.epochOf(bonus.at)))),
       );
-      for (const row of referralBonusRows) deltas.add(row.userId, 'bonus', this.referralBonus);
+      for (const row of referralBonusRows) bonusDeltas.push({ userId: row.userId, amount: this.referralBonus });
     }
-    await this.ledger.addToBalances(manager, await deltas.list(slicer));
+    const slicer = new LoopSlicer();
+    const deltas = await balanceDeltas(shard.network, shard.referral, bonusDeltas, slicer);
+    await this.ledger.addToBalances(manager, deltas);
     if (completed.length > 0) {
       await this.ledger.markRewarded(
         manager,
@@ -295,7 +314,7 @@ export class LedgerService {
     }
     return {
       applied: true,
-      earningsChanged: deltas.userIds(),
+      earningsChanged: await mapInSlices(deltas, (delta) => delta.userId, slicer),
       referralChanged: unique([...referralChanged, ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
@@ -314,7 +333,9 @@ export class LedgerService {
       const bucketMs = ledgerBucketStartMs(credit.at.getTime(), this.config.earnings);
       let users = byBucket.get(bucketMs);
       if (users === undefined) byBucket.set(bucketMs, (users = new Map()));
-      users.set(credit.userId, (users.get(credit.userId) ?? 0n) + credit.amount);
+      // A user's first credit in the bucket is kept as it is: no bigint allocated per credit.
+      const sum = users.get(credit.userId);
+      users.set(credit.userId, sum === undefined ? credit.amount : sum + credit.amount);
     }
     const aggregated: BucketCredit[] = [];
     for (const [bucketMs, users] of byBucket) {
@@ -349,6 +370,8 @@ interface LedgerShard {
   readonly creditCount: number;
   /** Network bucket credits of the earners, in key order. */
   readonly network: BucketCredit[];
+  /** Earners whose referral may still qualify, with this batch's Network points; in user order. */
+  readonly qualifiers: NetworkDelta[];
   /** Referral bucket credits of their ancestors, in key order. */
   readonly referral: BucketCredit[];
   readonly referralPoints: ReferralPoints[];
@@ -361,40 +384,6 @@ export class LedgerOutcomeUnknown extends Error {
   constructor(cause: unknown) {
     super('The ledger commit failed; the batch may or may not have been applied', { cause });
     this.name = 'LedgerOutcomeUnknown';
-  }
-}
-
-/** Per-user balance changes by source, accumulated exactly. */
-class Deltas {
-  private readonly byUser = new Map<number, { network: MicroPoints; referral: MicroPoints; bonus: MicroPoints }>();
-
-  add(userId: number, source: 'network' | 'referral' | 'bonus', amount: MicroPoints): void {
-    const delta = this.byUser.get(userId) ?? { network: 0n, referral: 0n, bonus: 0n };
-    delta[source] += amount;
-    this.byUser.set(userId, delta);
-  }
-
-  async list(slicer: LoopSlicer): Promise<BalanceDelta[]> {
-    const deltas: BalanceDelta[] = [];
-    for (const [userId, delta] of this.byUser) {
-      if (slicer.due()) await slicer.yield();
-      deltas.push({ userId, network: delta.network, referral: delta.referral, bonus: delta.bonus });
-    }
-    return deltas;
-  }
-
-  userIds(): number[] {
-    return [...this.byUser.keys()];
-  }
-
-  /** Users with Network credits, and how much. */
-  async networkDeltas(slicer: LoopSlicer): Promise<NetworkDelta[]> {
-    const earners: NetworkDelta[] = [];
-    for (const [userId, delta] of this.byUser) {
-      if (slicer.due()) await slicer.yield();
-      if (delta.network > 0n) earners.push({ userId, network: delta.network });
-    }
-    return earners;
   }
 }
 

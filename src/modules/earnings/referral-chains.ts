@@ -6,9 +6,11 @@ export interface ReferralLink {
   readonly referrerId: number;
 }
 
-/** A referral row as loaded: its referee, referrer and id. */
+/** A referral row as loaded: its referee, referrer and id, and whether it is still Pending. */
 export interface ReferralLinkRow extends ReferralLink {
   readonly refereeId: number;
+  /** Completed or Rewarded: it can never qualify again. */
+  readonly settled: boolean;
 }
 
 /** Loads the referral links of these referees (users without a referrer have no row). */
@@ -25,14 +27,18 @@ export const REFERRAL_LINK_CACHE_ENTRIES = 1_000_000;
  * flush computes commission without walking `referrals` in SQL. A user's referrer is fixed when
  * they register (the referral row is written in the registration transaction and never changes),
  * so a cached link is never stale and only the cache's size needs a bound. A user seen without a
- * referrer stays without one for the same reason.
+ * referrer stays without one for the same reason. The cache also knows which of these referrals
+ * are settled (no longer Pending): status only moves forward, so those never need the
+ * qualification check again.
  */
 export class ReferralChains {
   /** referee → the referral that brought them (null: registered without a referrer). */
   private readonly links = new Map<number, ReferralLink | null>();
+  /** Referees (of cached links) whose referral is known to be Completed or Rewarded. */
+  private readonly settled = new Set<number>();
 
   constructor(
-    private readonly load: ReferralLinkLoader,
+    private readonly loadLinks: ReferralLinkLoader,
     private readonly capacity: number = REFERRAL_LINK_CACHE_ENTRIES,
   ) {}
 
@@ -41,18 +47,53 @@ export class ReferralChains {
   }
 
   /**
+   * False when this user's referral certainly cannot qualify any more: they have no referrer, or
+   * their referral is known to be settled. True when it may still be Pending (or is not cached).
+   * Another instance may settle a referral unseen; that only costs it a needless check.
+   */
+  mayQualify(userId: number): boolean {
+    return this.links.get(userId) !== null && !this.settled.has(userId);
+  }
+
+  /** These referees' referrals were settled (by a committed transaction). */
+  markSettled(refereeIds: readonly number[]): void {
+    for (const userId of refereeIds) {
+      if (this.links.get(userId)) this.settled.add(userId);
+    }
+  }
+
+  /**
    * The chains of these users, up to `tiers` links each (nearest referrer first). Links the cache
    * lacks are loaded, one query per tier; the chains are assembled from the links gathered by this
    * call, so an eviction meanwhile cannot cut one short.
    */
   async chainsOf(userIds: readonly number[], tiers: number): Promise<Map<number, ReferralLink[]>> {
-    const gathered = new Map<number, ReferralLink | null>();
+    // Warm path: one pass that assembles each chain from the cache; only users with a link
+    // missing somewhere in their chain go through the loading below.
+    const chains = new Map<number, ReferralLink[]>();
+    const incomplete = new Set<number>();
     const slicer = new LoopSlicer();
-    const distinct = new Set<number>();
     for (const userId of userIds) {
       if (slicer.due()) await slicer.yield();
-      distinct.add(userId);
+      if (chains.has(userId)) continue;
+      const chain: ReferralLink[] = [];
+      let link = this.links.get(userId);
+      while (link && chain.length < tiers) {
+        chain.push(link);
+        link = this.links.get(link.referrerId);
+      }
+      // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
+      if (link === undefined && chain.length < tiers) incomplete.add(userId);
+      else chains.set(userId, chain);
     }
+    if (incomplete.size === 0) return chains;
+    for (const [userId, chain] of await this.load([...incomplete], tiers, slicer)) chains.set(userId, chain);
+    return chains;
+  }
+
+  /** The chains of these distinct users, loading the links the cache lacks one tier at a time. */
+  private async load(distinct: readonly number[], tiers: number, slicer: LoopSlicer): Promise<Map<number, ReferralLink[]>> {
+    const gathered = new Map<number, ReferralLink | null>();
     let frontier = [...distinct];
     for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
       const missing: number[] = [];
@@ -64,7 +105,7 @@ export class ReferralChains {
         else gathered.set(userId, link);
       }
       if (missing.length > 0) {
-        const rows = await this.load(missing);
+        const rows = await this.loadLinks(missing);
         const byReferee = new Map<number, ReferralLinkRow>();
         for (const row of rows) {
           if (slicer.due()) await slicer.yield();
@@ -75,7 +116,7 @@ export class ReferralChains {
           const row = byReferee.get(userId);
           const link = row === undefined ? null : { referralId: row.referralId, referrerId: row.referrerId };
           gathered.set(userId, link);
-          this.remember(userId, link);
+          this.remember(userId, link, row?.settled ?? false);
         }
       }
       const next = new Set<number>();
@@ -99,12 +140,16 @@ export class ReferralChains {
     return chains;
   }
 
-  private remember(userId: number, link: ReferralLink | null): void {
+  private remember(userId: number, link: ReferralLink | null, settled: boolean): void {
     // Oldest-inserted out first: a bound on memory, not a recency policy.
     if (this.links.size >= this.capacity) {
       const oldest = this.links.keys().next();
-      if (!oldest.done) this.links.delete(oldest.value);
+      if (!oldest.done) {
+        this.links.delete(oldest.value);
+        this.settled.delete(oldest.value);
+      }
     }
     this.links.set(userId, link);
+    if (settled) this.settled.add(userId);
   }
 }

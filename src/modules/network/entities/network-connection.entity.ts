@@ -56,8 +56,8 @@ export class NetworkConnectionEntity {
   pointsEarned!: string;
 
   /**
-   * Of points_earned, what was earned on `pointsDay` (UTC). Kept by a trigger on every increase
-   * of points_earned (migration NodePointsToday); another day than today means nothing yet today.
+   * Of points_earned, what was earned on `pointsDay` (UTC). Kept by the accrual flush's node update
+   * on every increase of points_earned; another day than today means nothing yet today.
    */
   @Column({ name: 'points_today', ...NUMERIC_POINTS, default: 0 })
   pointsToday!: string;
