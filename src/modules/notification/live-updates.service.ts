@@ -186,7 +186,11 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private async push(type: UpdateMessageType): Promise<void> {
     const dirty = this.dirty[type];
     if (dirty.size === 0 || this.inFlight.has(type)) return;
-    const userIds = [...dirty].filter((userId) => this.realtime.connectionsOf(userId).size > 0);
+    const userIds: number[] = [];
+    for (const userId of dirty) {
+      if (this.realtime.hasSubscriber(userId, type)) userIds.push(userId);
+      else this.forgetSent(type, userId);
+    }
     dirty.clear();
     if (userIds.length === 0) return;
     this.inFlight.add(type);
@@ -217,6 +221,16 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       this.inFlight.delete(type);
     }
     if (type === 'EarningsUpdate') this.forgetOffline();
+  }
+
+  /**
+   * A change nobody here was shown: what was last sent no longer describes what a socket holds,
+   * so the next subscriber's snapshot starts the comparison afresh (a NetworkUpdate delta taken
+   * against an older list could miss a node that changed and changed back).
+   */
+  private forgetSent(type: UpdateMessageType, userId: number): void {
+    if (type === 'NetworkUpdate') this.lastNetworks.delete(userId);
+    else if (type === 'EarningsUpdate') this.lastEarnings.delete(userId);
   }
 
   /** Keeps the last-sent caches to users who still have sockets here. */
