@@ -21,6 +21,12 @@ const STATE_PUSH_MS = 200;
 const SLICE_BUDGET_MS = 5;
 /** Users whose state one query of a push pass loads (bounds the rows parsed in one task). */
 const LOAD_CHUNK = 1_000;
+/**
+ * The same for NetworkUpdate, whose rows are nodes: a user has many (15 in the bench, thousands
+ * for an operator), and 1,000 users' lists (15,000 rows parsed, mapped and fingerprinted) held
+ * the event loop ~100 ms.
+ */
+const NETWORK_LOAD_CHUNK = 100;
 
 type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<UpdateMessageType>>>;
 
@@ -198,7 +204,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     // slices of a few milliseconds, letting heartbeats and other frames through in between.
     const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     try {
-      for (const chunk of chunksOf(userIds, LOAD_CHUNK)) {
+      for (const chunk of chunksOf(userIds, type === 'NetworkUpdate' ? NETWORK_LOAD_CHUNK : LOAD_CHUNK)) {
         const loadStartedAt = Date.now();
         const frames = await this.loaders[type](chunk);
         slicer.restart();
