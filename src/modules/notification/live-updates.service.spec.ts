@@ -1,0 +1,47 @@
+import { DomainEvent } from '../../infra/bus/domain-event';
+import { UpdateMessageType } from '../../realtime/protocol';
+import { LiveUpdatesService } from './live-updates.service';
+
+/** The push pass with its collaborators faked: which users' state it loads. */
+function setUp(subscribed: (userId: number, type: UpdateMessageType) => boolean) {
+  let deliver: (userId: number, event: DomainEvent) => void = () => undefined;
+  const realtime = {
+    onUserEvent: (listener: typeof deliver) => (deliver = listener),
+    setSnapshotBuilder: () => undefined,
+    hasSubscriber: subscribed,
+    pushToUser: jest.fn(),
+    usersOnline: () => [1, 2],
+    connectionsOf: () => new Set([{}]),
+  };
+  const earnings = {
+    summaries: jest.fn((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])))),
+  };
+  const config = { earnings: { pushMs: 3_600_000 } };
+  const service = new LiveUpdatesService(realtime as never, earnings as never, {} as never, {} as never, config as never, {} as never, {} as never);
+  service.onModuleInit();
+  const push = (type: UpdateMessageType) => (service as unknown as { push(type: UpdateMessageType): Promise<void> }).push(type);
+  return { service, realtime, earnings, push, changed: (userId: number) => deliver(userId, { type: 'earnings.changed', userIds: [userId] }) };
+}
+
+describe('LiveUpdatesService push pass', () => {
+  it('loads EarningsUpdate state only for users with a socket taking it', async () => {
+    // User 1 has a dashboard; user 2 only node sockets (NodeUpdate by default).
+    const { service, realtime, earnings, push, changed } = setUp((userId, type) => userId === 1 && type === 'EarningsUpdate');
+    changed(1);
+    changed(2);
+    await push('EarningsUpdate');
+    expect(earnings.summaries).toHaveBeenCalledTimes(1);
+    expect(earnings.summaries).toHaveBeenCalledWith([1]);
+    expect(realtime.pushToUser).toHaveBeenCalledTimes(1);
+    expect(realtime.pushToUser.mock.calls[0][0]).toBe(1);
+    service.onModuleDestroy();
+  });
+
+  it('loads nothing when no socket of a dirty user takes the type', async () => {
+    const { service, earnings, push, changed } = setUp(() => false);
+    changed(2);
+    await push('EarningsUpdate');
+    expect(earnings.summaries).not.toHaveBeenCalled();
+    service.onModuleDestroy();
+  });
+});
