@@ -164,6 +164,11 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     return false;
   }
 
+  /** How many users hold a socket here (without listing them). */
+  get onlineUserCount(): number {
+    return this.byUser.size;
+  }
+
   usersOnline(): number[] {
     return [...this.byUser.keys()];
   }
