@@ -415,10 +415,10 @@ function sustained(steps) {
 async function fanout(kind, db, users) {
   const prefix = `benchfan${kind}${Date.now().toString(36)}:`;
   const server =
-    kind === 'service'
+    kind === 'service' || kind === 'compare'
       ? await startService(
           { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, EARNINGS_PUSH_MS: '10', ...SERVICE_ENV },
-          { cpus: SERVER_CPUS, label: 'service-fanout', logFile, nodeArgs: profileArgs('fanout-service') },
+          { cpus: SERVER_CPUS, label: `${kind}-fanout`, logFile, nodeArgs: profileArgs(`fanout-${kind}`), ...(kind === 'compare' ? { root: options.compareRoot } : {}) },
         )
       : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0', '--redis-prefix', prefix, '--redis-url', REDIS_URL], {}, { cpus: SERVER_CPUS, label: 'bare-fanout', logFile });
   const specs = viewerSpecs(users, SIZES.viewersPerUser);
@@ -966,6 +966,7 @@ function table() {
   if (f) {
     add(`fan-out EarningsUpdate delivery (${f.service.sockets.toLocaleString('en-US')} sockets, frames/s)`, fmt(f.service.perSecond, 0), fmt(f.bare.perSecond, 0), ratio(f.service.perSecond, f.bare.perSecond), '≥ 0.7×', ratio(f.service.perSecond, f.bare.perSecond) >= 0.7);
     add('  fan-out latency p99', `${fmt(f.service.p99, 1)} ms`, `${fmt(f.bare.p99, 1)} ms`, ratio(f.service.p99, f.bare.p99), '', null);
+    if (f.compare) add('  vs compare build: frames/s', fmt(f.service.perSecond, 0), fmt(f.compare.perSecond, 0), ratio(f.service.perSecond, f.compare.perSecond), '', null);
   }
   const c = results.cross;
   if (c) {
@@ -1107,7 +1108,8 @@ async function main() {
     if (PHASES.includes('fleet')) results.fleet = await fleetOfOneUser(db, users);
     if (PHASES.includes('fanout')) {
       const subset = users.slice(0, Math.ceil(5_000 / SIZES.viewersPerUser));
-      results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset) };
+      const compare = options.compareRoot !== '' ? await fanout('compare', db, subset) : null;
+      results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset), ...(compare ? { compare } : {}) };
     }
     if (PHASES.includes('cross')) results.cross = { service: await crossInstance('service', db, users), bare: await crossInstance('bare', db, users) };
     if (PHASES.includes('rest')) results.rest = await rest(db, users);
