@@ -39,23 +39,23 @@ describe('LiveUpdatesService push pass', () => {
 
   it('loads the next chunk while pushing this one, and retries every user when a load fails', async () => {
     const { service, realtime, earnings, push, changed } = setUp(() => true);
-    const users = Array.from({ length: 600 }, (_, i) => i + 1);
+    const users = Array.from({ length: 2_400 }, (_, i) => i + 1);
     for (const userId of users) changed(userId);
-    // Chunks of 250: the second load starts before the first chunk is pushed; the third fails.
+    // Chunks of 1,000: the second load starts before the first chunk is pushed; the third fails.
     earnings.summaries.mockImplementation((userIds: readonly number[]) => {
-      if (userIds[0] === 501) return Promise.reject(new Error('database down'));
+      if (userIds[0] === 2_001) return Promise.reject(new Error('database down'));
       return Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])));
     });
     realtime.pushToUser.mockImplementation(() => {
       if (realtime.pushToUser.mock.calls.length === 1) expect(earnings.summaries).toHaveBeenCalledTimes(2);
     });
     await push('EarningsUpdate');
-    expect(earnings.summaries.mock.calls.map(([ids]) => ids[0])).toEqual([1, 251, 501]);
-    expect(realtime.pushToUser).toHaveBeenCalledTimes(500);
+    expect(earnings.summaries.mock.calls.map(([ids]) => ids[0])).toEqual([1, 1_001, 2_001]);
+    expect(realtime.pushToUser).toHaveBeenCalledTimes(2_000);
     // Every user is dirty again; those already pushed get nothing new on the retry.
     earnings.summaries.mockImplementation((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }]))));
     await push('EarningsUpdate');
-    expect(realtime.pushToUser).toHaveBeenCalledTimes(600);
+    expect(realtime.pushToUser).toHaveBeenCalledTimes(2_400);
     service.onModuleDestroy();
   });
 

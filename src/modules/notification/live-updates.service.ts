@@ -23,7 +23,7 @@ const SLICE_BUDGET_MS = 5;
  * Users whose state one query of a push pass loads (bounds the rows parsed in one task; a pass
  * of several chunks pushes one while the next loads).
  */
-const LOAD_CHUNK = 250;
+const LOAD_CHUNK = 1_000;
 /**
  * The same for NetworkUpdate, whose rows are nodes: a user has many (15 in the bench, thousands
  * for an operator), and 1,000 users' lists (15,000 rows parsed, mapped and fingerprinted) held
