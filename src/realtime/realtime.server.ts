@@ -8,6 +8,7 @@ import { DashboardError, DashboardErrorType, errorFrameOf, toDashboardError } fr
 import { normalizeIp } from '../common/http/client-ip';
 import { newId } from '../common/ids';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
+import { TimeSlicer } from '../common/time-slicer';
 import { AppConfig } from '../config';
 import { DomainEvent } from '../infra/bus/domain-event';
 import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
@@ -29,7 +30,6 @@ import {
 } from './protocol';
 import { RealtimeMetrics } from './realtime.metrics';
 import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update-types';
-import { TimeSlicer } from '../common/time-slicer';
 
 /**
  * Above this many bytes waiting in a socket's send buffer, state updates are held (latest per
