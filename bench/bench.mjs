@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '' });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -60,9 +60,12 @@ const SIZES = SMOKE
 /**
  * --rest-ms N: each REST step lasts N ms (a smoke run long enough to profile).
  * --compare-root DIR: the REST phase also runs the service built in another checkout (DIR/dist),
- * as the target "service (DIR)", so that a change is measured before and after in one run.
+ * as the target "service (DIR)", so that a change is measured before and after in one run; so
+ * do the memory and heartbeat phases (as the target "compare", run before the service).
  */
 if (options.restMs > 0) SIZES.restMs = options.restMs;
+/** --rates 2500,5000: the heartbeat steps (offered heartbeats per second in all) instead of the default ones. */
+if (options.rates !== '') SIZES.rates = String(options.rates).split(',').map(Number);
 const OUT = options.out || (SMOKE ? join(os.tmpdir(), `bench-smoke-${process.pid}`) : join(ROOT, 'bench', 'results'));
 mkdirSync(OUT, { recursive: true });
 const PHASES = options.only ? options.only.split(',') : ['memory', 'heartbeat', 'storm', 'fleet', 'fanout', 'cross', 'rest', 'flush', 'alerts'];
@@ -188,7 +191,9 @@ async function memoryAndHeartbeat(kind, db, users) {
   const server =
     kind === 'service'
       ? await startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service', logFile, nodeArgs })
-      : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0'], {}, { cpus: SERVER_CPUS, label: 'bare-ws', logFile, nodeArgs });
+      : kind === 'compare'
+        ? await startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-compare', logFile, nodeArgs, root: options.compareRoot })
+        : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0'], {}, { cpus: SERVER_CPUS, label: 'bare-ws', logFile, nodeArgs });
   const specs = nodeSpecs(users, SIZES.nodesPerUser);
   const fleet = Fleet.forSockets(specs.length);
   try {
@@ -224,13 +229,13 @@ async function memoryAndHeartbeat(kind, db, users) {
         await fleet.heartbeat((s.connected / rate) * 1000);
         await sleep(SMOKE ? 300 : 1_500);
         await fleet.stats(true);
-        if (kind === 'service') await eventLoopDelayP99(server); // resets the service's histogram
+        if (kind !== 'bare') await eventLoopDelayP99(server); // resets the service's histogram
         const cpu0 = server.stats().cpuMs;
         const pg0 = cpuOfCommand(/^postgres/);
         const t0 = nowMs();
         await sleep(SIZES.stepMs);
         const st = await fleet.stats(true);
-        const loopP99 = kind === 'service' ? await eventLoopDelayP99(server) : null;
+        const loopP99 = kind !== 'bare' ? await eventLoopDelayP99(server) : null;
         const elapsed = (nowMs() - t0) / 1000;
         const cpu = (server.stats().cpuMs - cpu0) / 1000 / elapsed;
         const step = {
@@ -410,10 +415,10 @@ function sustained(steps) {
 async function fanout(kind, db, users) {
   const prefix = `benchfan${kind}${Date.now().toString(36)}:`;
   const server =
-    kind === 'service'
+    kind === 'service' || kind === 'compare'
       ? await startService(
           { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, EARNINGS_PUSH_MS: '10', ...SERVICE_ENV },
-          { cpus: SERVER_CPUS, label: 'service-fanout', logFile, nodeArgs: profileArgs('fanout-service') },
+          { cpus: SERVER_CPUS, label: `${kind}-fanout`, logFile, nodeArgs: profileArgs(`fanout-${kind}`), ...(kind === 'compare' ? { root: options.compareRoot } : {}) },
         )
       : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0', '--redis-prefix', prefix, '--redis-url', REDIS_URL], {}, { cpus: SERVER_CPUS, label: 'bare-fanout', logFile });
   const specs = viewerSpecs(users, SIZES.viewersPerUser);
@@ -932,6 +937,19 @@ function table() {
     // No baseline has the metric: the ratio is to the target.
     add('event-loop delay p99 of the service (worst heartbeat step)', `${fmt(loop, 1)} ms`, '20 ms (target)', ratio(loop, 20), '≤ 20 ms', loop <= 20);
   }
+  if (h?.compare) {
+    // --compare-root: this build against the other one, same run (baseline column: the other build).
+    const mc = cpuModel(h.compare);
+    const ms = cpuModel(h.service);
+    add('  vs compare build: background CPU', `${fmt(ms.background * 100, 0)} %`, `${fmt(mc.background * 100, 0)} %`, NaN, '', null);
+    for (let i = 0; i < h.service.length; i++) {
+      const sv = h.service[i];
+      const cv = h.compare[i];
+      if (!cv) continue;
+      add(`  vs compare build: RTT p99 / loop p99 at ${sv.offered.toLocaleString('en-US')}/s`, `${fmt(sv.p99, 2)} / ${fmt(sv.loopP99, 1)} ms`, `${fmt(cv.p99, 2)} / ${fmt(cv.loopP99, 1)} ms`, ratio(sv.p99, cv.p99), '', null);
+    }
+    add('  vs compare build: RSS per socket', `${(m.service.rssPerSocket / 1024).toFixed(2)} KiB`, `${(m.compare.rssPerSocket / 1024).toFixed(2)} KiB`, ratio(m.service.rssPerSocket, m.compare.rssPerSocket), '', null);
+  }
   const st = results.storm;
   if (st) {
     // Against the bare server's connect rate of the memory phase (same sockets, same run), if it ran.
@@ -948,6 +966,7 @@ function table() {
   if (f) {
     add(`fan-out EarningsUpdate delivery (${f.service.sockets.toLocaleString('en-US')} sockets, frames/s)`, fmt(f.service.perSecond, 0), fmt(f.bare.perSecond, 0), ratio(f.service.perSecond, f.bare.perSecond), '≥ 0.7×', ratio(f.service.perSecond, f.bare.perSecond) >= 0.7);
     add('  fan-out latency p99', `${fmt(f.service.p99, 1)} ms`, `${fmt(f.bare.p99, 1)} ms`, ratio(f.service.p99, f.bare.p99), '', null);
+    if (f.compare) add('  vs compare build: frames/s', fmt(f.service.perSecond, 0), fmt(f.compare.perSecond, 0), ratio(f.service.perSecond, f.compare.perSecond), '', null);
   }
   const c = results.cross;
   if (c) {
@@ -1079,16 +1098,18 @@ async function main() {
   const { db, users } = needsUsers ? await setup() : { db: null, users: [] };
   try {
     if (PHASES.includes('memory') || PHASES.includes('heartbeat')) {
+      const compare = options.compareRoot !== '' ? await memoryAndHeartbeat('compare', db, users) : null;
       const service = await memoryAndHeartbeat('service', db, users);
       const bare = await memoryAndHeartbeat('bare', db, users);
-      results.memory = { service: service.memory, bare: bare.memory };
-      if (PHASES.includes('heartbeat')) results.heartbeat = { service: service.heartbeat, bare: bare.heartbeat };
+      results.memory = { service: service.memory, bare: bare.memory, ...(compare ? { compare: compare.memory } : {}) };
+      if (PHASES.includes('heartbeat')) results.heartbeat = { service: service.heartbeat, bare: bare.heartbeat, ...(compare ? { compare: compare.heartbeat } : {}) };
     }
     if (PHASES.includes('storm')) results.storm = await storm(db, users);
     if (PHASES.includes('fleet')) results.fleet = await fleetOfOneUser(db, users);
     if (PHASES.includes('fanout')) {
       const subset = users.slice(0, Math.ceil(5_000 / SIZES.viewersPerUser));
-      results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset) };
+      const compare = options.compareRoot !== '' ? await fanout('compare', db, subset) : null;
+      results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset), ...(compare ? { compare } : {}) };
     }
     if (PHASES.includes('cross')) results.cross = { service: await crossInstance('service', db, users), bare: await crossInstance('bare', db, users) };
     if (PHASES.includes('rest')) results.rest = await rest(db, users);

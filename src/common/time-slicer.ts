@@ -16,6 +16,11 @@ export class TimeSlicer {
     this.sliceStart = performance.now();
   }
 
+  /** True once the budget is spent (for loops that check only every so many steps). */
+  isDue(): boolean {
+    return performance.now() - this.sliceStart >= this.budgetMs;
+  }
+
   async yieldIfDue(): Promise<void> {
     if (performance.now() - this.sliceStart < this.budgetMs) return;
     await new Promise<void>((resolve) => setImmediate(resolve));

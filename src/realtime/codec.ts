@@ -21,10 +21,19 @@ export function encodeFrame(frame: ServerFrame, format: WireFormat): EncodedFram
 }
 
 /**
+ * The Heartbeat as nearly every client sends it, byte for byte. Most frames a server reads are
+ * this one, so it is recognised by a 20-byte compare instead of a JSON parse with a reviver (and
+ * the objects that parse makes, at tens of thousands a second).
+ */
+const HEARTBEAT_TEXT = Buffer.from('{"type":"Heartbeat"}');
+const HEARTBEAT: ClientMessage = Object.freeze({ type: 'Heartbeat' });
+
+/**
  * Decodes one client frame: text frames are JSON, binary frames MessagePack, whatever the
  * connection's format (clients may mix). Anything undecodable or unknown is a ProtocolError.
  */
 export function decodeFrame(data: Buffer, isBinary: boolean): ClientMessage {
+  if (!isBinary && data.length === HEARTBEAT_TEXT.length && data.equals(HEARTBEAT_TEXT)) return HEARTBEAT;
   let value: unknown;
   try {
     if (isBinary) {

@@ -2,8 +2,50 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 
 /**
- * Metrics of the realtime core and the accrual engine. Label children are bound once and cached:
- * a label lookup per message would cost more than the message itself at high rates.
+ * Counts by (endpoint, type) in plain numbers, found through two maps: counting a message
+ * allocates nothing (a prom-client child hashes its labels into a new string at every `inc`).
+ * The counter copies the totals at each scrape.
+ */
+class MessageTally {
+  private readonly byEndpoint = new Map<string, Map<string, { n: number }>>();
+
+  add(endpoint: string, type: string): void {
+    let byType = this.byEndpoint.get(endpoint);
+    if (byType === undefined) {
+      byType = new Map();
+      this.byEndpoint.set(endpoint, byType);
+    }
+    const cell = byType.get(type);
+    if (cell === undefined) byType.set(type, { n: 1 });
+    else cell.n += 1;
+  }
+
+  publishTo(counter: Counter<'endpoint' | 'type'>): void {
+    counter.reset();
+    for (const [endpoint, byType] of this.byEndpoint) {
+      for (const [type, cell] of byType) counter.inc({ endpoint, type }, cell.n);
+    }
+  }
+}
+
+/** One tally per counter and process, like the counter itself (tests start several apps in one process). */
+const TALLIES = new Map<string, MessageTally>();
+
+function messageCounter(name: string, help: string): MessageTally {
+  let tally = TALLIES.get(name);
+  if (tally === undefined) {
+    const created = new MessageTally();
+    tally = created;
+    TALLIES.set(name, created);
+    metric(name, () => new Counter({ name, help, labelNames: ['endpoint', 'type'], collect() { created.publishTo(this); } }));
+  }
+  return tally;
+}
+
+/**
+ * Metrics of the realtime core and the accrual engine. Label children are bound once and cached,
+ * and per-message counts are tallied without prom-client (above): a label lookup per message
+ * would cost more than the message itself at high rates.
  */
 @Injectable()
 export class RealtimeMetrics {
@@ -13,12 +55,8 @@ export class RealtimeMetrics {
   private readonly connects = metric('dashboard_ws_connects_total', () =>
     new Counter({ name: 'dashboard_ws_connects_total', help: 'WebSocket connections accepted', labelNames: ['endpoint'] }),
   );
-  private readonly received = metric('dashboard_ws_messages_received_total', () =>
-    new Counter({ name: 'dashboard_ws_messages_received_total', help: 'Client messages received', labelNames: ['endpoint', 'type'] }),
-  );
-  private readonly sent = metric('dashboard_ws_messages_sent_total', () =>
-    new Counter({ name: 'dashboard_ws_messages_sent_total', help: 'Server messages sent', labelNames: ['endpoint', 'type'] }),
-  );
+  private readonly received = messageCounter('dashboard_ws_messages_received_total', 'Client messages received');
+  private readonly sent = messageCounter('dashboard_ws_messages_sent_total', 'Server messages sent');
   private readonly dropped = metric('dashboard_ws_messages_dropped_total', () =>
     new Counter({
       name: 'dashboard_ws_messages_dropped_total',
@@ -91,11 +129,11 @@ export class RealtimeMetrics {
   }
 
   messageReceived(endpoint: string, type: string): void {
-    this.child(this.received, 'r', endpoint, type).inc();
+    this.received.add(endpoint, type);
   }
 
   messageSent(endpoint: string, type: string): void {
-    this.child(this.sent, 's', endpoint, type).inc();
+    this.sent.add(endpoint, type);
   }
 
   messageDropped(endpoint: string, type: string, reason: 'rate_limited' | 'coalesced' | 'queue_full'): void {

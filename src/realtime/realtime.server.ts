@@ -8,6 +8,7 @@ import { DashboardError, DashboardErrorType, errorFrameOf, toDashboardError } fr
 import { normalizeIp } from '../common/http/client-ip';
 import { newId } from '../common/ids';
 import { LifecycleState } from '../common/lifecycle/lifecycle-state';
+import { TimeSlicer } from '../common/time-slicer';
 import { AppConfig } from '../config';
 import { DomainEvent } from '../infra/bus/domain-event';
 import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
@@ -48,6 +49,8 @@ const FLOOD_STRIKES_TO_CLOSE = 3;
 const FLOOD_BURST_FACTOR = 10;
 /** How long a server-side close may take before the socket is cut. */
 const CLOSE_GRACE_MS = 2_000;
+/** The sweep gives the event loop back after this much work (ms): 15,000 sockets take 10–30 ms. */
+const SWEEP_SLICE_MS = 3;
 
 /** What the node session service does for sockets of role node. */
 export interface NodeHandler {
@@ -86,6 +89,10 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private readonly trust: (address: string, hop: number) => boolean;
   private readonly heartbeatFrames: Record<WireFormat, EncodedFrame>;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly heldTimer: NodeJS.Timeout;
+  private sweeping = false;
+  /** Sockets with held updates (`pending`): the only ones that need a look as often as updates are paced. */
+  private readonly holding = new Set<Connection>();
   private nodeHandler: NodeHandler | null = null;
   private snapshotBuilder: SnapshotBuilder = () => Promise.resolve([]);
   private acceptingConnections = true;
@@ -105,11 +112,14 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       json: encodeFrame({ type: 'Heartbeat' }, 'json'),
       msgpack: encodeFrame({ type: 'Heartbeat' }, 'msgpack'),
     };
-    // Often enough for the shortest timeout and for held updates to go out close to on time.
-    const shortest = Math.min(config.ws.connectTimeoutMs, config.ws.clientTimeoutMs, config.earnings.pushMs, config.ws.nodePushMs);
-    const sweepEveryMs = Math.min(1_000, Math.max(25, Math.floor(shortest / 4)));
-    this.sweepTimer = setInterval(() => this.sweep(Date.now()), sweepEveryMs);
+    // The sweep of every socket runs often enough for the shortest timeout; held updates, which
+    // must go out close to on time, are looked at more often but only on the sockets holding any.
+    const sweepEveryMs = Math.min(1_000, Math.max(25, Math.floor(Math.min(config.ws.connectTimeoutMs, config.ws.clientTimeoutMs) / 4)));
+    const heldEveryMs = Math.min(sweepEveryMs, Math.max(10, Math.floor(Math.min(config.earnings.pushMs, config.ws.nodePushMs) / 4)));
+    this.sweepTimer = setInterval(() => void this.sweep(), sweepEveryMs);
     this.sweepTimer.unref();
+    this.heldTimer = setInterval(() => this.sendHeld(Date.now()), heldEveryMs);
+    this.heldTimer.unref();
   }
 
   // ---------------------------------------------------------------- wiring (from other modules)
@@ -145,6 +155,23 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   connectionsOf(userId: number): ReadonlySet<Connection> {
     return this.byUser.get(userId) ?? EMPTY;
+  }
+
+  /**
+   * Whether any socket of the user takes `type` (open, or connecting: a socket loading its
+   * snapshot may hold a push). A push pass loads state only for such users: a user whose sockets
+   * are all nodes (NodeUpdate only, by default) costs no EarningsUpdate or NetworkUpdate query.
+   */
+  hasSubscriber(userId: number, type: UpdateMessageType): boolean {
+    const connections = this.byUser.get(userId);
+    if (connections === undefined) return false;
+    for (const connection of connections) if (connection.updates.has(type)) return true;
+    return false;
+  }
+
+  /** How many users hold a socket here (without listing them). */
+  get onlineUserCount(): number {
+    return this.byUser.size;
   }
 
   usersOnline(): number[] {
@@ -388,6 +415,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     connection.state = 'closed';
     connection.queued = null;
     connection.pending = null;
+    this.holding.delete(connection);
     this.connections.delete(connection);
     this.unregister(connection);
     this.metrics.connections.labels(connection.endpoint.name).dec();
@@ -530,6 +558,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   /** Keeps an update for later: merged into a held one of its type, or replacing it. */
   private hold(connection: Connection, frame: ServerFrame<UpdateMessageType>, data: EncodedFrame | null): void {
     connection.pending ??= new Map();
+    this.holding.add(connection);
     const held = connection.pending.get(frame.type);
     let next: HeldUpdate = { frame, data };
     if (held !== undefined) {
@@ -606,42 +635,74 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
-  /** One pass over all sockets: timeouts, slow consumers, held updates, node upkeep. */
-  private sweep(now: number): void {
-    const { connectTimeoutMs, clientTimeoutMs } = this.config.ws;
-    for (const connection of this.connections) {
-      switch (connection.state) {
-        case 'authenticating':
-        case 'awaiting-connect':
-          // 4408 blames the client: only when it has sent nothing at all (a Connect queued while
-          // the server was still checking the token counts as in time).
-          if (now - connection.openedAt > connectTimeoutMs && connection.queued === null) {
-            this.disconnect(connection, CloseCode.ConnectTimeout, 'no Connect in time');
-          }
-          continue;
-        case 'connecting':
-          continue; // the server's turn: registering the node and loading the snapshot
-        case 'closed':
-          continue;
-        case 'open':
-          break;
+  /**
+   * One pass over all sockets: timeouts, slow consumers, held updates, node upkeep. In slices of
+   * a few milliseconds (a Set's iterator sees sockets added meanwhile and skips those removed),
+   * so heartbeats are answered between them; a pass still under way skips the next tick.
+   */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const slicer = new TimeSlicer(SWEEP_SLICE_MS);
+      let now = Date.now();
+      let steps = 0;
+      for (const connection of this.connections) {
+        this.sweepOne(connection, now);
+        if ((++steps & 63) === 0 && slicer.isDue()) {
+          await slicer.yieldIfDue();
+          now = Date.now();
+        }
       }
-      if (now - connection.lastMessageAt > clientTimeoutMs) {
-        this.disconnect(connection, CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private sweepOne(connection: Connection, now: number): void {
+    const { connectTimeoutMs, clientTimeoutMs } = this.config.ws;
+    switch (connection.state) {
+      case 'authenticating':
+      case 'awaiting-connect':
+        // 4408 blames the client: only when it has sent nothing at all (a Connect queued while
+        // the server was still checking the token counts as in time).
+        if (now - connection.openedAt > connectTimeoutMs && connection.queued === null) {
+          this.disconnect(connection, CloseCode.ConnectTimeout, 'no Connect in time');
+        }
+        return;
+      case 'connecting':
+        return; // the server's turn: registering the node and loading the snapshot
+      case 'closed':
+        return;
+      case 'open':
+        break;
+    }
+    if (now - connection.lastMessageAt > clientTimeoutMs) {
+      this.disconnect(connection, CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+      return;
+    }
+    const buffered = connection.ws.bufferedAmount;
+    if (buffered > SEND_BUFFER_LOW_WATER) {
+      if (connection.backloggedSince === 0) connection.backloggedSince = now;
+      if (buffered > SEND_BUFFER_HARD_LIMIT || now - connection.backloggedSince > SLOW_CONSUMER_GRACE_MS) {
+        this.closeSlowConsumer(connection);
+        return;
+      }
+    } else {
+      connection.backloggedSince = 0;
+    }
+    if (connection.pending !== null && buffered <= SEND_BUFFER_LOW_WATER) this.flushPending(connection, now);
+    if (connection.role === 'node') this.nodeHandler?.sweep(connection, now);
+  }
+
+  /** Held updates whose period has passed, on sockets that can take them now. */
+  private sendHeld(now: number): void {
+    for (const connection of this.holding) {
+      if (connection.pending === null || connection.isClosed) {
+        this.holding.delete(connection);
         continue;
       }
-      const buffered = connection.ws.bufferedAmount;
-      if (buffered > SEND_BUFFER_LOW_WATER) {
-        if (connection.backloggedSince === 0) connection.backloggedSince = now;
-        if (buffered > SEND_BUFFER_HARD_LIMIT || now - connection.backloggedSince > SLOW_CONSUMER_GRACE_MS) {
-          this.closeSlowConsumer(connection);
-          continue;
-        }
-      } else {
-        connection.backloggedSince = 0;
-      }
-      if (connection.pending !== null && buffered <= SEND_BUFFER_LOW_WATER) this.flushPending(connection, now);
-      if (connection.role === 'node') this.nodeHandler?.sweep(connection, now);
+      if (connection.isOpen && connection.ws.bufferedAmount <= SEND_BUFFER_LOW_WATER) this.flushPending(connection, now);
     }
   }
 
@@ -663,7 +724,10 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       this.markSent(connection, type, now);
       this.write(connection, held.data ?? encodeFrame(held.frame, connection.format), type);
     }
-    if (pending.size === 0) connection.pending = null;
+    if (pending.size === 0) {
+      connection.pending = null;
+      this.holding.delete(connection);
+    }
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -708,6 +772,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   onModuleDestroy(): void {
     clearInterval(this.sweepTimer);
+    clearInterval(this.heldTimer);
   }
 
   private clientIp(request: IncomingMessage): string {

@@ -1,13 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { collectDefaultMetrics, register } from 'prom-client';
 import { HttpMetrics, httpRequestDurationProvider } from './http-metrics';
 import { MetricsController } from './metrics.controller';
-
-/** Process-wide default metrics (CPU, memory, event loop lag, …), registered once per process. */
-function collectDefaultMetricsOnce(): void {
-  if (register.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics();
-}
+import { collectProcessMetricsOnce } from './process-metrics';
 
 @Global()
 @Module({
@@ -23,6 +18,6 @@ function collectDefaultMetricsOnce(): void {
 })
 export class MetricsModule {
   constructor() {
-    collectDefaultMetricsOnce();
+    collectProcessMetricsOnce();
   }
 }

@@ -24,6 +24,9 @@ interface NodeState {
   pingSentAt: number;
 }
 
+/** Spread of the ping schedule, as a share of HEARTBEAT_INTERVAL_MS (mean period unchanged). */
+const PING_JITTER = 0.5;
+
 /** How often queued node disconnects are written (and their owners' dashboards told). */
 const PRESENCE_FLUSH_MS = 200;
 
@@ -155,7 +158,9 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
       state.pingSentAt = 0;
     }
     if (state.pingSentAt === 0 && now - state.lastPingAt >= this.config.ws.heartbeatIntervalMs) {
-      state.lastPingAt = now;
+      // ±25 % around the interval: nodes that connected together (a restart, a storm) would
+      // otherwise be pinged together for ever, thousands of writes in one sweep slice.
+      state.lastPingAt = now + (Math.random() - 0.5) * PING_JITTER * this.config.ws.heartbeatIntervalMs;
       state.pingSentAt = now;
       connection.ws.ping();
     }

@@ -16,22 +16,26 @@ export interface AccrualEntry {
 
 /**
  * Accruals from heartbeats, summed per (node, ledger bucket) in memory until the next flush. The
- * hot path (`add`) does no I/O and allocates only when a node starts a new bucket. Its size is
- * bounded by nodes × buckets, whatever the heartbeat rate, so it also holds accruals through a
- * database outage without growing per heartbeat.
+ * hot path (`add`) does no I/O and allocates only when a node starts a new bucket (entries are
+ * found by number, bucket then node: no key string per heartbeat). Its size is bounded by
+ * nodes × buckets, whatever the heartbeat rate, so it also holds accruals through a database
+ * outage without growing per heartbeat.
  */
 export class AccrualBuffer {
-  private entries = new Map<string, AccrualEntry>();
+  /** By bucket start (one or two buckets between flushes), then by node id. */
+  private buckets = new Map<number, Map<number, AccrualEntry>>();
+  private count = 0;
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   add(nodeId: number, userId: number, bucketMs: number, seconds: number, micro: number, score: number, nowMs: number): void {
-    const key = `${nodeId}:${bucketMs}`;
-    const entry = this.entries.get(key);
+    const nodes = this.nodesOf(bucketMs);
+    const entry = nodes.get(nodeId);
     if (entry === undefined) {
-      this.entries.set(key, { nodeId, userId, bucketMs, seconds, micro, score, lastSeenMs: nowMs });
+      nodes.set(nodeId, { nodeId, userId, bucketMs, seconds, micro, score, lastSeenMs: nowMs });
+      this.count += 1;
       return;
     }
     entry.seconds += seconds;
@@ -42,8 +46,10 @@ export class AccrualBuffer {
 
   /** Takes everything buffered, leaving the buffer empty. */
   drain(): AccrualEntry[] {
-    const entries = [...this.entries.values()];
-    this.entries = new Map();
+    const entries: AccrualEntry[] = [];
+    for (const nodes of this.buckets.values()) for (const entry of nodes.values()) entries.push(entry);
+    this.buckets = new Map();
+    this.count = 0;
     return entries;
   }
 
@@ -53,10 +59,11 @@ export class AccrualBuffer {
    */
   restore(entries: readonly AccrualEntry[]): void {
     for (const entry of entries) {
-      const key = `${entry.nodeId}:${entry.bucketMs}`;
-      const current = this.entries.get(key);
+      const nodes = this.nodesOf(entry.bucketMs);
+      const current = nodes.get(entry.nodeId);
       if (current === undefined) {
-        this.entries.set(key, { ...entry });
+        nodes.set(entry.nodeId, { ...entry });
+        this.count += 1;
         continue;
       }
       current.seconds += entry.seconds;
@@ -66,5 +73,14 @@ export class AccrualBuffer {
         current.score = entry.score;
       }
     }
+  }
+
+  private nodesOf(bucketMs: number): Map<number, AccrualEntry> {
+    let nodes = this.buckets.get(bucketMs);
+    if (nodes === undefined) {
+      nodes = new Map();
+      this.buckets.set(bucketMs, nodes);
+    }
+    return nodes;
   }
 }

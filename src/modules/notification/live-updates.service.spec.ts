@@ -1,0 +1,69 @@
+import { DomainEvent } from '../../infra/bus/domain-event';
+import { UpdateMessageType } from '../../realtime/protocol';
+import { LiveUpdatesService } from './live-updates.service';
+
+/** The push pass with its collaborators faked: which users' state it loads. */
+function setUp(subscribed: (userId: number, type: UpdateMessageType) => boolean) {
+  let deliver: (userId: number, event: DomainEvent) => void = () => undefined;
+  const realtime = {
+    onUserEvent: (listener: typeof deliver) => (deliver = listener),
+    setSnapshotBuilder: () => undefined,
+    hasSubscriber: subscribed,
+    pushToUser: jest.fn(),
+    onlineUserCount: 2,
+    connectionsOf: () => new Set([{}]),
+  };
+  const earnings = {
+    summaries: jest.fn((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])))),
+  };
+  const config = { earnings: { pushMs: 3_600_000 } };
+  const service = new LiveUpdatesService(realtime as never, earnings as never, {} as never, {} as never, config as never, {} as never, {} as never);
+  service.onModuleInit();
+  const push = (type: UpdateMessageType) => (service as unknown as { push(type: UpdateMessageType): Promise<void> }).push(type);
+  return { service, realtime, earnings, push, changed: (userId: number) => deliver(userId, { type: 'earnings.changed', userIds: [userId] }) };
+}
+
+describe('LiveUpdatesService push pass', () => {
+  it('loads EarningsUpdate state only for users with a socket taking it', async () => {
+    // User 1 has a dashboard; user 2 only node sockets (NodeUpdate by default).
+    const { service, realtime, earnings, push, changed } = setUp((userId, type) => userId === 1 && type === 'EarningsUpdate');
+    changed(1);
+    changed(2);
+    await push('EarningsUpdate');
+    expect(earnings.summaries).toHaveBeenCalledTimes(1);
+    expect(earnings.summaries).toHaveBeenCalledWith([1]);
+    expect(realtime.pushToUser).toHaveBeenCalledTimes(1);
+    expect(realtime.pushToUser.mock.calls[0][0]).toBe(1);
+    service.onModuleDestroy();
+  });
+
+  it('loads the next chunk while pushing this one, and retries every user when a load fails', async () => {
+    const { service, realtime, earnings, push, changed } = setUp(() => true);
+    const users = Array.from({ length: 2_400 }, (_, i) => i + 1);
+    for (const userId of users) changed(userId);
+    // Chunks of 1,000: the second load starts before the first chunk is pushed; the third fails.
+    earnings.summaries.mockImplementation((userIds: readonly number[]) => {
+      if (userIds[0] === 2_001) return Promise.reject(new Error('database down'));
+      return Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])));
+    });
+    realtime.pushToUser.mockImplementation(() => {
+      if (realtime.pushToUser.mock.calls.length === 1) expect(earnings.summaries).toHaveBeenCalledTimes(2);
+    });
+    await push('EarningsUpdate');
+    expect(earnings.summaries.mock.calls.map(([ids]) => ids[0])).toEqual([1, 1_001, 2_001]);
+    expect(realtime.pushToUser).toHaveBeenCalledTimes(2_000);
+    // Every user is dirty again; those already pushed get nothing new on the retry.
+    earnings.summaries.mockImplementation((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }]))));
+    await push('EarningsUpdate');
+    expect(realtime.pushToUser).toHaveBeenCalledTimes(2_400);
+    service.onModuleDestroy();
+  });
+
+  it('loads nothing when no socket of a dirty user takes the type', async () => {
+    const { service, earnings, push, changed } = setUp(() => false);
+    changed(2);
+    await push('EarningsUpdate');
+    expect(earnings.summaries).not.toHaveBeenCalled();
+    service.onModuleDestroy();
+  });
+});
