@@ -18,7 +18,7 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '' });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1 });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -271,16 +271,47 @@ async function eventLoopDelayP99(server) {
 /**
  * A reconnect storm: a third of the node sockets connect and heartbeat at the lowest rate, then
  * the other two thirds connect at once (as when an instance dies and its sockets come here).
- * Measured: time until all are Connected (with their snapshot), connect p99, failures, and the
- * steady sockets' heartbeat RTT p99 before and during the storm.
+ * Measured: time until all are Connected (with their snapshot), connect p99, failures, server CPU
+ * per connect, and the steady sockets' heartbeat RTT p99 before and during the storm. The same
+ * storm runs against the bare ws server (the baseline, same run) and, with --compare-root, the
+ * service built in another checkout; --storm-rounds N repeats the targets in alternating order.
  */
 async function storm(db, users) {
-  const server = await startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-storm', logFile, nodeArgs: profileArgs('storm') });
-  const specs = nodeSpecs(users, SIZES.nodesPerUser, { prefix: 'storm' });
+  const targets = [
+    { name: 'service', start: (label) => startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label, logFile, nodeArgs: profileArgs(label) }) },
+    { name: 'bare', start: (label) => startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0'], {}, { cpus: SERVER_CPUS, label, logFile }) },
+  ];
+  if (options.compareRoot !== '') {
+    const root = options.compareRoot;
+    targets.splice(1, 0, {
+      name: `service (${root})`,
+      start: (label) => startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label, logFile, root, nodeArgs: profileArgs(label) }),
+    });
+  }
+  const runs = {};
+  for (let round = 0; round < options.stormRounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const result = await stormOn(target, users, `storm${round}${target.name === 'service' ? 's' : target.name === 'bare' ? 'b' : 'c'}`);
+      (runs[target.name] ??= []).push(result);
+    }
+  }
+  // The median round of each target (by connects/s).
+  const pick = (list) => [...list].sort((a, b) => a.perSecond - b.perSecond)[Math.floor((list.length - 1) / 2)];
+  const out = { ...pick(runs.service), bare: pick(runs.bare), runs };
+  if (options.compareRoot !== '') out.compare = pick(runs[`service (${options.compareRoot})`]);
+  return out;
+}
+
+async function stormOn(target, users, prefix) {
+  const label = `${target.name === 'service' ? 'service' : target.name === 'bare' ? 'bare-ws' : 'service-compare'}-${prefix}`;
+  const server = await target.start(label);
+  const specs = nodeSpecs(users, SIZES.nodesPerUser, { prefix });
   const steadySpecs = specs.filter((_, i) => i % 3 === 0);
   const stormSpecs = specs.filter((_, i) => i % 3 !== 0);
   const steady = Fleet.forSockets(steadySpecs.length, 1);
   const storming = Fleet.forSockets(stormSpecs.length);
+  const isService = target.name !== 'bare';
   try {
     await steady.open(server.url, steadySpecs);
     await steady.heartbeat((steadySpecs.length / SIZES.rates[0]) * 1000);
@@ -288,26 +319,30 @@ async function storm(db, users) {
     await steady.stats(true);
     await sleep(SMOKE ? 500 : 3_000);
     const before = await steady.stats(true);
-    await eventLoopDelayP99(server);
+    if (isService) await eventLoopDelayP99(server);
+    const cpu0 = server.stats().cpuMs;
     const t = nowMs();
-    await progressWhile(storming, 'storm connecting', () => storming.open(server.url, stormSpecs));
+    await progressWhile(storming, `storm ${target.name} connecting`, () => storming.open(server.url, stormSpecs));
     const seconds = (nowMs() - t) / 1000;
+    const cpuMs = server.stats().cpuMs - cpu0;
     const during = await steady.stats(true);
-    const loopP99 = await eventLoopDelayP99(server);
+    const loopP99 = isService ? await eventLoopDelayP99(server) : NaN;
     const s = await storming.stats(true);
     const result = {
+      target: target.name,
       sockets: stormSpecs.length,
       connected: s.connected,
       failed: s.errors,
       closes: s.closes,
       seconds,
       perSecond: s.connected / seconds,
+      cpuUsPerConnect: (cpuMs * 1000) / Math.max(1, s.connected),
       connectP99: s.connectLatency.percentile(99),
       steadyBeforeP99: before.rtt.percentile(99),
       steadyDuringP99: during.rtt.percentile(99),
       loopP99,
     };
-    log(`storm: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
+    log(`storm ${target.name}: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s, server CPU ${fmt(result.cpuUsPerConnect, 0)} µs per connect), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
     return result;
   } finally {
     await steady.close();
@@ -934,9 +969,11 @@ function table() {
   }
   const st = results.storm;
   if (st) {
-    // Against the bare server's connect rate of the memory phase (same sockets, same run), if it ran.
-    const bareRate = results.memory?.bare.connect.perSecond ?? NaN;
+    // Against the bare server's storm in the same run (same sockets, same steady load).
+    const bareRate = st.bare.perSecond;
     add(`reconnect storm: ${st.sockets.toLocaleString('en-US')} connects at once (connects/s)`, `${fmt(st.perSecond, 0)} (${st.connected} ok, ${st.failed} failed)`, fmt(bareRate, 0), ratio(st.perSecond, bareRate), 'all, ≥ 0.7× bare', st.failed === 0 && st.connected === st.sockets && ratio(st.perSecond, bareRate) >= 0.7);
+    add('  server CPU per connect', `${fmt(st.cpuUsPerConnect, 0)} µs`, `${fmt(st.bare.cpuUsPerConnect, 0)} µs`, ratio(st.cpuUsPerConnect, st.bare.cpuUsPerConnect), '≤ 2× bare', ratio(st.cpuUsPerConnect, st.bare.cpuUsPerConnect) <= 2);
+    if (st.compare) add(`  connects/s of service (${options.compareRoot})`, `${fmt(st.compare.perSecond, 0)} (${fmt(st.compare.cpuUsPerConnect, 0)} µs CPU each)`, fmt(bareRate, 0), ratio(st.compare.perSecond, bareRate), '', null);
     add('reconnect storm: steady heartbeat RTT p99 (during / before)', `${fmt(st.steadyDuringP99, 1)} ms`, `${fmt(st.steadyBeforeP99, 1)} ms`, ratio(st.steadyDuringP99, st.steadyBeforeP99), '≤ 25 ms', st.steadyDuringP99 <= 25);
   }
   const fo = results.fleet;
