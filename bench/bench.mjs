@@ -18,13 +18,13 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--keep-users FILE]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1 });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1, keepUsers: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -173,6 +173,24 @@ async function setup() {
   log(`registered ${users.length} users in ${seconds.toFixed(1)} s (${(users.length / seconds).toFixed(0)}/s, ${failures} retries)`);
   await registrar.stop();
   return { db, users };
+}
+
+/**
+ * --keep-users FILE: the database and registered users of an earlier run (kept, not dropped), or
+ * a new one saved there for the next run — registration takes minutes, a phase under study less.
+ * Drop the database yourself when done (its name is in FILE).
+ */
+async function usersForRun() {
+  const file = options.keepUsers;
+  if (file === '') return setup();
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8'));
+    log(`database ${kept.db.name} and ${kept.users.length} users kept from an earlier run (${file})`);
+    return { db: { ...kept.db, drop: () => Promise.resolve() }, users: kept.users };
+  }
+  const { db, users } = await setup();
+  writeFileSync(file, JSON.stringify({ db: { name: db.name, url: db.url }, users }));
+  return { db: { ...db, drop: () => Promise.resolve() }, users };
 }
 
 // ------------------------------------------------------------------------------ memory + heartbeat
@@ -317,11 +335,14 @@ async function stormOn(target, users, prefix) {
     await steady.heartbeat((steadySpecs.length / SIZES.rates[0]) * 1000);
     await sleep(SMOKE ? 500 : 3_000);
     await steady.stats(true);
+    const background0 = { cpuMs: server.stats().cpuMs, at: nowMs() };
     await sleep(SMOKE ? 500 : 3_000);
     const before = await steady.stats(true);
     if (isService) await eventLoopDelayP99(server);
     const cpu0 = server.stats().cpuMs;
     const t = nowMs();
+    // CPU per ms of the steady heartbeats alone, to take out of the storm's CPU.
+    const backgroundPerMs = (cpu0 - background0.cpuMs) / Math.max(1, t - background0.at);
     await progressWhile(storming, `storm ${target.name} connecting`, () => storming.open(server.url, stormSpecs));
     const seconds = (nowMs() - t) / 1000;
     const cpuMs = server.stats().cpuMs - cpu0;
@@ -337,12 +358,13 @@ async function stormOn(target, users, prefix) {
       seconds,
       perSecond: s.connected / seconds,
       cpuUsPerConnect: (cpuMs * 1000) / Math.max(1, s.connected),
+      marginalCpuUsPerConnect: ((cpuMs - backgroundPerMs * seconds * 1000) * 1000) / Math.max(1, s.connected),
       connectP99: s.connectLatency.percentile(99),
       steadyBeforeP99: before.rtt.percentile(99),
       steadyDuringP99: during.rtt.percentile(99),
       loopP99,
     };
-    log(`storm ${target.name}: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s, server CPU ${fmt(result.cpuUsPerConnect, 0)} µs per connect), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
+    log(`storm ${target.name}: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s, server CPU ${fmt(result.cpuUsPerConnect, 0)} µs per connect, ${fmt(result.marginalCpuUsPerConnect, 0)} µs beyond the steady heartbeats), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
     return result;
   } finally {
     await steady.close();
@@ -973,6 +995,7 @@ function table() {
     const bareRate = st.bare.perSecond;
     add(`reconnect storm: ${st.sockets.toLocaleString('en-US')} connects at once (connects/s)`, `${fmt(st.perSecond, 0)} (${st.connected} ok, ${st.failed} failed)`, fmt(bareRate, 0), ratio(st.perSecond, bareRate), 'all, ≥ 0.7× bare', st.failed === 0 && st.connected === st.sockets && ratio(st.perSecond, bareRate) >= 0.7);
     add('  server CPU per connect', `${fmt(st.cpuUsPerConnect, 0)} µs`, `${fmt(st.bare.cpuUsPerConnect, 0)} µs`, ratio(st.cpuUsPerConnect, st.bare.cpuUsPerConnect), '≤ 2× bare', ratio(st.cpuUsPerConnect, st.bare.cpuUsPerConnect) <= 2);
+    add('  marginal server CPU per connect (beyond the steady heartbeats)', `${fmt(st.marginalCpuUsPerConnect, 0)} µs`, `${fmt(st.bare.marginalCpuUsPerConnect, 0)} µs`, ratio(st.marginalCpuUsPerConnect, st.bare.marginalCpuUsPerConnect), '', null);
     if (st.compare) add(`  connects/s of service (${options.compareRoot})`, `${fmt(st.compare.perSecond, 0)} (${fmt(st.compare.cpuUsPerConnect, 0)} µs CPU each)`, fmt(bareRate, 0), ratio(st.compare.perSecond, bareRate), '', null);
     add('reconnect storm: steady heartbeat RTT p99 (during / before)', `${fmt(st.steadyDuringP99, 1)} ms`, `${fmt(st.steadyBeforeP99, 1)} ms`, ratio(st.steadyDuringP99, st.steadyBeforeP99), '≤ 25 ms', st.steadyDuringP99 <= 25);
   }
@@ -1113,7 +1136,7 @@ async function main() {
   pinSelf();
   log(`bench ${SMOKE ? '(smoke sizes) ' : ''}on ${results.machine.cpu}, ${results.machine.memoryGiB} GiB, Node ${process.version}; results in ${OUT}`);
   const needsUsers = PHASES.some((p) => p !== 'flush');
-  const { db, users } = needsUsers ? await setup() : { db: null, users: [] };
+  const { db, users } = needsUsers ? await usersForRun() : { db: null, users: [] };
   try {
     if (PHASES.includes('memory') || PHASES.includes('heartbeat')) {
       const service = await memoryAndHeartbeat('service', db, users);
