@@ -353,6 +353,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
         await this.announceNodeSession(connection);
       }
       if (connection.state !== 'connecting') return;
+      coalesceWritesThisTick(connection.ws);
       this.send(connection, 'Connected', {
         session_id: connection.id,
         user_id: auth.userId,
@@ -726,6 +727,20 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 }
 
 const EMPTY: ReadonlySet<Connection> = new Set();
+
+/**
+ * Holds the socket's writes until the current tick's promise jobs have run, so that Connected and
+ * a snapshot built without I/O (a node's, from its registration) leave in one write instead of a
+ * system call each — on loopback or a busy host, the call, not the bytes, is the cost. A snapshot
+ * that waits for I/O is not held back: Connected goes out at the end of the tick.
+ */
+function coalesceWritesThisTick(ws: WebSocket): void {
+  // ws keeps its net.Socket as `_socket` (not in its types).
+  const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (socket === undefined) return;
+  socket.cork();
+  process.nextTick(() => socket.uncork());
+}
 
 function nodeKey(userId: number, deviceId: string): string {
   return `${userId}:${deviceId}`;

@@ -1,4 +1,4 @@
-import { NetworkRepository } from './network.repository';
+import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
 /** Registrations written in one statement at most (bounds the statement and its lock set). */
 const MAX_BATCH = 1_000;
@@ -13,7 +13,7 @@ export interface NodeRegistration {
 
 interface Waiting {
   registration: NodeRegistration;
-  resolve: (id: number) => void;
+  resolve: (node: NodeWithTodayRow) => void;
   reject: (error: unknown) => void;
 }
 
@@ -31,9 +31,9 @@ export class NodeRegistrationBatcher {
 
   constructor(private readonly nodes: NetworkRepository) {}
 
-  /** Registers the node (connected, under this session) and resolves with its id. */
-  register(registration: NodeRegistration): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  /** Registers the node (connected, under this session) and resolves with its row as written. */
+  register(registration: NodeRegistration): Promise<NodeWithTodayRow> {
+    return new Promise<NodeWithTodayRow>((resolve, reject) => {
       this.queue.push({ registration, resolve, reject });
       this.schedule();
     });
@@ -65,11 +65,11 @@ export class NodeRegistrationBatcher {
     }
     this.queue = rest;
     try {
-      const ids = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
+      const rows = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
       for (const waiting of batch) {
-        const id = ids.get(keyOf(waiting.registration));
-        if (id === undefined) waiting.reject(new Error('node registration returned no row'));
-        else waiting.resolve(id);
+        const row = rows.get(keyOf(waiting.registration));
+        if (row === undefined) waiting.reject(new Error('node registration returned no row'));
+        else waiting.resolve(row);
       }
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);

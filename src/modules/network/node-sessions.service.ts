@@ -11,6 +11,7 @@ import { AccrualFlusher } from './accrual/accrual-flusher.service';
 import { nextRtt, nextScore } from './accrual/network-score';
 import { NetworkRepository } from './network.repository';
 import { NodeRegistrationBatcher } from './node-registration.batcher';
+import { NodeUpdatesService } from './node-updates.service';
 
 /** Per-node state kept on its connection (see Connection.node). */
 interface NodeState {
@@ -50,6 +51,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     private readonly bus: EventBus,
     private readonly config: AppConfig,
     private readonly metrics: RealtimeMetrics,
+    private readonly nodeUpdates: NodeUpdatesService,
   ) {
     this.microPerMs = (config.earnings.pointsPerHour * 1_000_000) / 3_600_000;
     this.capMs = 2 * config.ws.heartbeatIntervalMs;
@@ -80,20 +82,20 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   }
 
   async connect(connection: Connection, payload: ConnectPayload): Promise<void> {
-    const node = {
-      id: await this.registrations.register({
-        userId: connection.userId,
-        deviceId: payload.device_id,
-        networkName: payload.network_name ?? payload.device_id,
-        ip: connection.ip,
-        sessionId: connection.id,
-      }),
-    };
+    const node = await this.registrations.register({
+      userId: connection.userId,
+      deviceId: payload.device_id,
+      networkName: payload.network_name ?? payload.device_id,
+      ip: connection.ip,
+      sessionId: connection.id,
+    });
     if (connection.isClosed) {
       // Closed while the node was being registered: it is not connected after all.
       this.disconnects.push({ nodeId: node.id, sessionId: connection.id });
       return;
     }
+    // The row as registered is the snapshot's NodeUpdate: no query per Connect for it.
+    this.nodeUpdates.useForSnapshot(connection, node);
     const now = Date.now();
     const session: NodeSessionInfo = {
       sessionId: connection.id,

@@ -186,7 +186,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private async push(type: UpdateMessageType): Promise<void> {
     const dirty = this.dirty[type];
     if (dirty.size === 0 || this.inFlight.has(type)) return;
-    const userIds = [...dirty].filter((userId) => this.realtime.connectionsOf(userId).size > 0);
+    // Only users with a socket here that takes the type: a node's Connect marks its owner's
+    // network changed, and with node sockets only there is no one to load it for.
+    const userIds = [...dirty].filter((userId) => this.hasSubscriber(userId, type));
     dirty.clear();
     if (userIds.length === 0) return;
     this.inFlight.add(type);
@@ -217,6 +219,15 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       this.inFlight.delete(type);
     }
     if (type === 'EarningsUpdate') this.forgetOffline();
+  }
+
+  private hasSubscriber(userId: number, type: UpdateMessageType): boolean {
+    for (const connection of this.realtime.connectionsOf(userId)) {
+      if (connection.updates.has(type)) return true;
+    }
+    // No one here holds a list of this user's: the next viewer's snapshot starts the deltas afresh.
+    if (type === 'NetworkUpdate') this.lastNetworks.delete(userId);
+    return false;
   }
 
   /** Keeps the last-sent caches to users who still have sockets here. */
