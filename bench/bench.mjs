@@ -18,7 +18,7 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--keep-users FILE]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--keep-users FILE]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1, keepUsers: '' });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1, stormUsers: 0, keepUsers: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -306,6 +306,8 @@ async function storm(db, users) {
       start: (label) => startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label, logFile, root, nodeArgs: profileArgs(label) }),
     });
   }
+  // --storm-users N: a smaller storm (N users' sockets), quicker to repeat.
+  if (options.stormUsers > 0) users = users.slice(0, options.stormUsers);
   const runs = {};
   for (let round = 0; round < options.stormRounds; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
