@@ -18,7 +18,7 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--keep-users FILE]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--storm-rate R] [--keep-users FILE]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1, stormUsers: 0, keepUsers: '' });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', stormRounds: 1, stormUsers: 0, stormRate: 0, keepUsers: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -334,7 +334,8 @@ async function stormOn(target, users, prefix) {
   const isService = target.name !== 'bare';
   try {
     await steady.open(server.url, steadySpecs);
-    await steady.heartbeat((steadySpecs.length / SIZES.rates[0]) * 1000);
+    // --storm-rate R: the steady sockets' heartbeats per second (default the lowest heartbeat step).
+    await steady.heartbeat((steadySpecs.length / (options.stormRate || SIZES.rates[0])) * 1000);
     await sleep(SMOKE ? 500 : 3_000);
     await steady.stats(true);
     const background0 = { cpuMs: server.stats().cpuMs, at: nowMs() };
