@@ -40,6 +40,8 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   private readonly microPerMs: number;
   private readonly capMs: number;
   private disconnects: Array<{ nodeId: number; sessionId: string }> = [];
+  private readonly changedOwners = new Set<number>();
+  private changedScheduled = false;
   private presenceTimer: NodeJS.Timeout | undefined;
   private readonly registrations: NodeRegistrationBatcher;
 
@@ -108,7 +110,7 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     const state: NodeState = { nodeId: node.id, session, lastBeatAt: now, score: 1, rttMs: null, lastPingAt: 0, pingSentAt: 0 };
     connection.node = state;
     this.registry.register(session);
-    await this.publishNetworkChanged([connection.userId]);
+    this.networkChangedSoon(connection.userId);
   }
 
   heartbeat(connection: Connection, now: number): void {
@@ -174,6 +176,24 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
       this.logger.warn({ err: error }, 'Could not mark nodes offline; will retry');
       this.disconnects.push(...batch);
     }
+  }
+
+  /**
+   * network.changed for the owners of nodes that connected in this turn of the event loop, as one
+   * event: a registration batch brings hundreds of Connects at once, and one event per Connect
+   * cost a PUBLISH each (and each instance holding the user parsing it). Connected does not wait
+   * for it: the dashboards' NetworkUpdate follows from the event, not the node's handshake.
+   */
+  private networkChangedSoon(userId: number): void {
+    this.changedOwners.add(userId);
+    if (this.changedScheduled) return;
+    this.changedScheduled = true;
+    setImmediate(() => {
+      this.changedScheduled = false;
+      const userIds = [...this.changedOwners];
+      this.changedOwners.clear();
+      void this.publishNetworkChanged(userIds);
+    });
   }
 
   private publishNetworkChanged(userIds: number[]): Promise<void> {
