@@ -52,6 +52,8 @@ const CLOSE_GRACE_MS = 2_000;
 export interface NodeHandler {
   /** After a node's Connect is accepted: register the node (may do I/O). */
   connect(connection: Connection, payload: ConnectPayload): Promise<void>;
+  /** Right after its Connected is written (frames sent here leave in the same write). */
+  connected(connection: Connection, now: number): void;
   /** Each Heartbeat of a connected node. Must not do I/O: it runs at every heartbeat. */
   heartbeat(connection: Connection, now: number): void;
   /** The node's socket closed (after Disconnect, a timeout, replacement, …). */
@@ -362,6 +364,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
         heartbeat_interval_ms: this.config.ws.heartbeatIntervalMs,
         server_time: new Date().toISOString(),
       });
+      if (role === 'node') this.nodeHandler?.connected(connection, Date.now());
       connection.snapshotStartedAt = Date.now();
       for (const frame of await this.snapshotBuilder(connection)) {
         if (connection.state !== 'connecting') return;
@@ -393,7 +396,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     connection.pending = null;
     this.connections.delete(connection);
     this.unregister(connection);
-    this.metrics.connections.labels(connection.endpoint.name).dec();
+    this.metrics.socketClosed(connection.endpoint.name);
     this.metrics.closed(connection.endpoint.name, code);
     if (wasNode && connection.auth !== null) {
       try {
@@ -715,6 +718,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   private clientIp(request: IncomingMessage): string {
     const socketAddress = normalizeIp(request.socket.remoteAddress ?? 'unknown');
+    // Without X-Forwarded-For the peer is the client, trusted or not: no address parsing per upgrade.
+    if (request.headers['x-forwarded-for'] === undefined) return socketAddress;
     try {
       // X-Forwarded-For is free text: an entry that is not an address (from a trusted peer) must not
       // become the node's ip_address (varchar 45, so a long one failed the Connect) or its per-IP key.

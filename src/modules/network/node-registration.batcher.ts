@@ -29,7 +29,11 @@ export class NodeRegistrationBatcher {
   private scheduled = false;
   private writing = false;
 
-  constructor(private readonly nodes: NetworkRepository) {}
+  constructor(
+    private readonly nodes: NetworkRepository,
+    /** After a batch is written, before its Connects go on: the owners whose nodes it connected. */
+    private readonly written: (userIds: number[]) => Promise<void> = () => Promise.resolve(),
+  ) {}
 
   /** Registers the node (connected, under this session) and resolves with its row as written. */
   register(registration: NodeRegistration): Promise<NodeWithTodayRow> {
@@ -66,6 +70,8 @@ export class NodeRegistrationBatcher {
     this.queue = rest;
     try {
       const rows = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
+      // The rows are written: a failure here (an event is a hint) must not fail the Connects.
+      await this.written([...new Set(batch.map((waiting) => waiting.registration.userId))]).catch(() => undefined);
       for (const waiting of batch) {
         const row = rows.get(keyOf(waiting.registration));
         if (row === undefined) waiting.reject(new Error('node registration returned no row'));

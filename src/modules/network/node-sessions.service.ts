@@ -40,8 +40,6 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   private readonly microPerMs: number;
   private readonly capMs: number;
   private disconnects: Array<{ nodeId: number; sessionId: string }> = [];
-  private readonly changedOwners = new Set<number>();
-  private changedScheduled = false;
   private presenceTimer: NodeJS.Timeout | undefined;
   private readonly registrations: NodeRegistrationBatcher;
 
@@ -57,7 +55,9 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   ) {
     this.microPerMs = (config.earnings.pointsPerHour * 1_000_000) / 3_600_000;
     this.capMs = 2 * config.ws.heartbeatIntervalMs;
-    this.registrations = new NodeRegistrationBatcher(nodes);
+    // One network.changed per registration batch for all its owners, before their Connected (the
+    // snapshot reads the node list through the read cache, which the event clears).
+    this.registrations = new NodeRegistrationBatcher(nodes, (userIds) => this.publishNetworkChanged(userIds));
   }
 
   onModuleInit(): void {
@@ -110,7 +110,15 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     const state: NodeState = { nodeId: node.id, session, lastBeatAt: now, score: 1, rttMs: null, lastPingAt: 0, pingSentAt: 0 };
     connection.node = state;
     this.registry.register(session);
-    this.networkChangedSoon(connection.userId);
+  }
+
+  /** The first round-trip ping leaves with Connected, in its write, rather than alone at the next sweep. */
+  connected(connection: Connection, now: number): void {
+    const state = connection.node as NodeState | null;
+    if (state === null) return;
+    state.lastPingAt = now;
+    state.pingSentAt = now;
+    connection.ws.ping();
   }
 
   heartbeat(connection: Connection, now: number): void {
@@ -176,24 +184,6 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
       this.logger.warn({ err: error }, 'Could not mark nodes offline; will retry');
       this.disconnects.push(...batch);
     }
-  }
-
-  /**
-   * network.changed for the owners of nodes that connected in this turn of the event loop, as one
-   * event: a registration batch brings hundreds of Connects at once, and one event per Connect
-   * cost a PUBLISH each (and each instance holding the user parsing it). Connected does not wait
-   * for it: the dashboards' NetworkUpdate follows from the event, not the node's handshake.
-   */
-  private networkChangedSoon(userId: number): void {
-    this.changedOwners.add(userId);
-    if (this.changedScheduled) return;
-    this.changedScheduled = true;
-    setImmediate(() => {
-      this.changedScheduled = false;
-      const userIds = [...this.changedOwners];
-      this.changedOwners.clear();
-      void this.publishNetworkChanged(userIds);
-    });
   }
 
   private publishNetworkChanged(userIds: number[]): Promise<void> {
