@@ -18,13 +18,13 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--storm-rate R] [--keep-users FILE]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '' });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '', stormRounds: 1, stormUsers: 0, stormRate: 0, keepUsers: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -178,6 +178,24 @@ async function setup() {
   return { db, users };
 }
 
+/**
+ * --keep-users FILE: the database and registered users of an earlier run (kept, not dropped), or
+ * a new one saved there for the next run — registration takes minutes, a phase under study less.
+ * Drop the database yourself when done (its name is in FILE).
+ */
+async function usersForRun() {
+  const file = options.keepUsers;
+  if (file === '') return setup();
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8'));
+    log(`database ${kept.db.name} and ${kept.users.length} users kept from an earlier run (${file})`);
+    return { db: { ...kept.db, drop: () => Promise.resolve() }, users: kept.users };
+  }
+  const { db, users } = await setup();
+  writeFileSync(file, JSON.stringify({ db: { name: db.name, url: db.url }, users }));
+  return { db: { ...db, drop: () => Promise.resolve() }, users };
+}
+
 // ------------------------------------------------------------------------------ memory + heartbeat
 
 /**
@@ -276,43 +294,85 @@ async function eventLoopDelayP99(server) {
 /**
  * A reconnect storm: a third of the node sockets connect and heartbeat at the lowest rate, then
  * the other two thirds connect at once (as when an instance dies and its sockets come here).
- * Measured: time until all are Connected (with their snapshot), connect p99, failures, and the
- * steady sockets' heartbeat RTT p99 before and during the storm.
+ * Measured: time until all are Connected (with their snapshot), connect p99, failures, server CPU
+ * per connect, and the steady sockets' heartbeat RTT p99 before and during the storm. The same
+ * storm runs against the bare ws server (the baseline, same run) and, with --compare-root, the
+ * service built in another checkout; --storm-rounds N repeats the targets in alternating order.
  */
 async function storm(db, users) {
-  const server = await startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label: 'service-storm', logFile, nodeArgs: profileArgs('storm') });
-  const specs = nodeSpecs(users, SIZES.nodesPerUser, { prefix: 'storm' });
+  const targets = [
+    { name: 'service', start: (label) => startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label, logFile, nodeArgs: profileArgs(label) }) },
+    { name: 'bare', start: (label) => startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0'], {}, { cpus: SERVER_CPUS, label, logFile }) },
+  ];
+  if (options.compareRoot !== '') {
+    const root = options.compareRoot;
+    targets.splice(1, 0, {
+      name: `service (${root})`,
+      start: (label) => startService({ DATABASE_URL: db.url, ...SERVICE_ENV }, { cpus: SERVER_CPUS, label, logFile, root, nodeArgs: profileArgs(label) }),
+    });
+  }
+  // --storm-users N: a smaller storm (N users' sockets), quicker to repeat.
+  if (options.stormUsers > 0) users = users.slice(0, options.stormUsers);
+  const runs = {};
+  for (let round = 0; round < options.stormRounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const result = await stormOn(target, users, `storm${round}${target.name === 'service' ? 's' : target.name === 'bare' ? 'b' : 'c'}`);
+      (runs[target.name] ??= []).push(result);
+    }
+  }
+  // The median round of each target (by connects/s).
+  const pick = (list) => [...list].sort((a, b) => a.perSecond - b.perSecond)[Math.floor((list.length - 1) / 2)];
+  const out = { ...pick(runs.service), bare: pick(runs.bare), runs };
+  if (options.compareRoot !== '') out.compare = pick(runs[`service (${options.compareRoot})`]);
+  return out;
+}
+
+async function stormOn(target, users, prefix) {
+  const label = `${target.name === 'service' ? 'service' : target.name === 'bare' ? 'bare-ws' : 'service-compare'}-${prefix}`;
+  const server = await target.start(label);
+  const specs = nodeSpecs(users, SIZES.nodesPerUser, { prefix });
   const steadySpecs = specs.filter((_, i) => i % 3 === 0);
   const stormSpecs = specs.filter((_, i) => i % 3 !== 0);
   const steady = Fleet.forSockets(steadySpecs.length, 1);
   const storming = Fleet.forSockets(stormSpecs.length);
+  const isService = target.name !== 'bare';
   try {
     await steady.open(server.url, steadySpecs);
-    await steady.heartbeat((steadySpecs.length / SIZES.rates[0]) * 1000);
+    // --storm-rate R: the steady sockets' heartbeats per second (default the lowest heartbeat step).
+    await steady.heartbeat((steadySpecs.length / (options.stormRate || SIZES.rates[0])) * 1000);
     await sleep(SMOKE ? 500 : 3_000);
     await steady.stats(true);
+    const background0 = { cpuMs: server.stats().cpuMs, at: nowMs() };
     await sleep(SMOKE ? 500 : 3_000);
     const before = await steady.stats(true);
-    await eventLoopDelayP99(server);
+    if (isService) await eventLoopDelayP99(server);
+    const cpu0 = server.stats().cpuMs;
     const t = nowMs();
-    await progressWhile(storming, 'storm connecting', () => storming.open(server.url, stormSpecs));
+    // CPU per ms of the steady heartbeats alone, to take out of the storm's CPU.
+    const backgroundPerMs = (cpu0 - background0.cpuMs) / Math.max(1, t - background0.at);
+    await progressWhile(storming, `storm ${target.name} connecting`, () => storming.open(server.url, stormSpecs));
     const seconds = (nowMs() - t) / 1000;
+    const cpuMs = server.stats().cpuMs - cpu0;
     const during = await steady.stats(true);
-    const loopP99 = await eventLoopDelayP99(server);
+    const loopP99 = isService ? await eventLoopDelayP99(server) : NaN;
     const s = await storming.stats(true);
     const result = {
+      target: target.name,
       sockets: stormSpecs.length,
       connected: s.connected,
       failed: s.errors,
       closes: s.closes,
       seconds,
       perSecond: s.connected / seconds,
+      cpuUsPerConnect: (cpuMs * 1000) / Math.max(1, s.connected),
+      marginalCpuUsPerConnect: ((cpuMs - backgroundPerMs * seconds * 1000) * 1000) / Math.max(1, s.connected),
       connectP99: s.connectLatency.percentile(99),
       steadyBeforeP99: before.rtt.percentile(99),
       steadyDuringP99: during.rtt.percentile(99),
       loopP99,
     };
-    log(`storm: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
+    log(`storm ${target.name}: ${result.connected}/${result.sockets} connected in ${fmt(seconds, 1)} s (${fmt(result.perSecond, 0)}/s, server CPU ${fmt(result.cpuUsPerConnect, 0)} µs per connect, ${fmt(result.marginalCpuUsPerConnect, 0)} µs beyond the steady heartbeats), connect p99 ${fmt(result.connectP99, 0)} ms, ${result.failed} failed; steady RTT p99 ${fmt(result.steadyBeforeP99, 1)} → ${fmt(result.steadyDuringP99, 1)} ms; event-loop delay p99 ${fmt(loopP99, 1)} ms`);
     return result;
   } finally {
     await steady.close();
@@ -952,9 +1012,12 @@ function table() {
   }
   const st = results.storm;
   if (st) {
-    // Against the bare server's connect rate of the memory phase (same sockets, same run), if it ran.
-    const bareRate = results.memory?.bare.connect.perSecond ?? NaN;
+    // Against the bare server's storm in the same run (same sockets, same steady load).
+    const bareRate = st.bare.perSecond;
     add(`reconnect storm: ${st.sockets.toLocaleString('en-US')} connects at once (connects/s)`, `${fmt(st.perSecond, 0)} (${st.connected} ok, ${st.failed} failed)`, fmt(bareRate, 0), ratio(st.perSecond, bareRate), 'all, ≥ 0.7× bare', st.failed === 0 && st.connected === st.sockets && ratio(st.perSecond, bareRate) >= 0.7);
+    add('  server CPU per connect', `${fmt(st.cpuUsPerConnect, 0)} µs`, `${fmt(st.bare.cpuUsPerConnect, 0)} µs`, ratio(st.cpuUsPerConnect, st.bare.cpuUsPerConnect), '≤ 2× bare', ratio(st.cpuUsPerConnect, st.bare.cpuUsPerConnect) <= 2);
+    add('  marginal server CPU per connect (beyond the steady heartbeats)', `${fmt(st.marginalCpuUsPerConnect, 0)} µs`, `${fmt(st.bare.marginalCpuUsPerConnect, 0)} µs`, ratio(st.marginalCpuUsPerConnect, st.bare.marginalCpuUsPerConnect), '', null);
+    if (st.compare) add(`  connects/s of service (${options.compareRoot})`, `${fmt(st.compare.perSecond, 0)} (${fmt(st.compare.cpuUsPerConnect, 0)} µs CPU each)`, fmt(bareRate, 0), ratio(st.compare.perSecond, bareRate), '', null);
     add('reconnect storm: steady heartbeat RTT p99 (during / before)', `${fmt(st.steadyDuringP99, 1)} ms`, `${fmt(st.steadyBeforeP99, 1)} ms`, ratio(st.steadyDuringP99, st.steadyBeforeP99), '≤ 25 ms', st.steadyDuringP99 <= 25);
   }
   const fo = results.fleet;
@@ -1095,7 +1158,7 @@ async function main() {
   pinSelf();
   log(`bench ${SMOKE ? '(smoke sizes) ' : ''}on ${results.machine.cpu}, ${results.machine.memoryGiB} GiB, Node ${process.version}; results in ${OUT}`);
   const needsUsers = PHASES.some((p) => p !== 'flush');
-  const { db, users } = needsUsers ? await setup() : { db: null, users: [] };
+  const { db, users } = needsUsers ? await usersForRun() : { db: null, users: [] };
   try {
     if (PHASES.includes('memory') || PHASES.includes('heartbeat')) {
       const compare = options.compareRoot !== '' ? await memoryAndHeartbeat('compare', db, users) : null;

@@ -122,10 +122,25 @@ export class RealtimeMetrics {
   );
 
   private readonly children = new Map<string, { inc(value?: number): void }>();
+  private readonly openGauges = new Map<string, { inc(): void; dec(): void }>();
 
   opened(endpoint: string): void {
-    this.connections.labels(endpoint).inc();
+    this.openGauge(endpoint).inc();
     this.child(this.connects, 'o', endpoint).inc();
+  }
+
+  /** The socket counted by opened() has closed. */
+  socketClosed(endpoint: string): void {
+    this.openGauge(endpoint).dec();
+  }
+
+  private openGauge(endpoint: string): { inc(): void; dec(): void } {
+    let child = this.openGauges.get(endpoint);
+    if (child === undefined) {
+      child = this.connections.labels(endpoint);
+      this.openGauges.set(endpoint, child);
+    }
+    return child;
   }
 
   messageReceived(endpoint: string, type: string): void {

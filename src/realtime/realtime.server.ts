@@ -56,6 +56,8 @@ const SWEEP_SLICE_MS = 3;
 export interface NodeHandler {
   /** After a node's Connect is accepted: register the node (may do I/O). */
   connect(connection: Connection, payload: ConnectPayload): Promise<void>;
+  /** Right after its Connected is written (frames sent here leave in the same write). */
+  connected(connection: Connection, now: number): void;
   /** Each Heartbeat of a connected node. Must not do I/O: it runs at every heartbeat. */
   heartbeat(connection: Connection, now: number): void;
   /** The node's socket closed (after Disconnect, a timeout, replacement, …). */
@@ -378,6 +380,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
         await this.announceNodeSession(connection);
       }
       if (connection.state !== 'connecting') return;
+      coalesceWritesThisTick(connection.ws);
       this.send(connection, 'Connected', {
         session_id: connection.id,
         user_id: auth.userId,
@@ -386,6 +389,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
         heartbeat_interval_ms: this.config.ws.heartbeatIntervalMs,
         server_time: new Date().toISOString(),
       });
+      if (role === 'node') this.nodeHandler?.connected(connection, Date.now());
       connection.snapshotStartedAt = Date.now();
       for (const frame of await this.snapshotBuilder(connection)) {
         if (connection.state !== 'connecting') return;
@@ -418,7 +422,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     this.holding.delete(connection);
     this.connections.delete(connection);
     this.unregister(connection);
-    this.metrics.connections.labels(connection.endpoint.name).dec();
+    this.metrics.socketClosed(connection.endpoint.name);
     this.metrics.closed(connection.endpoint.name, code);
     if (wasNode && connection.auth !== null) {
       try {
@@ -777,6 +781,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   private clientIp(request: IncomingMessage): string {
     const socketAddress = normalizeIp(request.socket.remoteAddress ?? 'unknown');
+    // Without X-Forwarded-For the peer is the client, trusted or not: no address parsing per upgrade.
+    if (request.headers['x-forwarded-for'] === undefined) return socketAddress;
     try {
       // X-Forwarded-For is free text: an entry that is not an address (from a trusted peer) must not
       // become the node's ip_address (varchar 45, so a long one failed the Connect) or its per-IP key.
@@ -789,6 +795,20 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 }
 
 const EMPTY: ReadonlySet<Connection> = new Set();
+
+/**
+ * Holds the socket's writes until the current tick's promise jobs have run, so that Connected and
+ * a snapshot built without I/O (a node's, from its registration) leave in one write instead of a
+ * system call each — on loopback or a busy host, the call, not the bytes, is the cost. A snapshot
+ * that waits for I/O is not held back: Connected goes out at the end of the tick.
+ */
+function coalesceWritesThisTick(ws: WebSocket): void {
+  // ws keeps its net.Socket as `_socket` (not in its types).
+  const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (socket === undefined) return;
+  socket.cork();
+  process.nextTick(() => socket.uncork());
+}
 
 function nodeKey(userId: number, deviceId: string): string {
   return `${userId}:${deviceId}`;

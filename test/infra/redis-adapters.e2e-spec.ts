@@ -44,6 +44,28 @@ describe('Redis adapters', () => {
     stopB();
   });
 
+  it('sends the events published in one tick as one pipeline, in order, each settling on its own', async () => {
+    const busA = new RedisEventBus(a);
+    const busB = new RedisEventBus(b);
+    const got: DomainEvent[] = [];
+    const stop = busA.subscribeUser(7, (event) => got.push(event));
+    await waitUntil(async () => (await a.command.pubsub('NUMSUB', `${namespace.keyPrefix}user:7`))[1] === 1);
+    const pipelines = jest.spyOn(b.command, 'pipeline');
+    try {
+      await Promise.all([
+        busB.publish({ type: 'network.changed', userIds: [7] }),
+        busB.publish({ type: 'earnings.changed', userIds: [7, 8] }),
+        busB.publish({ type: 'referral.changed', userIds: [7] }),
+      ]);
+      expect(pipelines).toHaveBeenCalledTimes(1);
+    } finally {
+      pipelines.mockRestore();
+    }
+    await waitUntil(() => got.length === 3);
+    expect(got.map((event) => event.type)).toEqual(['network.changed', 'earnings.changed', 'referral.changed']);
+    stop();
+  });
+
   it('reference-counts subscriptions: the channel goes when the last handler goes', async () => {
     const bus = new RedisEventBus(a);
     const channel = `${namespace.keyPrefix}user:42`;

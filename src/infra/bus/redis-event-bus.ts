@@ -4,6 +4,13 @@ import { DomainEvent, isDomainEvent } from './domain-event';
 import { EventBus, EventHandler, Unsubscribe } from './event-bus';
 import { addHandler, runHandlers } from './in-process-event-bus';
 
+interface PublishBatch {
+  /** [channel, message] in order. */
+  messages: Array<[string, string]>;
+  /** Each publish's slice of the messages, and its promise. */
+  waiting: Array<{ from: number; to: number; resolve: () => void; reject: (error: unknown) => void }>;
+}
+
 /**
  * Bus across instances: one Redis channel per user. An instance subscribes to a user's channel
  * while it has at least one local handler for that user and unsubscribes when the last one goes,
@@ -13,6 +20,8 @@ export class RedisEventBus extends EventBus {
   private readonly logger = new Logger('RedisEventBus');
   private readonly handlers = new Map<number, Set<EventHandler>>();
   private readonly channelPrefix: string;
+  /** Messages of this tick's publishes, not yet sent. */
+  private batch: PublishBatch | null = null;
 
   constructor(private readonly redis: RedisClients) {
     super();
@@ -20,16 +29,40 @@ export class RedisEventBus extends EventBus {
     redis.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
   }
 
-  async publish(event: DomainEvent): Promise<void> {
+  /**
+   * Events published in one tick go out as one pipeline (one write): a registration batch of a
+   * reconnect storm announces hundreds of node sessions at once. Each event's promise settles with
+   * its own commands' results.
+   */
+  publish(event: DomainEvent): Promise<void> {
     const userIds = [...new Set(event.userIds)];
-    if (userIds.length === 0) return;
+    if (userIds.length === 0) return Promise.resolve();
+    const batch = (this.batch ??= this.startBatch());
+    const from = batch.messages.length;
+    for (const userId of userIds) batch.messages.push([this.channelOf(userId), JSON.stringify({ ...event, userIds: [userId] })]);
+    return new Promise<void>((resolve, reject) => batch.waiting.push({ from, to: batch.messages.length, resolve, reject }));
+  }
+
+  private startBatch(): PublishBatch {
+    const batch: PublishBatch = { messages: [], waiting: [] };
+    process.nextTick(() => void this.send(batch));
+    return batch;
+  }
+
+  private async send(batch: PublishBatch): Promise<void> {
+    if (this.batch === batch) this.batch = null;
     const pipeline = this.redis.command.pipeline();
-    for (const userId of userIds) {
-      pipeline.publish(this.channelOf(userId), JSON.stringify({ ...event, userIds: [userId] }));
+    for (const [channel, message] of batch.messages) pipeline.publish(channel, message);
+    try {
+      const results = await pipeline.exec();
+      for (const waiting of batch.waiting) {
+        const failed = results?.slice(waiting.from, waiting.to).find(([error]) => error !== null);
+        if (failed) waiting.reject(failed[0]);
+        else waiting.resolve();
+      }
+    } catch (error) {
+      for (const waiting of batch.waiting) waiting.reject(error);
     }
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (failed) throw failed[0];
   }
 
   subscribeUser(userId: number, handler: EventHandler): Unsubscribe {

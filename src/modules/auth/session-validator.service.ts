@@ -54,6 +54,8 @@ interface Watch {
 @Injectable()
 export class SessionValidator implements OnModuleDestroy {
   private readonly local = new Map<string, LocalStatus>();
+  /** Reads in flight by session id; a revocation drops its entry so later checks read afresh. */
+  private readonly loading = new Map<string, Promise<CachedStatus>>();
   private readonly watches = new Map<number, Watch>();
   /** Without Redis the "shared" cache would be this process's alone: one level is enough. */
   private readonly useShared: boolean;
@@ -133,7 +135,7 @@ export class SessionValidator implements OnModuleDestroy {
    * instance (`session.revoked`), so none keeps trusting its local copy.
    */
   async invalidate(userId: number | null, sessionIds: readonly string[]): Promise<void> {
-    for (const sessionId of sessionIds) this.local.delete(sessionId);
+    for (const sessionId of sessionIds) this.forget(sessionId);
     if (this.useShared) await Promise.all(sessionIds.map((sessionId) => this.shared.delete(cacheKey(sessionId))));
     if (userId !== null && sessionIds.length > 0) {
       await this.bus.publishAfterCommit({ type: 'session.revoked', userIds: [userId], sessionIds });
@@ -146,17 +148,30 @@ export class SessionValidator implements OnModuleDestroy {
     const local = this.local.get(sessionId);
     let cached = local !== undefined && now - local.cachedAt < this.trustOf(local) ? local.cached : undefined;
     if (cached === undefined) {
-      cached = this.useShared ? await this.shared.get<CachedStatus>(cacheKey(sessionId)) : undefined;
-      if (cached === undefined) {
-        const status = await this.sessions.status(sessionId);
-        cached = { status, expiresAt: status === null ? now + SHARED_TTL_MS : new Date(status.expiresAt).getTime() };
-        if (this.useShared) await this.shared.set(cacheKey(sessionId), cached, SHARED_TTL_MS);
+      // A node operator's sockets reconnect together with one token: one read serves them all.
+      let loading = this.loading.get(sessionId);
+      if (loading === undefined) {
+        loading = this.load(sessionId, now).finally(() => {
+          if (this.loading.get(sessionId) === loading) this.loading.delete(sessionId);
+        });
+        this.loading.set(sessionId, loading);
       }
-      if (this.local.size >= MAX_CACHED) this.forgetAll();
-      this.local.set(sessionId, { cached, cachedAt: now });
-      if (cached.status !== null) this.watch(cached.status.userId, sessionId, now);
+      cached = await loading;
     }
     return effectiveStatus(cached, now);
+  }
+
+  private async load(sessionId: string, now: number): Promise<CachedStatus> {
+    let cached = this.useShared ? await this.shared.get<CachedStatus>(cacheKey(sessionId)) : undefined;
+    if (cached === undefined) {
+      const status = await this.sessions.status(sessionId);
+      cached = { status, expiresAt: status === null ? now + SHARED_TTL_MS : new Date(status.expiresAt).getTime() };
+      if (this.useShared) await this.shared.set(cacheKey(sessionId), cached, SHARED_TTL_MS);
+    }
+    if (this.local.size >= MAX_CACHED) this.forgetAll();
+    this.local.set(sessionId, { cached, cachedAt: now });
+    if (cached.status !== null) this.watch(cached.status.userId, sessionId, now);
+    return cached;
   }
 
   /** The long TTL only for a status cached while this user's revocations surely reach here. */
@@ -182,13 +197,18 @@ export class SessionValidator implements OnModuleDestroy {
     if (watch === undefined) return;
     if (event.type === 'session.revoked' && Array.isArray(event.sessionIds)) {
       for (const sessionId of event.sessionIds) {
-        this.local.delete(sessionId);
+        this.forget(sessionId);
         watch.sessions.delete(sessionId);
       }
     } else if (event.type === 'user.disabled') {
-      for (const sessionId of watch.sessions) this.local.delete(sessionId);
+      for (const sessionId of watch.sessions) this.forget(sessionId);
       watch.sessions.clear();
     }
+  }
+
+  private forget(sessionId: string): void {
+    this.local.delete(sessionId);
+    this.loading.delete(sessionId);
   }
 
   private sampleHealth(now: number): void {
@@ -197,6 +217,7 @@ export class SessionValidator implements OnModuleDestroy {
 
   private forgetAll(): void {
     this.local.clear();
+    this.loading.clear();
     for (const watch of this.watches.values()) watch.unsubscribe();
     this.watches.clear();
   }

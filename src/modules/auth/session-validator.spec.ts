@@ -99,4 +99,42 @@ describe('SessionValidator', () => {
     expect(seen).toEqual([{ type: 'session.revoked', userIds: [7], sessionIds: ['session-a'] }]);
     unsubscribe();
   });
+
+  describe('sockets of one session checked at once (a reconnect storm)', () => {
+    let release: () => void;
+    let slowReads: number;
+    let slow: SessionValidator;
+    beforeEach(() => {
+      slowReads = 0;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const repository = {
+        status: async (sessionId: string) => {
+          slowReads += 1;
+          await gate;
+          return statuses.get(sessionId) ?? null;
+        },
+      } as unknown as AuthSessionRepository;
+      slow = new SessionValidator(repository, new InProcessCache(), loadConfig({}), bus);
+    });
+    afterEach(() => slow.onModuleDestroy());
+
+    it('reads the session once for all of them', async () => {
+      const checks = Array.from({ length: 5 }, () => slow.authenticate(claims));
+      release();
+      const users = await Promise.all(checks);
+      expect(users.map((user) => user.userId)).toEqual([7, 7, 7, 7, 7]);
+      expect(slowReads).toBe(1);
+    });
+
+    it('reads again for a check that comes after a revocation, while the first read is in flight', async () => {
+      const first = slow.authenticate(claims);
+      revoke();
+      await slow.invalidate(7, ['session-a']);
+      const second = slow.authenticate(claims);
+      release();
+      await first.catch(() => undefined); // read before or after the revocation: either answer
+      await expect(second).rejects.toMatchObject({ type: 'SessionExpired' });
+      expect(slowReads).toBe(2);
+    });
+  });
 });

@@ -47,6 +47,15 @@ function endsSession(at: string): string {
 /** A node row with the points it earned today (UTC), as numeric text. */
 export type NodeWithTodayRow = NetworkConnectionEntity & { earnedToday: string };
 
+/** The columns of a NodeWithTodayRow, of the network_connections row named `n`. */
+function nodeWithTodayColumns(n: string): string {
+  return `${n}.id, ${n}.user_id AS "userId", ${n}.device_id AS "deviceId", ${n}.network_name AS "networkName",
+          ${n}.ip_address AS "ipAddress", ${n}.connected, ${n}.connection_time AS "connectionTime",
+          ${n}.network_score AS "networkScore", ${n}.points_earned AS "pointsEarned", ${n}.session_id AS "sessionId",
+          ${n}.last_seen_at AS "lastSeenAt", ${n}.created_at AS "createdAt", ${n}.updated_at AS "updatedAt",
+          CASE WHEN ${n}.points_day = (now() AT TIME ZONE 'UTC')::date THEN ${n}.points_today ELSE 0 END::text AS "earnedToday"`;
+}
+
 @Injectable()
 export class NetworkRepository {
   constructor(@InjectRepository(NetworkConnectionEntity) private readonly nodes: Repository<NetworkConnectionEntity>) {}
@@ -76,11 +85,7 @@ export class NetworkRepository {
    */
   listByDevices(keys: ReadonlyArray<{ userId: number; deviceId: string }>): Promise<NodeWithTodayRow[]> {
     return this.nodes.query(
-      `SELECT n.id, n.user_id AS "userId", n.device_id AS "deviceId", n.network_name AS "networkName",
-              n.ip_address AS "ipAddress", n.connected, n.connection_time AS "connectionTime",
-              n.network_score AS "networkScore", n.points_earned AS "pointsEarned", n.session_id AS "sessionId",
-              n.last_seen_at AS "lastSeenAt", n.created_at AS "createdAt", n.updated_at AS "updatedAt",
-              CASE WHEN n.points_day = (now() AT TIME ZONE 'UTC')::date THEN n.points_today ELSE 0 END::text AS "earnedToday"
+      `SELECT ${nodeWithTodayColumns('n')}
          FROM unnest($1::bigint[], $2::text[]) AS k(user_id, device_id)
          JOIN network_connections n ON n.user_id = k.user_id AND n.device_id = k.device_id`,
       [keys.map((key) => key.userId), keys.map((key) => key.deviceId)],
@@ -128,18 +133,19 @@ export class NetworkRepository {
   ): Promise<{ id: number }> {
     // One statement, nothing after it: were a second query (re-reading the row) to fail, the
     // caller would not learn the node's id and the row would stay marked connected with no socket.
-    const ids = await this.connectMany([{ userId, deviceId, networkName, ip, sessionId }]);
-    return { id: ids.get(`${userId}:${deviceId}`)! };
+    const rows = await this.connectMany([{ userId, deviceId, networkName, ip, sessionId }]);
+    return { id: rows.get(`${userId}:${deviceId}`)!.id };
   }
 
   /**
    * `connect` for many nodes in one statement (a reconnect storm). Each (user, device) may appear
    * once; rows are written in key order so concurrent batches of two instances cannot deadlock.
-   * Returns the node id per `userId:deviceId`.
+   * Returns each node as written (with what it earned today, as listByDevices reads it: the
+   * snapshot's NodeUpdate needs no second query) per `userId:deviceId`.
    */
   async connectMany(
     nodes: ReadonlyArray<{ userId: number; deviceId: string; networkName: string; ip: string | null; sessionId: string }>,
-  ): Promise<Map<string, number>> {
+  ): Promise<Map<string, NodeWithTodayRow>> {
     const sorted = [...nodes].sort((a, b) => a.userId - b.userId || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
     const rows = (await this.nodes.query(
       `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score, connected_at)
@@ -149,7 +155,7 @@ export class NetworkRepository {
          network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
          session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now(),
          ${STARTS_SESSION}
-       RETURNING id, user_id, device_id`,
+       RETURNING ${nodeWithTodayColumns('network_connections')}`,
       [
         sorted.map((node) => node.userId),
         sorted.map((node) => node.deviceId),
@@ -157,8 +163,8 @@ export class NetworkRepository {
         sorted.map((node) => node.ip),
         sorted.map((node) => node.sessionId),
       ],
-    )) as Array<{ id: string | number; user_id: string | number; device_id: string }>;
-    return new Map(rows.map((row) => [`${row.user_id}:${row.device_id}`, Number(row.id)]));
+    )) as NodeWithTodayRow[];
+    return new Map(rows.map((row) => [`${row.userId}:${row.deviceId}`, row]));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { NetworkRepository } from './network.repository';
+import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
 /** Registrations written in one statement at most (bounds the statement and its lock set). */
 const MAX_BATCH = 1_000;
@@ -13,7 +13,7 @@ export interface NodeRegistration {
 
 interface Waiting {
   registration: NodeRegistration;
-  resolve: (id: number) => void;
+  resolve: (node: NodeWithTodayRow) => void;
   reject: (error: unknown) => void;
 }
 
@@ -29,11 +29,15 @@ export class NodeRegistrationBatcher {
   private scheduled = false;
   private writing = false;
 
-  constructor(private readonly nodes: NetworkRepository) {}
+  constructor(
+    private readonly nodes: NetworkRepository,
+    /** After a batch is written, before its Connects go on: the owners whose nodes it connected. */
+    private readonly written: (userIds: number[]) => Promise<void> = () => Promise.resolve(),
+  ) {}
 
-  /** Registers the node (connected, under this session) and resolves with its id. */
-  register(registration: NodeRegistration): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  /** Registers the node (connected, under this session) and resolves with its row as written. */
+  register(registration: NodeRegistration): Promise<NodeWithTodayRow> {
+    return new Promise<NodeWithTodayRow>((resolve, reject) => {
       this.queue.push({ registration, resolve, reject });
       this.schedule();
     });
@@ -65,11 +69,13 @@ export class NodeRegistrationBatcher {
     }
     this.queue = rest;
     try {
-      const ids = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
+      const rows = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
+      // The rows are written: a failure here (an event is a hint) must not fail the Connects.
+      await this.written([...new Set(batch.map((waiting) => waiting.registration.userId))]).catch(() => undefined);
       for (const waiting of batch) {
-        const id = ids.get(keyOf(waiting.registration));
-        if (id === undefined) waiting.reject(new Error('node registration returned no row'));
-        else waiting.resolve(id);
+        const row = rows.get(keyOf(waiting.registration));
+        if (row === undefined) waiting.reject(new Error('node registration returned no row'));
+        else waiting.resolve(row);
       }
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);

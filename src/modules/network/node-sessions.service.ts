@@ -11,6 +11,7 @@ import { AccrualFlusher } from './accrual/accrual-flusher.service';
 import { nextRtt, nextScore } from './accrual/network-score';
 import { NetworkRepository } from './network.repository';
 import { NodeRegistrationBatcher } from './node-registration.batcher';
+import { NodeUpdatesService } from './node-updates.service';
 
 /** Per-node state kept on its connection (see Connection.node). */
 interface NodeState {
@@ -53,10 +54,13 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     private readonly bus: EventBus,
     private readonly config: AppConfig,
     private readonly metrics: RealtimeMetrics,
+    private readonly nodeUpdates: NodeUpdatesService,
   ) {
     this.microPerMs = (config.earnings.pointsPerHour * 1_000_000) / 3_600_000;
     this.capMs = 2 * config.ws.heartbeatIntervalMs;
-    this.registrations = new NodeRegistrationBatcher(nodes);
+    // One network.changed per registration batch for all its owners, before their Connected (the
+    // snapshot reads the node list through the read cache, which the event clears).
+    this.registrations = new NodeRegistrationBatcher(nodes, (userIds) => this.publishNetworkChanged(userIds));
   }
 
   onModuleInit(): void {
@@ -83,20 +87,20 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   }
 
   async connect(connection: Connection, payload: ConnectPayload): Promise<void> {
-    const node = {
-      id: await this.registrations.register({
-        userId: connection.userId,
-        deviceId: payload.device_id,
-        networkName: payload.network_name ?? payload.device_id,
-        ip: connection.ip,
-        sessionId: connection.id,
-      }),
-    };
+    const node = await this.registrations.register({
+      userId: connection.userId,
+      deviceId: payload.device_id,
+      networkName: payload.network_name ?? payload.device_id,
+      ip: connection.ip,
+      sessionId: connection.id,
+    });
     if (connection.isClosed) {
       // Closed while the node was being registered: it is not connected after all.
       this.disconnects.push({ nodeId: node.id, sessionId: connection.id });
       return;
     }
+    // The row as registered is the snapshot's NodeUpdate: no query per Connect for it.
+    this.nodeUpdates.useForSnapshot(connection, node);
     const now = Date.now();
     const session: NodeSessionInfo = {
       sessionId: connection.id,
@@ -109,7 +113,15 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     const state: NodeState = { nodeId: node.id, session, lastBeatAt: now, score: 1, rttMs: null, lastPingAt: 0, pingSentAt: 0 };
     connection.node = state;
     this.registry.register(session);
-    await this.publishNetworkChanged([connection.userId]);
+  }
+
+  /** The first round-trip ping leaves with Connected, in its write, rather than alone at the next sweep. */
+  connected(connection: Connection, now: number): void {
+    const state = connection.node as NodeState | null;
+    if (state === null) return;
+    state.lastPingAt = now;
+    state.pingSentAt = now;
+    connection.ws.ping();
   }
 
   heartbeat(connection: Connection, now: number): void {

@@ -29,6 +29,8 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
   private readonly dirty = new Set<Connection>();
   /** Fingerprint of the last NodeUpdate sent to each socket. */
   private readonly lastSent = new WeakMap<Connection, number>();
+  /** Rows of node sockets registered by their Connect, until their snapshot takes them. */
+  private readonly registered = new WeakMap<Connection, NodeWithTodayRow>();
   private timer: NodeJS.Timeout | undefined;
   private pushing = false;
 
@@ -53,9 +55,20 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
+  /**
+   * The node's row as its Connect registered it, for the snapshot that follows. A change after it
+   * marks the socket like any other (it is registered with the core first), so the next pass
+   * sends what the snapshot missed.
+   */
+  useForSnapshot(connection: Connection, row: NodeWithTodayRow): void {
+    this.registered.set(connection, row);
+  }
+
   /** The snapshot's NodeUpdate of a node socket (undefined if its node is gone). */
   async frameFor(connection: Connection): Promise<ServerFrame<'NodeUpdate'> | undefined> {
-    const [row] = await this.nodes.listByDevices([{ userId: connection.userId, deviceId: connection.deviceId! }]);
+    let row = this.registered.get(connection);
+    if (row === undefined) [row] = await this.nodes.listByDevices([{ userId: connection.userId, deviceId: connection.deviceId! }]);
+    else this.registered.delete(connection);
     if (row === undefined) return undefined;
     const frame = toNodeUpdate(row);
     this.lastSent.set(connection, fingerprintOf(frame));

@@ -1,0 +1,54 @@
+import { NetworkRepository, NodeWithTodayRow } from './network.repository';
+import { NodeRegistration, NodeRegistrationBatcher } from './node-registration.batcher';
+
+describe('NodeRegistrationBatcher', () => {
+  const registration = (userId: number, deviceId: string): NodeRegistration => ({
+    userId,
+    deviceId,
+    networkName: deviceId,
+    ip: '203.0.113.9',
+    sessionId: `s-${userId}-${deviceId}`,
+  });
+
+  /** A repository whose connectMany answers with a row per node, ids in call order. */
+  function fakeRepository(calls: NodeRegistration[][]): NetworkRepository {
+    let nextId = 1;
+    return {
+      connectMany: (nodes: NodeRegistration[]) => {
+        calls.push([...nodes]);
+        const rows = new Map<string, NodeWithTodayRow>();
+        for (const node of nodes) rows.set(`${node.userId}:${node.deviceId}`, { id: nextId++, userId: node.userId, deviceId: node.deviceId, earnedToday: '0' } as NodeWithTodayRow);
+        return Promise.resolve(rows);
+      },
+    } as unknown as NetworkRepository;
+  }
+
+  it('writes the Connects of one turn in one statement, tells their owners once, then hands each its row', async () => {
+    const calls: NodeRegistration[][] = [];
+    const written: number[][] = [];
+    const order: string[] = [];
+    const batcher = new NodeRegistrationBatcher(fakeRepository(calls), (userIds) => {
+      written.push(userIds);
+      order.push('written');
+      return Promise.resolve();
+    });
+    const nodes = [registration(1, 'a'), registration(1, 'b'), registration(2, 'a')];
+    const rows = await Promise.all(
+      nodes.map((node) =>
+        batcher.register(node).then((row) => {
+          order.push('resolved');
+          return row;
+        }),
+      ),
+    );
+    expect(calls).toHaveLength(1);
+    expect(written).toEqual([[1, 2]]);
+    expect(order).toEqual(['written', 'resolved', 'resolved', 'resolved']);
+    expect(rows.map((row) => `${row.userId}:${row.deviceId}`)).toEqual(['1:a', '1:b', '2:a']);
+  });
+
+  it('still connects the nodes when telling their owners fails', async () => {
+    const batcher = new NodeRegistrationBatcher(fakeRepository([]), () => Promise.reject(new Error('bus down')));
+    await expect(batcher.register(registration(3, 'x'))).resolves.toMatchObject({ userId: 3, deviceId: 'x' });
+  });
+});
