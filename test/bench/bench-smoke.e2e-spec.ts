@@ -40,6 +40,7 @@ describe('benchmarks (smoke run on tiny sizes)', () => {
       'heartbeat throughput per core',
       'event-loop delay p99 of the service',
       'reconnect storm: 40 connects at once',
+      '  server CPU per connect',
       'reconnect storm: steady heartbeat RTT p99',
       'one user connecting 200 nodes at once',
       'fan-out EarningsUpdate delivery',
