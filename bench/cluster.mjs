@@ -267,10 +267,15 @@ async function waitAllConnected(fleet, total, sampler, phase, onSample = () => u
   const deadline = Date.now() + RECONNECT_DEADLINE_MS;
   let settled = alsoWaitFor === null;
   void alsoWaitFor?.then(() => (settled = true));
+  let lastSaid = Date.now();
   for (;;) {
     const s = await sampler.sample(phase);
     onSample(s);
     if (settled && s.connected >= total) return;
+    if (Date.now() - lastSaid >= 10_000) {
+      lastSaid = Date.now();
+      say(`${phase}: ${s.connected}/${total} connected; not connected: ${JSON.stringify(s.notConnected)}; sockets per instance ${s.sockets.join('/')}; refused at capacity so far ${refusalsSince(s, sampler.series[0])}; handshake timeouts ${s.handshakeTimeouts}`);
+    }
     if (Date.now() > deadline) throw new Error(`${phase}: only ${s.connected}/${total} connected after ${RECONNECT_DEADLINE_MS / 1000} s`);
     await sleep(1_000);
   }
@@ -296,6 +301,8 @@ class Sampler {
     this.t0 = Date.now();
     /** Closes seen by the clients since the start, by code. */
     this.closes = {};
+    /** Sockets dropped by their client for not reaching Connected in time, since the start. */
+    this.handshakeTimeouts = 0;
   }
 
   async sample(phase) {
@@ -308,6 +315,8 @@ class Sampler {
       t: (Date.now() - this.t0) / 1000,
       phase,
       connected: client.connected,
+      notConnected: client.notConnected,
+      handshakeTimeouts: (this.handshakeTimeouts += client.handshakeTimeouts),
       errors: client.errors,
       reconnects: client.reconnects,
       closes: { ...this.closes },

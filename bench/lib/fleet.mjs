@@ -80,6 +80,8 @@ export class Fleet {
     const total = {
       sockets: 0,
       connected: 0,
+      notConnected: { backoff: 0, dialling: 0, upgraded: 0 },
+      handshakeTimeouts: 0,
       hbSent: 0,
       hbReceived: 0,
       errors: 0,
@@ -97,6 +99,8 @@ export class Fleet {
     for (const part of parts) {
       total.sockets += part.sockets;
       total.connected += part.connected;
+      for (const [k, v] of Object.entries(part.notConnected ?? {})) total.notConnected[k] += v;
+      total.handshakeTimeouts += part.counters.handshakeTimeouts ?? 0;
       total.hbSent += part.counters.hbSent;
       total.hbReceived += part.counters.hbReceived;
       total.errors += part.counters.errors;

@@ -10,6 +10,12 @@ import { Histogram, nowMs } from './stats.mjs';
 
 const HEARTBEAT = clientFrame('{"type":"Heartbeat"}');
 const MAX_CONNECTING = 256;
+/**
+ * A reconnecting socket not Connected this long after it dialled is dropped and tried again, as a
+ * node app's handshake timeout does: one connection lost between accept and upgrade would
+ * otherwise wait forever (and a cluster phase with it).
+ */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 const TICK_MS = 10;
 
 const sockets = [];
@@ -113,15 +119,19 @@ function connectOne(host, port, spec, localAddress, settled) {
 /** One session of a socket: connect, Connect, and on close the uptime bounds of the session. */
 function dial(state) {
   const startedAt = nowMs();
-  const session = { connectSentAt: startedAt, connectedAt: 0, lastAnsweredSentAt: 0 };
+  const session = { connectSentAt: startedAt, connectedAt: 0, lastAnsweredSentAt: 0, upgraded: false, timer: null };
   state.session = session;
+  state.waiting = false;
   const connectFrame = clientFrame(JSON.stringify({ type: 'Connect', payload: state.spec.connect }));
   const socket = new LeanSocket({
     host: state.host,
     port: state.port,
     path: state.spec.path,
     localAddress: state.localAddress,
-    onOpen: (s) => s.send(connectFrame),
+    onOpen: (s) => {
+      session.upgraded = true;
+      s.send(connectFrame);
+    },
     onFrame: (s, _opcode, payload) => onFrame(state, payload, startedAt, state.settle),
     onClose: (_s, code, error) => {
       // An upgrade refused with an HTTP status (503 at WS_MAX_CONNECTIONS) is counted as "http<status>".
@@ -140,6 +150,7 @@ function dial(state) {
         state.credit.lower += Math.max(0, session.lastAnsweredSentAt - session.connectedAt);
         state.credit.upper += nowMs() - session.connectSentAt;
       }
+      clearTimeout(session.timer);
       // Attempts in a row that never reached Connected (refused, full, unreachable) grow the backoff.
       state.failedAttempts = session.connectedAt > 0 ? 0 : state.failedAttempts + 1;
       if (state.connected) connectedCount -= 1;
@@ -152,12 +163,22 @@ function dial(state) {
         state.port = others === 0 ? state.port : reconnect.ports[(index + 1 + Math.floor(Math.random() * others)) % reconnect.ports.length];
         state.reconnects += 1;
         counters.reconnects = (counters.reconnects ?? 0) + 1;
+        state.waiting = true;
         setTimeout(() => closingAll || dial(state), reconnectDelayMs(reconnect.backoffMs, state.failedAttempts));
       }
       state.settle();
     },
   });
   state.socket = socket;
+  if (reconnect !== null) {
+    session.timer = setTimeout(() => {
+      if (!state.connected) {
+        counters.handshakeTimeouts = (counters.handshakeTimeouts ?? 0) + 1;
+        socket.destroy();
+      }
+    }, HANDSHAKE_TIMEOUT_MS);
+    session.timer.unref();
+  }
 }
 
 /**
@@ -204,6 +225,7 @@ function onFrame(state, payload, startedAt, settle) {
     case 'Connected':
       if (!state.connected) connectedCount += 1;
       state.connected = true;
+      clearTimeout(state.session?.timer);
       if (state.session) state.session.connectedAt = now;
       connectLatency.record(now - startedAt);
       settle();
@@ -271,9 +293,19 @@ function startHeartbeats(intervalMs, jitter) {
 
 function stats(reset) {
   const open = sockets.reduce((n, s) => n + (s.connected ? 1 : 0), 0);
+  // Where the sockets that are not Connected are: in their backoff, dialling (TCP or the upgrade),
+  // or upgraded and waiting for Connected.
+  const notConnected = { backoff: 0, dialling: 0, upgraded: 0 };
+  for (const s of sockets) {
+    if (s.connected) continue;
+    if (s.waiting) notConnected.backoff += 1;
+    else if (s.session?.upgraded) notConnected.upgraded += 1;
+    else notConnected.dialling += 1;
+  }
   const result = {
     sockets: sockets.length,
     connected: open,
+    notConnected,
     counters,
     rtt: rtt.toJSON(),
     connectLatency: connectLatency.toJSON(),
