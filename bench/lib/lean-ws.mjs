@@ -108,7 +108,12 @@ export class LeanSocket {
       const status = data.toString('latin1', 0, Math.min(end, 16));
       if (!status.startsWith('HTTP/1.1 101')) {
         this.socket.destroy();
-        this.finish(0, new Error(`upgrade refused: ${data.toString('latin1', 0, end).split('\r\n')[0]}`));
+        const head = data.toString('latin1', 0, end);
+        const refusal = new Error(`upgrade refused: ${head.split('\r\n')[0]}`);
+        // Retry-After (seconds) of a refusal such as a full instance's 503, for the caller's backoff.
+        const retryAfter = /\r\nretry-after:\s*(\d+)/i.exec(head)?.[1];
+        if (retryAfter !== undefined) refusal.retryAfterMs = Number(retryAfter) * 1000;
+        this.finish(0, refusal);
         return;
       }
       this.open = true;

@@ -152,7 +152,9 @@ function dial(state) {
       }
       clearTimeout(session.timer);
       // Attempts in a row that never reached Connected (refused, full, unreachable) grow the backoff.
-      state.failedAttempts = session.connectedAt > 0 ? 0 : state.failedAttempts + 1;
+      // A refusal with Retry-After (a full instance) leaves the count as it is.
+      if (session.connectedAt > 0) state.failedAttempts = 0;
+      else if (error?.retryAfterMs === undefined) state.failedAttempts += 1;
       if (state.connected) connectedCount -= 1;
       state.connected = false;
       state.sentAt = [];
@@ -164,7 +166,10 @@ function dial(state) {
         state.reconnects += 1;
         counters.reconnects = (counters.reconnects ?? 0) + 1;
         state.waiting = true;
-        setTimeout(() => closingAll || dial(state), reconnectDelayMs(reconnect.backoffMs, state.failedAttempts));
+        // A refusal that says when to come back (503 + Retry-After from a full instance) is taken
+        // at its word, with jitter, and does not grow the backoff: the instance is up, only full.
+        const delay = error?.retryAfterMs !== undefined ? error.retryAfterMs * (0.5 + Math.random()) : reconnectDelayMs(reconnect.backoffMs, state.failedAttempts);
+        setTimeout(() => closingAll || dial(state), delay);
       }
       state.settle();
     },
