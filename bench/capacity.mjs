@@ -63,7 +63,8 @@ function unitCosts(options) {
     // Users one PostgreSQL core writes per second in accrual flushes.
     flushUsersPerPgCoreS: pick(
       options.flushUsersPerPgCoreS,
-      steady && steady.postgresCpuCores > 0 && steady.flushes > 0 ? steady.usersPerFlush / (measured.options.flushMs / 1000) / steady.postgresCpuCores : NaN,
+      // Every instance flushes: users written per second = flushes (of all instances) × users each ÷ time.
+      steady && steady.postgresCpuCores > 0 && steady.flushes > 0 ? (steady.flushes * steady.usersPerFlush) / steady.seconds / steady.postgresCpuCores : NaN,
       50_000,
     ),
     // Redis commands per held socket per second (bus, presence, rate limits).
