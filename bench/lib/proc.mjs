@@ -22,8 +22,7 @@ export function processStats(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  const { cpuMs } = parseStat(stat);
   return { rss, cpuMs };
 }
 
@@ -34,10 +33,9 @@ export function cpuOfCommand(pattern) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const { name, cpuMs } = parseStat(stat);
       if (!pattern.test(name)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      total += cpuMs;
     } catch {
       // the process ended while we looked
     }
@@ -65,11 +63,11 @@ export class CpuMeter {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (!this.pattern.test(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
+        const { name, cpuMs, startTime } = parseStat(stat);
+        if (!this.pattern.test(name)) continue;
         if (!this.cmdline(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '))) continue;
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         // pid + start time: a reused pid is another process.
-        now.set(`${entry}:${fields[19]}`, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS);
+        now.set(`${entry}:${startTime}`, cpuMs);
       } catch {
         // the process ended while we looked
       }
@@ -78,6 +76,16 @@ export class CpuMeter {
     this.seen = now;
     return this.totalMs;
   }
+}
+
+/** A /proc/<pid>/stat line: the command name, user + system CPU time (ms) and the start time (ticks). */
+function parseStat(stat) {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS,
+    startTime: fields[19],
+  };
 }
 
 function safeReaddir(path) {
