@@ -7,6 +7,7 @@ import { Settlement1765500000001 } from './1765500000001-settlement';
 import { LedgerFillfactor1766000000000 } from './1766000000000-ledger-fillfactor';
 import { NodePointsTodayInFlush1766100000000 } from './1766100000000-node-points-today-in-flush';
 import { EntityFillfactor1766100000001 } from './1766100000001-entity-fillfactor';
+import { WebhookSecretSealed1766300000000 } from './1766300000000-webhook-secret-sealed';
 
 /** Every migration, in order. Listed explicitly so the same array works from ts (tests) and js (dist). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   LedgerFillfactor1766000000000,
   NodePointsTodayInFlush1766100000000,
   EntityFillfactor1766100000001,
+  WebhookSecretSealed1766300000000,
 ];

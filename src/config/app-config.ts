@@ -123,6 +123,8 @@ export interface AppConfigValues {
       readonly allowPrivateAddresses: boolean;
       /** Delay before each retry after a failed attempt; the endpoint is disabled when they run out. */
       readonly retryDelaysMs: readonly number[];
+      /** Key material for sealing signing secrets at rest; null → derived from the JWT secret. */
+      readonly secretKey: string | null;
     };
     readonly email: {
       /** null → no email channel. */

@@ -146,6 +146,7 @@ describe('loadConfig', () => {
         timeoutMs: 5_000,
         allowPrivateAddresses: false,
         retryDelaysMs: [5_000, 60_000, 300_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000],
+        secretKey: null,
       },
       email: { smtpUrl: null, from: 'DePIN Dashboard <no-reply@localhost>', batchMs: 60_000 },
     });
@@ -160,6 +161,7 @@ describe('loadConfig', () => {
       NODE_OFFLINE_ALERT_MS: '1500',
       WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
       WEBHOOK_RETRY_DELAYS_MS: '100, 200',
+      WEBHOOK_SECRET_KEY: 'k'.repeat(32),
       SMTP_URL: 'smtps://user:pw@mail.example.com:465',
       EMAIL_BATCH_MS: '0',
     });
@@ -167,6 +169,7 @@ describe('loadConfig', () => {
     expect(config.notifications.nodeOfflineAlertMs).toBe(1_500);
     expect(config.notifications.webhook.allowPrivateAddresses).toBe(true);
     expect(config.notifications.webhook.retryDelaysMs).toEqual([100, 200]);
+    expect(config.notifications.webhook.secretKey).toBe('k'.repeat(32));
     expect(config.notifications.email.smtpUrl).toBe('smtps://user:pw@mail.example.com:465');
     expect(config.notifications.email.batchMs).toBe(0);
   });
@@ -177,6 +180,7 @@ describe('loadConfig', () => {
       loadConfig({
         WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'yes please',
         WEBHOOK_RETRY_DELAYS_MS: '5s',
+        WEBHOOK_SECRET_KEY: 'short-key',
         SMTP_URL: 'http://mail.example.com',
         PUBLIC_URL: 'https://dash.example.com/?x=1',
         NODE_OFFLINE_ALERT_MS: '0',
@@ -186,8 +190,9 @@ describe('loadConfig', () => {
       error = caught;
     }
     expect((error as ConfigError).issues.map((issue) => issue.variable).sort()).toEqual(
-      ['NODE_OFFLINE_ALERT_MS', 'PUBLIC_URL', 'SMTP_FROM', 'SMTP_URL', 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', 'WEBHOOK_RETRY_DELAYS_MS'],
+      ['NODE_OFFLINE_ALERT_MS', 'PUBLIC_URL', 'SMTP_FROM', 'SMTP_URL', 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', 'WEBHOOK_RETRY_DELAYS_MS', 'WEBHOOK_SECRET_KEY'],
     );
+    expect(JSON.stringify((error as ConfigError).issues)).not.toContain('short-key');
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), SMTP_URL: 'smtp://mail:25' })).toThrow(/PUBLIC_URL: required/);
   });
 

@@ -176,6 +176,11 @@ export function loadConfig(env: Env): AppConfig {
         timeoutMs: read('WEBHOOK_TIMEOUT_MS', 5_000, (raw) => parseInteger(raw, 100, 60_000)),
         allowPrivateAddresses: read('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false, parseBoolean),
         retryDelaysMs: read('WEBHOOK_RETRY_DELAYS_MS', DEFAULT_WEBHOOK_RETRY_DELAYS_MS, parseDelays),
+        // Never echoed in a problem message: it is a secret.
+        secretKey: read<string | null>('WEBHOOK_SECRET_KEY', null, (raw) => {
+          if (raw.length < 32) throw new ConfigIssue('expected at least 32 characters');
+          return raw;
+        }),
       },
       email: {
         smtpUrl: read<string | null>('SMTP_URL', null, (raw) => parseUrl(raw, ['smtp:', 'smtps:'])),

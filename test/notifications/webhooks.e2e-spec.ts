@@ -67,6 +67,52 @@ describe('webhooks', () => {
       expect((await api(app, 'GET', '/api/notifications', { token: user.accessToken })).body.items).toEqual([]);
     });
 
+    const storedSecret = async (user: RegisteredUser): Promise<string> =>
+      ((await sql(app.database.url, `SELECT secret FROM webhook_endpoints WHERE user_id = $1`, [user.id])) as Array<{ secret: string }>)[0]!.secret;
+
+    it('stores the secret sealed: the row holds no part of it, and deliveries are signed with it', async () => {
+      const user = await registerUser(app);
+      const receiver = await receiverFor(user);
+      const stored = await storedSecret(user);
+      expect(stored).toMatch(/^v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]+$/);
+      expect(stored).not.toContain(receiver.secret!.slice('whsec_'.length, 'whsec_'.length + 12));
+      await api(app, 'POST', '/api/notifications/webhook/test', { token: user.accessToken });
+      await receiver.waitFor(() => receiver.received.length === 1);
+      expect(receiver.received[0]!.payload).toMatchObject({ type: 'webhook.test' });
+    });
+
+    it('seals secrets stored in plaintext when an instance boots, and they still sign', async () => {
+      const user = await registerUser(app);
+      const receiver = await WebhookReceiver.start();
+      receivers.push(receiver);
+      receiver.secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+      // As a row written before sealing existed.
+      await sql(app.database.url, `INSERT INTO webhook_endpoints (user_id, url, secret) VALUES ($1, $2, $3)`, [user.id, receiver.url, receiver.secret]);
+      const second = await startTestApp({ label: 'webhooks-boot', database: app.database, env: { WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } });
+      await second.close();
+      const stored = await storedSecret(user);
+      expect(stored).toMatch(/^v1\./);
+      expect(stored).not.toContain('AwMDAwMD');
+      await api(app, 'POST', '/api/notifications/webhook/test', { token: user.accessToken });
+      await receiver.waitFor(() => receiver.received.length === 1);
+      expect(receiver.received[0]!.payload).toMatchObject({ type: 'webhook.test' });
+    });
+
+    it('never signs with a secret it cannot open (another user’s sealed value): the attempts fail and the owner is told', async () => {
+      const owner = await registerUser(app);
+      await receiverFor(owner);
+      const user = await registerUser(app);
+      const receiver = await receiverFor(user);
+      await sql(app.database.url, `UPDATE webhook_endpoints SET secret = $2 WHERE user_id = $1`, [user.id, await storedSecret(owner)]);
+      await api(app, 'POST', '/api/notifications/webhook/test', { token: user.accessToken });
+      await waitUntil(async () => (await deliveries(user))[0]?.status === 'failed', { timeoutMs: 20_000, what: 'the delivery to fail' });
+      expect(receiver.received).toEqual([]);
+      const [delivery] = await deliveries(user);
+      expect(delivery).toMatchObject({ attempts: 3, response_code: null, response_excerpt: 'signing secret cannot be opened: register the endpoint again' });
+      const feed = await api(app, 'GET', '/api/notifications', { token: user.accessToken });
+      expect(feed.body.items).toEqual([expect.objectContaining({ type: 'webhook.disabled' })]);
+    });
+
     it('retries a receiver answering 500, then 200, with the same webhook-id, and nothing more', async () => {
       const user = await registerUser(app);
       const receiver = await receiverFor(user, (n) => ({ status: n === 0 ? 500 : 200, body: n === 0 ? 'boom' : 'ok' }));

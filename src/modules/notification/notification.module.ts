@@ -16,7 +16,10 @@ import { NotificationService } from './notification.service';
 import { NotificationOutboxModule } from './outbox/notification-outbox.module';
 import { PreferenceRepository } from './preference.repository';
 import { UnsubscribeController } from './unsubscribe.controller';
+import { AppConfig } from '../../config';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository';
+import { WebhookSecretBox } from './webhook-secret-box';
+import { WebhookSecretSealer } from './webhook-secret-sealer';
 import { WebhookService } from './webhook.service';
 
 /**
@@ -38,6 +41,12 @@ import { WebhookService } from './webhook.service';
     DeliveryRepository,
     NotificationMetrics,
     WebhookDeliveryWorker,
+    {
+      provide: WebhookSecretBox,
+      useFactory: (config: AppConfig) => WebhookSecretBox.fromSecret(config.notifications.webhook.secretKey ?? config.jwt.secret ?? ''),
+      inject: [AppConfig],
+    },
+    WebhookSecretSealer,
     EmailDeliveryWorker,
     NodeAlertsJob,
     NotificationRetentionJob,

@@ -12,6 +12,7 @@ import { NotificationOutbox } from './outbox/notification-outbox.service';
 import { WEBHOOK_TEST_TYPE } from './notification-types';
 import { toWebhookDeliveryJson, toWebhookJson, WebhookDeliveryPageJson, WebhookJson, WebhookSecretJson } from './webhook.mapper';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository';
+import { WebhookSecretBox } from './webhook-secret-box';
 
 /** Resolving a webhook's host at registration gives up after this long. */
 const RESOLVE_TIMEOUT_MS = 3_000;
@@ -27,6 +28,7 @@ export class WebhookService {
     private readonly endpoints: WebhookEndpointRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly outbox: NotificationOutbox,
+    private readonly secrets: WebhookSecretBox,
     private readonly config: AppConfig,
   ) {
     this.policy = new AddressPolicy(config.notifications.webhook.allowPrivateAddresses);
@@ -45,7 +47,7 @@ export class WebhookService {
   async put(userId: number, raw: string): Promise<WebhookSecretJson> {
     const url = await this.validUrl(raw);
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    await this.endpoints.put(userId, url, secret);
+    await this.endpoints.put(userId, url, this.secrets.seal(userId, secret));
     this.logger.log({ userId, host: new URL(url).host }, 'Webhook endpoint registered');
     return { url, secret };
   }

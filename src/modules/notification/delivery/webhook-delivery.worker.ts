@@ -5,6 +5,7 @@ import { AppConfig } from '../../../config';
 import { NotificationMetrics } from '../notification.metrics';
 import { NotificationOutbox } from '../outbox/notification-outbox.service';
 import { WebhookEndpointRepository } from '../webhook-endpoint.repository';
+import { UnopenableSecretError, WebhookSecretBox } from '../webhook-secret-box';
 import { AddressPolicy } from './address-policy';
 import { ClaimedWebhook, DeliveryRepository } from './delivery.repository';
 import { forEachConcurrently, PollingLoop } from './polling-loop';
@@ -38,6 +39,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     private readonly endpoints: WebhookEndpointRepository,
     private readonly outbox: NotificationOutbox,
     private readonly metrics: NotificationMetrics,
+    private readonly secrets: WebhookSecretBox,
     private readonly config: AppConfig,
   ) {
     const { allowPrivateAddresses, timeoutMs } = config.notifications.webhook;
@@ -70,11 +72,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         return;
       }
       const body = JSON.stringify({ type: delivery.type, timestamp: new Date(delivery.created_at).toISOString(), data: delivery.data });
-      const result = await this.sender.send(delivery.url, delivery.secret, {
-        id: webhookIdOf(delivery.notification_id),
-        timestamp: new Date(),
-        body,
-      });
+      const secret = this.openSecret(delivery.user_id, delivery.secret);
+      const result =
+        secret === null
+          ? { ok: false, status: null, excerpt: 'signing secret cannot be opened: register the endpoint again' }
+          : await this.sender.send(delivery.url, secret, { id: webhookIdOf(delivery.notification_id), timestamp: new Date(), body });
       const outcome = { responseCode: result.status, excerpt: result.excerpt };
       if (result.ok) {
         await this.deliveries.delivered([delivery.id], outcome);
@@ -93,6 +95,22 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     } catch (error) {
       // The outcome could not be written: the lease ends and the delivery is tried again.
       this.logger.warn({ err: error, delivery: delivery.id }, 'Could not record a webhook attempt');
+    }
+  }
+
+  /**
+   * The delivery's signing secret, or null when this instance's key cannot open it (the key
+   * changed, or the row was tampered with): the attempt then fails like any other, so the retry
+   * schedule runs and the owner is finally told to register again — never a signature with a
+   * wrong key.
+   */
+  private openSecret(userId: number, stored: string): string | null {
+    try {
+      return this.secrets.open(userId, stored);
+    } catch (error) {
+      if (!(error instanceof UnopenableSecretError)) throw error;
+      this.logger.error({ userId, reason: error.message }, 'Webhook signing secret cannot be opened (WEBHOOK_SECRET_KEY or JWT_SECRET changed?)');
+      return null;
     }
   }
 

@@ -14,8 +14,11 @@ export class WebhookEndpointEntity {
   @Column({ name: 'url', type: 'varchar', length: 2048 })
   url!: string;
 
-  /** Standard Webhooks secret, `whsec_` + base64 of 32 random bytes; shown to the user once. */
-  @Column({ name: 'secret', type: 'varchar', length: 100 })
+  /**
+   * Standard Webhooks secret (`whsec_` + base64 of 32 random bytes), shown to the user once and
+   * stored sealed by WebhookSecretBox (rows from before sealing hold it in plaintext until boot).
+   */
+  @Column({ name: 'secret', type: 'varchar', length: 200 })
   secret!: string;
 
   /** Set when deliveries kept failing for the whole retry schedule; a new PUT enables it again. */
