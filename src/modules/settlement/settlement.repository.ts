@@ -49,22 +49,31 @@ export class SettlementRepository {
     return new Map(rows.map((row) => [row.account.toLowerCase(), Number(row.user_id)]));
   }
 
-  /** Stores a settled epoch, its leaves and the owners of new addresses, in the caller's transaction. */
+  /**
+   * Stores a settled epoch, its leaves (with their proofs) and the owners of new addresses, in the
+   * caller's transaction. Leaves go in chunks, their proofs made chunk by chunk: a million-leaf
+   * epoch never holds every proof at once, and no statement nears PostgreSQL's parameter limit.
+   */
   async insertSettled(manager: EntityManager, epoch: number, tree: SettledTree | null): Promise<void> {
-    const leaves = tree?.leaves ?? [];
-    const total = leaves.reduce((sum, leaf) => sum + leaf.amount, 0n);
     await manager.getRepository(SettlementEpochEntity).insert({
       epoch,
       root: tree?.root ?? null,
       status: 'settled' satisfies SettlementStatus,
-      leafCount: leaves.length,
-      totalAmount: total.toString(),
+      leafCount: tree?.leafCount ?? 0,
+      totalAmount: (tree?.totalAmount ?? 0n).toString(),
     });
-    // Chunks keep each statement's parameters well under PostgreSQL's limit.
-    for (let i = 0; i < leaves.length; i += 1_000) {
-      const chunk = leaves.slice(i, i + 1_000);
-      await manager.getRepository(SettlementLeafEntity).insert(
-        chunk.map((leaf) => ({ epoch, account: leaf.account, userId: leaf.userId, amount: leaf.amount.toString(), proof: leaf.proof })),
+    if (tree === null) return;
+    for (const chunk of tree.leafChunks(1_000)) {
+      await manager.query(
+        `INSERT INTO settlement_leaves (epoch, account, user_id, token_amount, proof)
+         SELECT $1, * FROM unnest($2::varchar[], $3::bigint[], $4::numeric[], $5::jsonb[])`,
+        [
+          epoch,
+          chunk.map((leaf) => leaf.account),
+          chunk.map((leaf) => leaf.userId),
+          chunk.map((leaf) => leaf.amount.toString()),
+          chunk.map((leaf) => JSON.stringify(leaf.proof)),
+        ],
       );
       await manager.query(
         `INSERT INTO settlement_accounts (account, user_id, first_epoch)

@@ -27,7 +27,7 @@ export interface SettleOutcome {
 /**
  * Closes epochs: for every user with a wallet (or an address in an earlier tree), the points
  * earned up to the epoch's end become cumulative token amounts, split over the user's addresses
- * (see `allocate`), and a StandardMerkleTree of them is stored with every proof. Settling is
+ * (see `allocate`), and a StandardMerkleTree of them (built off the event loop) is stored with every proof. Settling is
  * idempotent: an epoch is settled once, and asking again returns what was stored.
  */
 @Injectable()
@@ -72,7 +72,7 @@ export class SettlementService {
       const owners = await this.settlements.ownersOf(wallets, manager);
       const { allocations, refused } = allocate(positions, previous, owners);
       for (const { userId, account } of refused) this.logger.warn({ userId, account }, 'Wallet left out: the address carries another user’s earnings');
-      await this.settlements.insertSettled(manager, epoch, buildSettlementTree(allocations));
+      await this.settlements.insertSettled(manager, epoch, await buildSettlementTree(allocations));
       return true;
     });
     const stored = (await this.settlements.findEpoch(epoch))!;
