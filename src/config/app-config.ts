@@ -45,10 +45,12 @@ export interface AppConfigValues {
     readonly maxMessageBytes: number;
     readonly maxMessagesPerSecond: number;
     /**
-     * Sockets this instance holds at most (0: no limit); one more is closed with 1013 at once so its
-     * client reconnects elsewhere. Keep it under the process's file limit, with room for the rest.
+     * Sockets this instance holds at most (0: no limit); one more upgrade is refused with HTTP 503
+     * so its client reconnects elsewhere. Keep it under the process's file limit, with room for the rest.
      */
     readonly maxConnections: number;
+    /** A socket whose reader stays more than the low-water mark behind this long is closed with 1013 (ms). */
+    readonly slowConsumerMs: number;
     /** At most one NodeUpdate per node socket this often (ms). */
     readonly nodePushMs: number;
   };

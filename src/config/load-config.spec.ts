@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       maxMessageBytes: 16_384,
       maxMessagesPerSecond: 20,
       maxConnections: 0,
+      slowConsumerMs: 5_000,
       nodePushMs: 60_000,
     });
     expect(config.earnings).toEqual({
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
       WS_MAX_MESSAGE_BYTES: '4096',
       WS_MAX_MESSAGES_PER_SECOND: '5',
       NODE_PUSH_MS: '250',
+      WS_SLOW_CONSUMER_MS: '30000',
       TRUSTED_PROXIES: '10.0.0.0/8,::1',
       LOGIN_FAILURES_PER_EMAIL: '3',
       AUTH_REQUESTS_PER_MINUTE: '7',
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
     expect(config.redis.url).toBe('redis://cache:6379/2');
     expect(config.ws.heartbeatIntervalMs).toBe(200);
     expect(config.ws.nodePushMs).toBe(250);
+    expect(config.ws.slowConsumerMs).toBe(30_000);
     expect(config.earnings.pointsPerHour).toBe(36.5);
     expect(config.earnings.epochGenesis.toISOString()).toBe('2026-06-01T00:00:00.000Z');
     expect(config.referral.rates).toEqual([0.3, 0.1]);

@@ -117,6 +117,7 @@ export function loadConfig(env: Env): AppConfig {
       maxMessageBytes: read('WS_MAX_MESSAGE_BYTES', 16_384, (raw) => parseInteger(raw, 256, 16_777_216)),
       maxMessagesPerSecond: read('WS_MAX_MESSAGES_PER_SECOND', 20, (raw) => parseInteger(raw, 1, 100_000)),
       maxConnections: read('WS_MAX_CONNECTIONS', 0, (raw) => parseInteger(raw, 0, 10_000_000)),
+      slowConsumerMs: read('WS_SLOW_CONSUMER_MS', 5_000, (raw) => parseInteger(raw, 100, 600_000)),
       nodePushMs: read('NODE_PUSH_MS', 60_000, (raw) => parseInteger(raw, 10, 3_600_000)),
     },
     earnings: {

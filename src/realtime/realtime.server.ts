@@ -37,8 +37,6 @@ import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update
  * type) instead of written, so a slow reader costs at most this plus one frame per type.
  */
 const SEND_BUFFER_LOW_WATER = 64 * 1024;
-/** A socket that stays over the low-water mark this long is far behind: closed with 1013. */
-const SLOW_CONSUMER_GRACE_MS = 5_000;
 /** A send buffer over this is closed with 1013 at once. */
 const SEND_BUFFER_HARD_LIMIT = 4 * 1024 * 1024;
 /** Messages kept while a socket authenticates or connects; more are dropped. */
@@ -688,7 +686,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     const buffered = connection.ws.bufferedAmount;
     if (buffered > SEND_BUFFER_LOW_WATER) {
       if (connection.backloggedSince === 0) connection.backloggedSince = now;
-      if (buffered > SEND_BUFFER_HARD_LIMIT || now - connection.backloggedSince > SLOW_CONSUMER_GRACE_MS) {
+      if (buffered > SEND_BUFFER_HARD_LIMIT || now - connection.backloggedSince > this.config.ws.slowConsumerMs) {
         this.closeSlowConsumer(connection);
         return;
       }
