@@ -24,7 +24,15 @@ export class LedgerMetrics {
       labelNames: ['step'],
     }),
   );
+
+  constructor() {
+    // Exported at 0 from the start, so "no retries" is a sample, not a missing series.
+    for (const step of LEDGER_RETRY_STEPS) this.retries.inc({ step }, 0);
+  }
 }
+
+/** What a ledger retry retried: one transaction of a batch (a shard), or a commission fold. */
+export const LEDGER_RETRY_STEPS = ['batch', 'fold'] as const;
 
 function metric<T>(name: string, create: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? create();
