@@ -168,6 +168,7 @@ export class LedgerRepository {
   /**
    * Moves every staged row this transaction sees into a temporary table (dropped at commit) and
    * returns how many: exactly the rows deleted are the rows folded, even while flushes stage more.
+   * Rows of a beneficiary deleted meanwhile are dropped, as a foreign key's cascade would have.
    */
   async takeStagedCommission(manager: EntityManager): Promise<number> {
     await manager.query(
@@ -176,7 +177,9 @@ export class LedgerRepository {
     );
     const [row] = (await manager.query(
       `WITH taken AS (DELETE FROM ledger_commission_staging RETURNING referral_id, beneficiary_id, bucket, epoch, amount_micro),
-            moved AS (INSERT INTO commission_fold SELECT * FROM taken RETURNING 1)
+            moved AS (
+              INSERT INTO commission_fold SELECT * FROM taken WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = taken.beneficiary_id)
+              RETURNING 1)
        SELECT count(*)::int AS count FROM moved`,
     )) as [{ count: number }];
     return row.count;

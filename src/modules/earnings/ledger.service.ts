@@ -22,6 +22,9 @@ import { ReferralChains, ReferralLink } from './referral-chains';
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
 const TRANSIENT_ATTEMPTS = 5;
 
+/** A batch that paid no commission (bonuses, nodes only) does not fold. */
+const NOTHING_FOLDED: FoldOutcome = { state: 'folded', rows: 0, users: [] };
+
 /**
  * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
  * in one transaction (a large one in one per shard of users) of a few set-based statements: Network
@@ -79,7 +82,7 @@ export class LedgerService {
     const merged = results.length === 1 ? results[0]! : await mergeResults(results);
     if (merged.applied) {
       // Announced together with the commission the batch paid, when this instance folds it now.
-      const fold = await this.folder.fold();
+      const fold: FoldOutcome = plan.commission.length > 0 ? await this.folder.fold() : NOTHING_FOLDED;
       await this.announce(merged, fold);
     }
     const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
