@@ -197,15 +197,19 @@ export class LedgerRepository {
          FROM commission_fold GROUP BY beneficiary_id, bucket, epoch ORDER BY beneficiary_id, bucket
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
     );
-    // An UPDATE … FROM locks in the join's order: lock the referral rows in id order first.
-    await manager.query(
-      `SELECT id FROM referrals WHERE id IN (SELECT referral_id FROM commission_fold) ORDER BY id FOR NO KEY UPDATE`,
-    );
+    // An UPDATE … FROM locks rows in the order its join yields them; a hash join would yield them
+    // in the table's physical order. Joined by a nested loop over the sorted sums instead, the
+    // rows are locked in id order, as flushes lock them (`lockPendingReferrals`), without a
+    // separate locking pass (which cost as much as the update).
+    await manager.query(`SET LOCAL enable_hashjoin = off`);
+    await manager.query(`SET LOCAL enable_mergejoin = off`);
     await manager.query(
       `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = now()
-         FROM (SELECT referral_id, sum(amount_micro) AS micro FROM commission_fold GROUP BY referral_id) t
+         FROM (SELECT referral_id, sum(amount_micro) AS micro FROM commission_fold GROUP BY referral_id ORDER BY referral_id) t
         WHERE r.id = t.referral_id`,
     );
+    await manager.query(`SET LOCAL enable_hashjoin = DEFAULT`);
+    await manager.query(`SET LOCAL enable_mergejoin = DEFAULT`);
     const [row] = (await manager.query(
       `WITH credited AS (
        INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
