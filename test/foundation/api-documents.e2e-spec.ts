@@ -209,12 +209,25 @@ describe('API documents', () => {
       );
       // A referee joining with the user's code is a live Notification (referral.joined) on every
       // dashboard socket of the user; the epoch settling, a SettlementUpdate where it is carried.
-      await registerUser(app, { referral_code: user.referralCode });
-      await settlement.settle(epoch);
+      // Until those arrive the sockets heartbeat as a client would: on a busy machine registering
+      // and settling can take longer than CLIENT_TIMEOUT_MS.
+      const keepAlive = setInterval(() => {
+        for (const { socket } of connected) socket.send({ type: 'Heartbeat' });
+      }, 500);
+      try {
+        await registerUser(app, { referral_code: user.referralCode });
+        await settlement.settle(epoch);
+        await Promise.all(
+          connected.map(async ({ path, socket }) => {
+            if (ENDPOINTS[path]!.includes('Notification')) await socket.next('Notification');
+            if (ENDPOINTS[path]!.includes('SettlementUpdate')) await socket.next('SettlementUpdate');
+          }),
+        );
+      } finally {
+        clearInterval(keepAlive);
+      }
       const sessions = connected.map(({ path, format, socket }) =>
         (async () => {
-          if (ENDPOINTS[path]!.includes('Notification')) await socket.next('Notification');
-          if (ENDPOINTS[path]!.includes('SettlementUpdate')) await socket.next('SettlementUpdate');
           socket.send({ type: 'Heartbeat' });
           await socket.next('Heartbeat');
           socket.sendInvalid({ type: 'Bogus' });
