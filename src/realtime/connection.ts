@@ -15,9 +15,10 @@ const NO_UPDATES: ReadonlySet<UpdateMessageType> = new Set();
 export type ConnectionState = 'authenticating' | 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
 /**
- * Per-socket state, one small object per connection (the realtime core keeps no closures per
- * socket beyond the three ws listeners). Fields are public for the core's hot path; only the core
- * and the node session service write them.
+ * Per-socket state, one small object per connection, found from its socket through
+ * `connectionOf` (socket-connection.ts): the core's ws listeners are shared by all sockets, so it
+ * keeps no closures per socket. Fields are public for the core's hot path; only the core and the
+ * node session service write them.
  */
 export class Connection {
   state: ConnectionState = 'authenticating';

@@ -7,8 +7,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 /**
  * Nest's WsAdapter builds, for every socket, two rxjs subscriptions and dozens of closures in
  * `bindMessageHandlers`, handlers or not, and adds an error and a close listener per socket.
- * Our gateways declare no @SubscribeMessage handlers: the realtime core installs its own three
- * listeners per socket. So this adapter skips that per-socket work (measured in ARCHITECTURE.md:
+ * Our gateways declare no @SubscribeMessage handlers: the realtime core adds its own listeners,
+ * shared by all sockets. So this adapter skips that per-socket work (measured in ARCHITECTURE.md:
  * it is what keeps memory per socket near a bare `ws` server), and sets the ws server options
  * every endpoint shares.
  */

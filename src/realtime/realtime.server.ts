@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy 
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
-import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { INSTANCE_ID } from '../common/lifecycle/instance-id';
 import { DashboardError, DashboardErrorType, errorFrameOf, toDashboardError } from '../common/errors';
 import { normalizeIp } from '../common/http/client-ip';
@@ -30,6 +30,7 @@ import {
 } from './protocol';
 import { RealtimeMetrics } from './realtime.metrics';
 import { refuseUpgradesWhenFull } from './upgrade-admission';
+import { setConnectionOf, sharedListeners, SocketListeners } from './socket-connection';
 import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update-types';
 
 /**
@@ -99,6 +100,13 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private snapshotBuilder: SnapshotBuilder = () => Promise.resolve([]);
   private acceptingConnections = true;
   private shutdown: Promise<void> | null = null;
+  /** The listeners every socket shares: no closures per socket. */
+  private readonly listeners: SocketListeners = sharedListeners({
+    message: (connection, data, isBinary) => this.onMessage(connection, data, isBinary),
+    close: (connection, code) => this.onClose(connection, code),
+    error: (connection, error) => this.onSocketError(connection, error),
+    pong: (connection) => this.nodeHandler?.pong(connection, Date.now()),
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -267,10 +275,12 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     const format: WireFormat = url.searchParams.get('format') === 'msgpack' ? 'msgpack' : 'json';
     const connection = new Connection(newId(16), ws, endpoint, format, this.clientIp(request), now);
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(connection, data as Buffer, isBinary));
-    ws.on('close', (code: number) => this.onClose(connection, code));
-    ws.on('error', (error: Error) => this.onSocketError(connection, error));
-    if (endpoint.name === 'dashboard') ws.on('pong', () => this.nodeHandler?.pong(connection, Date.now()));
+    setConnectionOf(ws, connection);
+    // binaryType 'nodebuffer': a message is always one Buffer.
+    ws.on('message', this.listeners.message);
+    ws.on('close', this.listeners.close);
+    ws.on('error', this.listeners.error);
+    if (endpoint.name === 'dashboard') ws.on('pong', this.listeners.pong);
     this.connections.add(connection);
     this.metrics.opened(endpoint.name);
 
