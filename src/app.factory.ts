@@ -26,6 +26,7 @@ import { HttpMetrics } from './modules/metrics/http-metrics';
 import { buildApiDocuments, OPENAPI_JSON_PATH, OPENAPI_UI_PATH } from './openapi/api-documents';
 import { serveAsyncApi } from './openapi/asyncapi-routes';
 import { LeanWsAdapter } from './realtime/lean-ws.adapter';
+import { RealtimeServer } from './realtime/realtime.server';
 
 /** JSON bodies of this API are small; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -108,7 +109,13 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
       exceptionFactory: (errors) => DashboardError.validation('Request validation failed', fieldProblems(errors)),
     }),
   );
-  app.useWebSocketAdapter(new LeanWsAdapter(app, { maxPayload: config.ws.maxMessageBytes }));
+  app.useWebSocketAdapter(
+    new LeanWsAdapter(app, {
+      maxPayload: config.ws.maxMessageBytes,
+      // Resolved when a server closes (the adapter is made before the module graph is ready).
+      socketsOf: (server) => app.get(RealtimeServer).socketsOf(server),
+    }),
+  );
 
   const documents = buildApiDocuments(app);
   SwaggerModule.setup(OPENAPI_UI_PATH, app, documents.openapi, { jsonDocumentUrl: OPENAPI_JSON_PATH, raw: ['json'] });

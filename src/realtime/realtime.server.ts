@@ -85,6 +85,8 @@ type UserEventListener = (userId: number, event: DomainEvent) => void;
 export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestroy {
   private readonly logger = new Logger('Realtime');
   private readonly connections = new Set<Connection>();
+  /** The ws servers handed over by the gateways, with their endpoint. */
+  private readonly servers = new Map<WebSocketServer, EndpointSpec>();
   private readonly byUser = new Map<number, Set<Connection>>();
   private readonly userSubscriptions = new Map<number, Unsubscribe>();
   private readonly nodes = new Map<string, Connection>();
@@ -149,6 +151,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /** Called by a gateway's afterInit: sockets of this ws server belong to `endpoint`. */
   attach(server: WebSocketServer, endpoint: EndpointSpec): void {
+    this.servers.set(server, endpoint);
     // Full (WS_MAX_CONNECTIONS): refused at the upgrade, before the file limit is reached and the
     // process can no longer open anything; the client backs off and reconnects elsewhere.
     const limit = this.config.ws.maxConnections;
@@ -158,6 +161,16 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   // ---------------------------------------------------------------- queries
+
+  /**
+   * The sockets accepted from one ws server and not yet closed. The ws servers keep no client list
+   * (`clientTracking: false`), so the adapter closing a server terminates these.
+   */
+  *socketsOf(server: WebSocketServer): Generator<WebSocket> {
+    const endpoint = this.servers.get(server);
+    if (endpoint === undefined) return;
+    for (const connection of [...this.connections]) if (connection.endpoint === endpoint) yield connection.ws;
+  }
 
   get connectionCount(): number {
     return this.connections.size;
