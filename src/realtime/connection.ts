@@ -3,6 +3,7 @@ import { AuthUser } from '../modules/auth/auth-user';
 import { EncodedFrame, WireFormat } from './codec';
 import { EndpointSpec } from './endpoint';
 import { Role, ServerFrame, UpdateMessageType } from './protocol';
+import type { PushPeriod } from './update-types';
 
 /** A held update: the frame, and its encoding when already made (merged frames are encoded when sent). */
 export interface HeldUpdate {
@@ -46,8 +47,12 @@ export class Connection {
   pending: Map<UpdateMessageType, HeldUpdate> | null = null;
   /** Since when the send buffer has stayed over the hard bound (0: it has not). */
   backloggedSince = 0;
-  /** When a frame of each periodic type (EarningsUpdate, NodeUpdate) last went out. */
-  lastPushAt: Partial<Record<UpdateMessageType, number>> = {};
+  /**
+   * When a frame of each paced type last went out (ms, 0: never): EarningsUpdate, NodeUpdate.
+   * Two numbers in the object rather than a map or record of its own per socket.
+   */
+  lastEarningsPushAt = 0;
+  lastNodePushAt = 0;
 
   /** Owned by the node session service for role node: uptime, score, accrual state. */
   node: unknown = null;
@@ -61,6 +66,15 @@ export class Connection {
     readonly openedAt: number,
   ) {
     this.lastMessageAt = openedAt;
+  }
+
+  lastPushAt(period: PushPeriod): number {
+    return period === 'earnings' ? this.lastEarningsPushAt : this.lastNodePushAt;
+  }
+
+  markPushed(period: PushPeriod, now: number): void {
+    if (period === 'earnings') this.lastEarningsPushAt = now;
+    else this.lastNodePushAt = now;
   }
 
   get userId(): number {

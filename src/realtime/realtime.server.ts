@@ -31,7 +31,7 @@ import {
 import { RealtimeMetrics } from './realtime.metrics';
 import { refuseUpgradesWhenFull } from './upgrade-admission';
 import { setConnectionOf, sharedListeners, SocketListeners } from './socket-connection';
-import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update-types';
+import { PushPeriod, resolveSubscription, UPDATE_TYPE_RULES } from './update-types';
 
 /**
  * Above this many bytes waiting in a socket's send buffer, state updates are held (latest per
@@ -417,9 +417,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       for (const frame of await this.snapshotBuilder(connection)) {
         if (connection.state !== 'connecting') return;
         this.write(connection, encodeFrame(frame, connection.format), frame.type);
-        if (frame.type in UPDATE_TYPE_RULES && this.periodOf(UPDATE_TYPE_RULES[frame.type as UpdateMessageType]) > 0) {
-          connection.lastPushAt[frame.type as UpdateMessageType] = Date.now();
-        }
+        if (frame.type in UPDATE_TYPE_RULES) this.markSent(connection, frame.type as UpdateMessageType, Date.now());
       }
     } catch (error) {
       this.logger.error({ err: error, userId: auth.userId }, 'Connect failed');
@@ -597,22 +595,23 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   private tooSoon(connection: Connection, type: UpdateMessageType, now: number): boolean {
-    const period = this.periodOf(UPDATE_TYPE_RULES[type]);
-    return period > 0 && now - (connection.lastPushAt[type] ?? 0) < period;
+    const period = UPDATE_TYPE_RULES[type].period;
+    if (period === undefined) return false;
+    const ms = this.periodMs(period);
+    return ms > 0 && now - connection.lastPushAt(period) < ms;
   }
 
   private markSent(connection: Connection, type: UpdateMessageType, now: number): void {
-    if (this.periodOf(UPDATE_TYPE_RULES[type]) > 0) connection.lastPushAt[type] = now;
+    const period = UPDATE_TYPE_RULES[type].period;
+    if (period !== undefined && this.periodMs(period) > 0) connection.markPushed(period, now);
   }
 
-  private periodOf(rule: UpdateTypeRule): number {
-    switch (rule.period) {
+  private periodMs(period: PushPeriod): number {
+    switch (period) {
       case 'earnings':
         return this.config.earnings.pushMs;
       case 'node':
         return this.config.ws.nodePushMs;
-      case undefined:
-        return 0;
     }
   }
 
