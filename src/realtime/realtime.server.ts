@@ -14,7 +14,7 @@ import { DomainEvent } from '../infra/bus/domain-event';
 import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
 import { SessionValidator } from '../modules/auth/session-validator.service';
 import { TokenService } from '../modules/auth/token.service';
-import { decodeFrame, EncodedFrame, encodeFrame, WireFormat } from './codec';
+import { decodeFrame, EncodedFrame, encodeFrame, encodeShared, SEND_OPTIONS, WireFormat } from './codec';
 import { Connection, HeldUpdate } from './connection';
 import { closeGradually } from './gradual-close';
 import { EndpointSpec } from './endpoint';
@@ -121,8 +121,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   ) {
     this.trust = proxyAddr.compile([...config.http.trustedProxies]);
     this.heartbeatFrames = {
-      json: encodeFrame({ type: 'Heartbeat' }, 'json'),
-      msgpack: encodeFrame({ type: 'Heartbeat' }, 'msgpack'),
+      json: encodeShared({ type: 'Heartbeat' }, 'json'),
+      msgpack: encodeShared({ type: 'Heartbeat' }, 'msgpack'),
     };
     // The sweep of every socket runs often enough for the shortest timeout; held updates, which
     // must go out close to on time, are looked at more often but only on the sockets holding any.
@@ -216,7 +216,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /**
    * Pushes an update to every socket of `userId` subscribed to its type. The frame is encoded once
-   * per wire format, not once per socket. `loadStartedAt`: when the state in the frame began
+   * per wire format, to bytes, and the same bytes are written to every socket. `loadStartedAt`: when the state in the frame began
    * loading; a socket still sending its snapshot holds the frame if the snapshot began earlier
    * (it may miss this state), and skips it otherwise (the snapshot has it).
    */
@@ -227,7 +227,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     for (const connection of connections) {
       if (!connection.updates.has(frame.type)) continue;
       if (connection.isOpen) {
-        const data = (encoded[connection.format] ??= encodeFrame(frame, connection.format));
+        const data = (encoded[connection.format] ??= encodeShared(frame, connection.format));
         this.sendUpdate(connection, frame, data);
       } else if (connection.state === 'connecting' && loadStartedAt >= connection.snapshotStartedAt) {
         this.hold(connection, frame, null);
@@ -618,7 +618,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private write(connection: Connection, data: EncodedFrame, type: string): void {
     const { ws } = connection;
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(data);
+    ws.send(data, SEND_OPTIONS[connection.format]);
     this.metrics.messageSent(connection.endpoint.name, type);
   }
 
