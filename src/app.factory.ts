@@ -26,6 +26,7 @@ import { HttpMetrics } from './modules/metrics/http-metrics';
 import { buildApiDocuments, OPENAPI_JSON_PATH, OPENAPI_UI_PATH } from './openapi/api-documents';
 import { serveAsyncApi } from './openapi/asyncapi-routes';
 import { LeanWsAdapter } from './realtime/lean-ws.adapter';
+import { RealtimeServer } from './realtime/realtime.server';
 
 /** JSON bodies of this API are small; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -108,7 +109,13 @@ export async function createApp(runtime: AppRuntime): Promise<NestFastifyApplica
       exceptionFactory: (errors) => DashboardError.validation('Request validation failed', fieldProblems(errors)),
     }),
   );
-  app.useWebSocketAdapter(new LeanWsAdapter(app, { maxPayload: config.ws.maxMessageBytes }));
+  app.useWebSocketAdapter(
+    new LeanWsAdapter(app, {
+      maxPayload: config.ws.maxMessageBytes,
+      // Resolved when a server closes (the adapter is made before the module graph is ready).
+      socketsOf: (server) => app.get(RealtimeServer).socketsOf(server),
+    }),
+  );
 
   const documents = buildApiDocuments(app);
   SwaggerModule.setup(OPENAPI_UI_PATH, app, documents.openapi, { jsonDocumentUrl: OPENAPI_JSON_PATH, raw: ['json'] });
@@ -152,11 +159,18 @@ function replaceJsonParser(fastify: FastifyInstance): void {
  */
 function closeSilentConnectionsOnShutdown(fastify: FastifyInstance): void {
   const silent = new Set<Socket>();
+  // One listener for every socket, removed at its first request or upgrade: a WebSocket lives for
+  // hours, and a closure, a once-wrapper and a listener array each per socket add up to ~300 bytes.
+  const forget = function (this: Socket): void {
+    silent.delete(this);
+  };
   fastify.server.on('connection', (socket: Socket) => {
     silent.add(socket);
-    socket.once('close', () => silent.delete(socket));
+    socket.on('close', forget);
   });
-  const spoke = (request: IncomingMessage) => silent.delete(request.socket);
+  const spoke = (request: IncomingMessage) => {
+    if (silent.delete(request.socket)) request.socket.removeListener('close', forget);
+  };
   fastify.server.on('request', spoke);
   fastify.server.on('upgrade', spoke);
   fastify.addHook('preClose', (done) => {

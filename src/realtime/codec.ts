@@ -21,6 +21,21 @@ export function encodeFrame(frame: ServerFrame, format: WireFormat): EncodedFram
 }
 
 /**
+ * A frame for many sockets (an update to every socket of a user, the Heartbeat reply): JSON as its
+ * UTF-8 bytes, made once. Given a string, every socket's write would encode it to UTF-8 again.
+ * Sent with `SEND_OPTIONS`, it still goes out as a text frame.
+ */
+export function encodeShared(frame: ServerFrame, format: WireFormat): Buffer {
+  return format === 'json' ? Buffer.from(JSON.stringify(frame)) : packr.pack(frame);
+}
+
+/** ws send options per wire format: JSON frames are text frames whether given as a string or as bytes. */
+export const SEND_OPTIONS: Readonly<Record<WireFormat, { readonly binary: boolean }>> = {
+  json: { binary: false },
+  msgpack: { binary: true },
+};
+
+/**
  * The Heartbeat as nearly every client sends it, byte for byte. Most frames a server reads are
  * this one, so it is recognised by a 20-byte compare instead of a JSON parse with a reviver (and
  * the objects that parse makes, at tens of thousands a second).

@@ -3,6 +3,7 @@ import { AuthUser } from '../modules/auth/auth-user';
 import { EncodedFrame, WireFormat } from './codec';
 import { EndpointSpec } from './endpoint';
 import { Role, ServerFrame, UpdateMessageType } from './protocol';
+import type { PushPeriod } from './update-types';
 
 /** A held update: the frame, and its encoding when already made (merged frames are encoded when sent). */
 export interface HeldUpdate {
@@ -15,9 +16,10 @@ const NO_UPDATES: ReadonlySet<UpdateMessageType> = new Set();
 export type ConnectionState = 'authenticating' | 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
 /**
- * Per-socket state, one small object per connection (the realtime core keeps no closures per
- * socket beyond the three ws listeners). Fields are public for the core's hot path; only the core
- * and the node session service write them.
+ * Per-socket state, one small object per connection, found from its socket through
+ * `connectionOf` (socket-connection.ts): the core's ws listeners are shared by all sockets, so it
+ * keeps no closures per socket. Fields are public for the core's hot path; only the core and the
+ * node session service write them.
  */
 export class Connection {
   state: ConnectionState = 'authenticating';
@@ -45,8 +47,12 @@ export class Connection {
   pending: Map<UpdateMessageType, HeldUpdate> | null = null;
   /** Since when the send buffer has stayed over the hard bound (0: it has not). */
   backloggedSince = 0;
-  /** When a frame of each periodic type (EarningsUpdate, NodeUpdate) last went out. */
-  lastPushAt: Partial<Record<UpdateMessageType, number>> = {};
+  /**
+   * When a frame of each paced type last went out (ms, 0: never): EarningsUpdate, NodeUpdate.
+   * Two numbers in the object rather than a map or record of its own per socket.
+   */
+  lastEarningsPushAt = 0;
+  lastNodePushAt = 0;
 
   /** Owned by the node session service for role node: uptime, score, accrual state. */
   node: unknown = null;
@@ -60,6 +66,15 @@ export class Connection {
     readonly openedAt: number,
   ) {
     this.lastMessageAt = openedAt;
+  }
+
+  lastPushAt(period: PushPeriod): number {
+    return period === 'earnings' ? this.lastEarningsPushAt : this.lastNodePushAt;
+  }
+
+  markPushed(period: PushPeriod, now: number): void {
+    if (period === 'earnings') this.lastEarningsPushAt = now;
+    else this.lastNodePushAt = now;
   }
 
   get userId(): number {

@@ -7,15 +7,26 @@ import type { WebSocket, WebSocketServer } from 'ws';
 /**
  * Nest's WsAdapter builds, for every socket, two rxjs subscriptions and dozens of closures in
  * `bindMessageHandlers`, handlers or not, and adds an error and a close listener per socket.
- * Our gateways declare no @SubscribeMessage handlers: the realtime core installs its own three
- * listeners per socket. So this adapter skips that per-socket work (measured in ARCHITECTURE.md:
+ * Our gateways declare no @SubscribeMessage handlers: the realtime core adds its own listeners,
+ * shared by all sockets. So this adapter skips that per-socket work (measured in ARCHITECTURE.md:
  * it is what keeps memory per socket near a bare `ws` server), and sets the ws server options
  * every endpoint shares.
  */
+export interface LeanWsAdapterOptions {
+  /** ws `maxPayload`: larger frames close the socket with 1009. */
+  readonly maxPayload: number;
+  /**
+   * The open sockets of a ws server. The servers keep no client list of their own
+   * (`clientTracking: false`: the realtime core's registry already holds every socket, and ws's
+   * list costs a Set entry and a close listener per socket), so closing a server asks for them here.
+   */
+  readonly socketsOf: (server: WebSocketServer) => Iterable<WebSocket>;
+}
+
 export class LeanWsAdapter extends WsAdapter {
   constructor(
     app: INestApplicationContext,
-    private readonly serverOptions: { maxPayload: number },
+    private readonly serverOptions: LeanWsAdapterOptions,
   ) {
     super(app);
   }
@@ -26,7 +37,15 @@ export class LeanWsAdapter extends WsAdapter {
       maxPayload: this.serverOptions.maxPayload,
       // Compression costs tens of KB per socket and CPU per frame; our frames are small.
       perMessageDeflate: false,
+      clientTracking: false,
     }) as WebSocketServer;
+  }
+
+  /** Nest's close terminates `server.clients`, which is not kept here: the core's list is used. */
+  override async close(server: WebSocketServer): Promise<void> {
+    const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    for (const ws of this.serverOptions.socketsOf(server)) ws.terminate();
+    await closed;
   }
 
   override bindMessageHandlers(

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy 
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
-import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { INSTANCE_ID } from '../common/lifecycle/instance-id';
 import { DashboardError, DashboardErrorType, errorFrameOf, toDashboardError } from '../common/errors';
 import { normalizeIp } from '../common/http/client-ip';
@@ -14,7 +14,7 @@ import { DomainEvent } from '../infra/bus/domain-event';
 import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
 import { SessionValidator } from '../modules/auth/session-validator.service';
 import { TokenService } from '../modules/auth/token.service';
-import { decodeFrame, EncodedFrame, encodeFrame, WireFormat } from './codec';
+import { decodeFrame, EncodedFrame, encodeFrame, encodeShared, SEND_OPTIONS, WireFormat } from './codec';
 import { Connection, HeldUpdate } from './connection';
 import { closeGradually } from './gradual-close';
 import { EndpointSpec } from './endpoint';
@@ -30,7 +30,8 @@ import {
 } from './protocol';
 import { RealtimeMetrics } from './realtime.metrics';
 import { refuseUpgradesWhenFull } from './upgrade-admission';
-import { resolveSubscription, UPDATE_TYPE_RULES, UpdateTypeRule } from './update-types';
+import { setConnectionOf, sharedListeners, SocketListeners } from './socket-connection';
+import { PushPeriod, resolveSubscription, UPDATE_TYPE_RULES } from './update-types';
 
 /**
  * Above this many bytes waiting in a socket's send buffer, state updates are held (latest per
@@ -82,6 +83,8 @@ type UserEventListener = (userId: number, event: DomainEvent) => void;
 export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestroy {
   private readonly logger = new Logger('Realtime');
   private readonly connections = new Set<Connection>();
+  /** The ws servers handed over by the gateways, with their endpoint. */
+  private readonly servers = new Map<WebSocketServer, EndpointSpec>();
   private readonly byUser = new Map<number, Set<Connection>>();
   private readonly userSubscriptions = new Map<number, Unsubscribe>();
   private readonly nodes = new Map<string, Connection>();
@@ -97,6 +100,13 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private snapshotBuilder: SnapshotBuilder = () => Promise.resolve([]);
   private acceptingConnections = true;
   private shutdown: Promise<void> | null = null;
+  /** The listeners every socket shares: no closures per socket. */
+  private readonly listeners: SocketListeners = sharedListeners({
+    message: (connection, data, isBinary) => this.onMessage(connection, data, isBinary),
+    close: (connection, code) => this.onClose(connection, code),
+    error: (connection, error) => this.onSocketError(connection, error),
+    pong: (connection) => this.nodeHandler?.pong(connection, Date.now()),
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -109,8 +119,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   ) {
     this.trust = proxyAddr.compile([...config.http.trustedProxies]);
     this.heartbeatFrames = {
-      json: encodeFrame({ type: 'Heartbeat' }, 'json'),
-      msgpack: encodeFrame({ type: 'Heartbeat' }, 'msgpack'),
+      json: encodeShared({ type: 'Heartbeat' }, 'json'),
+      msgpack: encodeShared({ type: 'Heartbeat' }, 'msgpack'),
     };
     // The sweep of every socket runs often enough for the shortest timeout; held updates, which
     // must go out close to on time, are looked at more often but only on the sockets holding any.
@@ -139,6 +149,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /** Called by a gateway's afterInit: sockets of this ws server belong to `endpoint`. */
   attach(server: WebSocketServer, endpoint: EndpointSpec): void {
+    this.servers.set(server, endpoint);
     // Full (WS_MAX_CONNECTIONS): refused at the upgrade, before the file limit is reached and the
     // process can no longer open anything; the client backs off and reconnects elsewhere.
     const limit = this.config.ws.maxConnections;
@@ -148,6 +159,16 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   // ---------------------------------------------------------------- queries
+
+  /**
+   * The sockets accepted from one ws server and not yet closed. The ws servers keep no client list
+   * (`clientTracking: false`), so the adapter closing a server terminates these.
+   */
+  *socketsOf(server: WebSocketServer): Generator<WebSocket> {
+    const endpoint = this.servers.get(server);
+    if (endpoint === undefined) return;
+    for (const connection of [...this.connections]) if (connection.endpoint === endpoint) yield connection.ws;
+  }
 
   get connectionCount(): number {
     return this.connections.size;
@@ -193,7 +214,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /**
    * Pushes an update to every socket of `userId` subscribed to its type. The frame is encoded once
-   * per wire format, not once per socket. `loadStartedAt`: when the state in the frame began
+   * per wire format, to bytes, and the same bytes are written to every socket. `loadStartedAt`: when the state in the frame began
    * loading; a socket still sending its snapshot holds the frame if the snapshot began earlier
    * (it may miss this state), and skips it otherwise (the snapshot has it).
    */
@@ -204,7 +225,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     for (const connection of connections) {
       if (!connection.updates.has(frame.type)) continue;
       if (connection.isOpen) {
-        const data = (encoded[connection.format] ??= encodeFrame(frame, connection.format));
+        const data = (encoded[connection.format] ??= encodeShared(frame, connection.format));
         this.sendUpdate(connection, frame, data);
       } else if (connection.state === 'connecting' && loadStartedAt >= connection.snapshotStartedAt) {
         this.hold(connection, frame, null);
@@ -265,10 +286,12 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     const format: WireFormat = url.searchParams.get('format') === 'msgpack' ? 'msgpack' : 'json';
     const connection = new Connection(newId(16), ws, endpoint, format, this.clientIp(request), now);
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(connection, data as Buffer, isBinary));
-    ws.on('close', (code: number) => this.onClose(connection, code));
-    ws.on('error', (error: Error) => this.onSocketError(connection, error));
-    if (endpoint.name === 'dashboard') ws.on('pong', () => this.nodeHandler?.pong(connection, Date.now()));
+    setConnectionOf(ws, connection);
+    // binaryType 'nodebuffer': a message is always one Buffer.
+    ws.on('message', this.listeners.message);
+    ws.on('close', this.listeners.close);
+    ws.on('error', this.listeners.error);
+    if (endpoint.name === 'dashboard') ws.on('pong', this.listeners.pong);
     this.connections.add(connection);
     this.metrics.opened(endpoint.name);
 
@@ -392,9 +415,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       for (const frame of await this.snapshotBuilder(connection)) {
         if (connection.state !== 'connecting') return;
         this.write(connection, encodeFrame(frame, connection.format), frame.type);
-        if (frame.type in UPDATE_TYPE_RULES && this.periodOf(UPDATE_TYPE_RULES[frame.type as UpdateMessageType]) > 0) {
-          connection.lastPushAt[frame.type as UpdateMessageType] = Date.now();
-        }
+        if (frame.type in UPDATE_TYPE_RULES) this.markSent(connection, frame.type as UpdateMessageType, Date.now());
       }
     } catch (error) {
       this.logger.error({ err: error, userId: auth.userId }, 'Connect failed');
@@ -572,29 +593,30 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   }
 
   private tooSoon(connection: Connection, type: UpdateMessageType, now: number): boolean {
-    const period = this.periodOf(UPDATE_TYPE_RULES[type]);
-    return period > 0 && now - (connection.lastPushAt[type] ?? 0) < period;
+    const period = UPDATE_TYPE_RULES[type].period;
+    if (period === undefined) return false;
+    const ms = this.periodMs(period);
+    return ms > 0 && now - connection.lastPushAt(period) < ms;
   }
 
   private markSent(connection: Connection, type: UpdateMessageType, now: number): void {
-    if (this.periodOf(UPDATE_TYPE_RULES[type]) > 0) connection.lastPushAt[type] = now;
+    const period = UPDATE_TYPE_RULES[type].period;
+    if (period !== undefined && this.periodMs(period) > 0) connection.markPushed(period, now);
   }
 
-  private periodOf(rule: UpdateTypeRule): number {
-    switch (rule.period) {
+  private periodMs(period: PushPeriod): number {
+    switch (period) {
       case 'earnings':
         return this.config.earnings.pushMs;
       case 'node':
         return this.config.ws.nodePushMs;
-      case undefined:
-        return 0;
     }
   }
 
   private write(connection: Connection, data: EncodedFrame, type: string): void {
     const { ws } = connection;
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(data);
+    ws.send(data, SEND_OPTIONS[connection.format]);
     this.metrics.messageSent(connection.endpoint.name, type);
   }
 

@@ -3,6 +3,9 @@ import { EndpointSpec } from './endpoint';
 import { mergeNetworkUpdates } from './network-delta';
 import { ProtocolError, Role, ServerFrame, ServerMessages, UpdateMessageType } from './protocol';
 
+/** A configured pace of updates per socket: EARNINGS_PUSH_MS or WS_NODE_PUSH_MS. */
+export type PushPeriod = 'earnings' | 'node';
+
 /** How the realtime core treats one update type, per socket. */
 export interface UpdateTypeRule {
   /** Roles that may subscribe to it (on an endpoint that carries it). */
@@ -13,7 +16,7 @@ export interface UpdateTypeRule {
    * Which configured period (ms) bounds it to one frame per socket, if any: a newer frame within
    * the period is held (latest wins, or merged) and goes out when the period has passed.
    */
-  readonly period?: 'earnings' | 'node';
+  readonly period?: PushPeriod;
   /**
    * Two held frames become one. Without it the newer replaces the older (state: latest wins);
    * with it (deltas) the result must carry both.

@@ -82,7 +82,7 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
     for (const connection of this.dirty) {
       if (connection.isClosed) {
         this.dirty.delete(connection);
-      } else if (connection.isOpen && now - (connection.lastPushAt.NodeUpdate ?? 0) >= this.config.ws.nodePushMs) {
+      } else if (connection.isOpen && now - connection.lastPushAt('node') >= this.config.ws.nodePushMs) {
         this.dirty.delete(connection);
         due.push(connection);
       }
