@@ -583,7 +583,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     connection.pending ??= new Map();
     this.holding.add(connection);
     const held = connection.pending.get(frame.type);
-    let next: HeldUpdate = { frame, data };
+    let next: HeldUpdate = { frame, data: retainable(data) };
     if (held !== undefined) {
       this.metrics.messageDropped(connection.endpoint.name, frame.type, 'coalesced');
       const merge = UPDATE_TYPE_RULES[frame.type].merge;
@@ -840,4 +840,15 @@ function bearerToken(request: IncomingMessage, url: URL): string | null {
   if (typeof header === 'string' && /^Bearer\s+/i.test(header)) return header.replace(/^Bearer\s+/i, '').trim() || null;
   const query = url.searchParams.get('token');
   return query === null || query === '' ? null : query;
+}
+
+/**
+ * Encoded bytes worth keeping with a held update. A small Buffer is often a view into a shared
+ * pool block (Buffer.from's 8 KiB slab, msgpackr's output buffer): held on a paced or slow socket
+ * for a minute it would keep that whole block alive, so such a view is dropped and the frame
+ * encoded again when it is sent.
+ */
+function retainable(data: EncodedFrame | null): EncodedFrame | null {
+  if (data === null || typeof data === 'string') return data;
+  return data.byteLength === data.buffer.byteLength ? data : null;
 }
