@@ -8,7 +8,6 @@ import { LedgerFillfactor1766000000000 } from './1766000000000-ledger-fillfactor
 import { NodePointsTodayInFlush1766100000000 } from './1766100000000-node-points-today-in-flush';
 import { EntityFillfactor1766100000001 } from './1766100000001-entity-fillfactor';
 import { WebhookSecretSealed1766300000000 } from './1766300000000-webhook-secret-sealed';
-import { CommissionStaging1766402000000 } from './1766402000000-commission-staging';
 
 /** Every migration, in order. Listed explicitly so the same array works from ts (tests) and js (dist). */
 export const MIGRATIONS = [
@@ -22,5 +21,4 @@ export const MIGRATIONS = [
   NodePointsTodayInFlush1766100000000,
   EntityFillfactor1766100000001,
   WebhookSecretSealed1766300000000,
-  CommissionStaging1766402000000,
 ];

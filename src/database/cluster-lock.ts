@@ -7,7 +7,6 @@ export const ClusterLockKey = {
   EpochPublication: 7_220_025,
   NodePresence: 7_220_030,
   NotificationRetention: 7_220_040,
-  CommissionFold: 7_220_050,
 } as const;
 
 /**

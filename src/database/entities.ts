@@ -1,7 +1,6 @@
 import { AuthSessionEntity } from '../modules/auth/entities/auth-session.entity';
 import { RefreshTokenEntity } from '../modules/auth/entities/refresh-token.entity';
 import { EarningEntity } from '../modules/earnings/entities/earning.entity';
-import { LedgerCommissionStagingEntity } from '../modules/earnings/entities/ledger-commission-staging.entity';
 import { LedgerFlushEntity } from '../modules/earnings/entities/ledger-flush.entity';
 import { UserBalanceEntity } from '../modules/earnings/entities/user-balance.entity';
 import { NotificationDeliveryEntity } from '../modules/notification/entities/notification-delivery.entity';
@@ -24,7 +23,6 @@ export const ENTITIES = [
   EarningEntity,
   UserBalanceEntity,
   LedgerFlushEntity,
-  LedgerCommissionStagingEntity,
   ReferralEntity,
   AuthSessionEntity,
   RefreshTokenEntity,

@@ -2,7 +2,6 @@ import { microPointsOf } from '../../src/common/points';
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { LedgerRepository } from '../../src/modules/earnings/ledger.repository';
 import { registerUser } from '../support/api-client';
-import { foldCommission } from '../support/commission';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { sql } from '../support/sql';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -57,8 +56,6 @@ describe('referral qualification', () => {
         [referrer.id],
       );
       expect(bonuses).toEqual([{ amount: '50.000000', ref: expect.stringMatching(/^referral:\d+$/) }]);
-      // Of two instances' batches, one may find the other folding: its commission is folded next.
-      await foldCommission(first);
       const [referral] = await sql<{ status: string; points: string; completed_at: Date | null; rewarded_at: Date | null }>(
         first.database.url,
         'SELECT status, points::text, completed_at, rewarded_at FROM referrals WHERE referee_id = $1',

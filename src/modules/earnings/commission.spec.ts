@@ -12,8 +12,8 @@ describe('computeCommission', () => {
   ]);
   const rates = [200_000n, 100_000n, 50_000n];
 
-  it('pays rate × amount per tier, truncated to micro-points, summed per referral and bucket', async () => {
-    const flows = await computeCommission(
+  it('pays rate × amount per tier, truncated to micro-points, summed per ancestor, bucket and referral', async () => {
+    const commission = await computeCommission(
       [
         { userId: 4, bucket, epoch: 7, amount: 1_000_007n },
         { userId: 4, bucket: later, epoch: 7, amount: 10n },
@@ -23,27 +23,31 @@ describe('computeCommission', () => {
       rates,
     );
     // 1,000,007 × 0.2 = 200,001.4 → 200,001; × 0.1 → 100,000; × 0.05 → 50,000. 10 × 0.2 = 2, × 0.1 = 1, × 0.05 = 0 (dropped).
-    // 3 × 0.2 = 0 (dropped), 3 × 0.1 = 0: user 5's referral carries nothing.
-    expect(flows).toEqual([
-      { referralId: 20, beneficiaryId: 1, bucket, epoch: 7, amount: 50_000n },
-      { referralId: 30, beneficiaryId: 2, bucket, epoch: 7, amount: 100_000n },
-      { referralId: 30, beneficiaryId: 2, bucket: later, epoch: 7, amount: 1n },
-      { referralId: 40, beneficiaryId: 3, bucket, epoch: 7, amount: 200_001n },
-      { referralId: 40, beneficiaryId: 3, bucket: later, epoch: 7, amount: 2n },
+    // 3 × 0.2 = 0 (dropped), 3 × 0.1 = 0.
+    expect(commission.buckets).toEqual([
+      { userId: 1, bucket, epoch: 7, amount: 50_000n },
+      { userId: 2, bucket, epoch: 7, amount: 100_000n },
+      { userId: 2, bucket: later, epoch: 7, amount: 1n },
+      { userId: 3, bucket, epoch: 7, amount: 200_001n },
+      { userId: 3, bucket: later, epoch: 7, amount: 2n },
+    ]);
+    expect(commission.referralPoints).toEqual([
+      { referralId: 20, refereeId: 2, amount: 50_000n },
+      { referralId: 30, refereeId: 3, amount: 100_001n },
+      { referralId: 40, refereeId: 4, amount: 200_003n },
+      // User 5's own referral earned nothing (truncated) but is listed, to be locked with the rest.
+      { referralId: 50, refereeId: 5, amount: 0n },
     ]);
   });
 
   it('stays exact beyond 2^53 micro-points (bigint arithmetic)', async () => {
-    const flows = await computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
-    expect(flows.map((row) => [row.referralId, row.amount])).toEqual([
-      [20, 500_000_000_000_000n],
-      [30, 1_000_000_000_000_000n],
-      [40, 2_000_000_000_000_001n],
-    ]);
+    const commission = await computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
+    expect(commission.buckets.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+    expect(commission.referralPoints.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
   });
 
   it('pays no more tiers than there are rates, and nothing for a user without a referrer', async () => {
-    const flows = await computeCommission(
+    const commission = await computeCommission(
       [
         { userId: 4, bucket, epoch: 7, amount: 1_000_000n },
         { userId: 9, bucket, epoch: 7, amount: 1_000_000n },
@@ -51,7 +55,8 @@ describe('computeCommission', () => {
       chains,
       [200_000n],
     );
-    expect(flows).toEqual([{ referralId: 40, beneficiaryId: 3, bucket, epoch: 7, amount: 200_000n }]);
+    expect(commission.buckets).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
+    expect(commission.referralPoints).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
   });
 });
 

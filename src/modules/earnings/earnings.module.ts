@@ -4,15 +4,13 @@ import { EarningsController } from './earnings.controller';
 import { EarningsGateway } from './earnings.gateway';
 import { EarningsRepository } from './earnings.repository';
 import { EarningsService } from './earnings.service';
-import { CommissionFolder } from './commission-folder';
-import { LedgerMetrics } from './ledger.metrics';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
 @Module({
   imports: [NotificationOutboxModule],
   controllers: [EarningsController],
-  providers: [EarningsRepository, EarningsService, LedgerRepository, LedgerMetrics, CommissionFolder, LedgerService, EarningsGateway],
+  providers: [EarningsRepository, EarningsService, LedgerRepository, LedgerService, EarningsGateway],
   exports: [EarningsService, LedgerService],
 })
 export class EarningsModule {}

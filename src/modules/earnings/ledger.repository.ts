@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { arrayLiteral, LoopSlicer, mapInSlices, sortInSlices } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
-import type { CommissionFlow } from './commission';
+import type { ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, CompletedReferral, NodeProgress } from './ledger-batch';
 import type { ReferralLinkRow } from './referral-chains';
 
@@ -124,109 +124,18 @@ export class LedgerRepository {
   }
 
   /**
-   * Appends a batch's commission to `ledger_commission_staging` (one INSERT: no existing row is
-   * locked, so concurrent flushes paying the same ancestors do not wait for each other).
+   * Adds the commission that flowed through each direct referral to its `points`, in id order.
+   * Rows with amount 0 are locked without being changed (the earners' own referrals, which
+   * qualification may update later in the transaction: see LedgerService for the lock order).
    */
-  async stageCommission(manager: EntityManager, flows: readonly CommissionFlow[]): Promise<void> {
-    if (flows.length === 0) return;
-    const timestamps = new TimestampTexts();
-    const slicer = new LoopSlicer();
+  async addToReferralPoints(manager: EntityManager, points: readonly ReferralPoints[]): Promise<void> {
+    if (points.length === 0) return;
     await manager.query(
-      `INSERT INTO ledger_commission_staging (referral_id, beneficiary_id, bucket, epoch, amount_micro)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::int[], $5::bigint[])`,
-      [
-        await arrayLiteral(flows, (flow) => flow.referralId, slicer),
-        await arrayLiteral(flows, (flow) => flow.beneficiaryId, slicer),
-        await arrayLiteral(flows, (flow) => timestamps.of(flow.bucket), slicer),
-        await arrayLiteral(flows, (flow) => flow.epoch, slicer),
-        await arrayLiteral(flows, (flow) => int8(flow.amount), slicer),
-      ],
+      `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
+         FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
+        WHERE r.id = t.id`,
+      [await arrayLiteral(points, (row) => row.referralId), await arrayLiteral(points, (row) => int8(row.amount))],
     );
-  }
-
-  /**
-   * Locks the Pending referrals of these referees, in id order, before `completeQualified` reads
-   * their balances (see there). NO KEY UPDATE: staging rows' foreign keys (KEY SHARE) do not wait.
-   */
-  async lockPendingReferrals(manager: EntityManager, refereeIds: readonly number[]): Promise<void> {
-    if (refereeIds.length === 0) return;
-    await manager.query(
-      `SELECT id FROM referrals WHERE referee_id = ANY($1::bigint[]) AND status = 'Pending' ORDER BY id FOR NO KEY UPDATE`,
-      [await arrayLiteral(refereeIds, (id) => id)],
-    );
-  }
-
-  /**
-   * Takes the cluster-wide fold lock for this transaction, without waiting: false when another
-   * instance is folding (it will fold what is staged).
-   */
-  async tryFoldLock(manager: EntityManager, key: number): Promise<boolean> {
-    const [row] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [key])) as [{ locked: boolean }];
-    return row.locked;
-  }
-
-  /**
-   * Moves every staged row this transaction sees into a temporary table (dropped at commit) and
-   * returns how many: exactly the rows deleted are the rows folded, even while flushes stage more.
-   * Rows of a beneficiary deleted meanwhile are dropped, as a foreign key's cascade would have.
-   */
-  async takeStagedCommission(manager: EntityManager): Promise<number> {
-    await manager.query(
-      `CREATE TEMPORARY TABLE commission_fold (referral_id bigint, beneficiary_id bigint, bucket timestamptz, epoch int, amount_micro bigint)
-       ON COMMIT DROP`,
-    );
-    const [row] = (await manager.query(
-      `WITH taken AS (DELETE FROM ledger_commission_staging RETURNING referral_id, beneficiary_id, bucket, epoch, amount_micro),
-            moved AS (
-              INSERT INTO commission_fold SELECT * FROM taken WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = taken.beneficiary_id)
-              RETURNING 1)
-       SELECT count(*)::int AS count FROM moved`,
-    )) as [{ count: number }];
-    return row.count;
-  }
-
-  /**
-   * Applies the taken rows: Referral bucket rows (per beneficiary and bucket), referral `points`
-   * (per referral), balances (per beneficiary), in this order and each in key order, the lock
-   * order of flushes too. Returns the beneficiaries.
-   */
-  async foldTakenCommission(manager: EntityManager): Promise<number[]> {
-    await manager.query(
-      `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
-       SELECT beneficiary_id, 'Referral', bucket, epoch, sum(amount_micro) * ${MICRO}, ''
-         FROM commission_fold GROUP BY beneficiary_id, bucket, epoch ORDER BY beneficiary_id, bucket
-       ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
-    );
-    // An UPDATE … FROM locks rows in the order its join yields them; a hash join would yield them
-    // in the table's physical order. Joined by a nested loop over the sorted sums instead, the
-    // rows are locked in id order, as flushes lock them (`lockPendingReferrals`), without a
-    // separate locking pass (which cost as much as the update).
-    await manager.query(`SET LOCAL enable_hashjoin = off`);
-    await manager.query(`SET LOCAL enable_mergejoin = off`);
-    await manager.query(
-      `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = now()
-         FROM (SELECT referral_id, sum(amount_micro) AS micro FROM commission_fold GROUP BY referral_id ORDER BY referral_id) t
-        WHERE r.id = t.referral_id`,
-    );
-    await manager.query(`SET LOCAL enable_hashjoin = DEFAULT`);
-    await manager.query(`SET LOCAL enable_mergejoin = DEFAULT`);
-    const [row] = (await manager.query(
-      `WITH credited AS (
-       INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
-       SELECT beneficiary_id, 0, sum(amount_micro) * ${MICRO}, 0, now()
-         FROM commission_fold GROUP BY beneficiary_id ORDER BY beneficiary_id
-       ON CONFLICT (user_id) DO UPDATE SET referral = user_balances.referral + EXCLUDED.referral, updated_at = now()
-       RETURNING user_id)
-       SELECT string_agg(user_id::text, ',') AS users FROM credited`,
-    )) as Array<{ users: string | null }>;
-    const slicer = new LoopSlicer();
-    return mapInSlices(await splitInSlices(row?.users ?? null, slicer), Number, slicer);
-  }
-
-  /** Rows staged and not yet folded, cluster-wide. */
-  async countStagedCommission(manager: EntityManager): Promise<number> {
-    const [row] = (await manager.query(`SELECT count(*)::int AS count FROM ledger_commission_staging`)) as [{ count: number }];
-    return row.count;
   }
 
   /** Inserts individual bonus rows; a ref seen before is skipped. Returns the rows inserted. */

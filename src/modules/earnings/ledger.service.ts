@@ -11,30 +11,21 @@ import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
-import { CommissionFlow, computeCommission } from './commission';
-import { CommissionFolder, FoldOutcome } from './commission-folder';
+import { computeCommission, ReferralPoints } from './commission';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
 import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
-import { LedgerMetrics } from './ledger.metrics';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
 const TRANSIENT_ATTEMPTS = 5;
 
-/** A batch that paid no commission (bonuses, nodes only) does not fold. */
-const NOTHING_FOLDED: FoldOutcome = { state: 'folded', rows: 0, users: [] };
-
 /**
  * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
- * in one transaction (a large one in one per shard of users) of a few set-based statements: Network
- * credits into hourly bucket rows, the tiered referral commission they pay (computed in memory from
- * cached referral chains) appended to the commission staging table, bonuses, node uptime and
- * points, per-user totals, referral qualification and its bonus. Then `CommissionFolder` moves the
- * staged commission into the Referral bucket rows, referral points and the ancestors' totals, in
- * its own transaction, on one instance at a time: ancestors are shared by every instance's
- * flushes, and updating their rows in each flush made the instances queue on each other's row
- * locks. Totals change only together with the rows they sum (staged commission is in neither), so
+ * in one transaction (a large one in one per shard of users) of a few set-based statements: Network credits and the tiered referral
+ * commission they pay (computed in memory from cached referral chains) into hourly bucket rows,
+ * commission into the referrals it flowed through, bonuses, node uptime and points, per-user totals,
+ * referral qualification and its bonus. Totals change only together with the rows they sum, so
  * `user_balances == SUM(earnings)` always holds. After commit, domain events name the users whose
  * state changed.
  */
@@ -53,8 +44,6 @@ export class LedgerService {
     private readonly bus: EventBus,
     private readonly config: AppConfig,
     private readonly notifications: NotificationOutbox,
-    private readonly folder: CommissionFolder,
-    private readonly metrics: LedgerMetrics,
   ) {
     this.rates = config.referral.rates.map((rate) => microPointsOf(rate));
     this.chains = new ReferralChains((refereeIds) => this.ledger.referralLinksOf(this.dataSource.manager, refereeIds));
@@ -63,9 +52,8 @@ export class LedgerService {
   }
 
   /**
-   * Applies a batch (idempotently, by its id), folds the staged commission (unless another instance
-   * is folding: then that one does) and announces the changes. A large batch is written as several
-   * shards at once, one transaction each, by user range (see `shard`). Throws
+   * Applies a batch (idempotently, by its id) and announces the changes. A large batch is written
+   * as several shards at once, one transaction each, by user range (see `shard`). Throws
    * LedgerOutcomeUnknown when a COMMIT itself failed or only some shards were written (retry the
    * same batch with the same id: written shards are skipped); any other error means nothing was
    * written.
@@ -75,41 +63,31 @@ export class LedgerService {
     // are held only for the writes (and a retry does not redo it).
     const plan = await this.plan(batch);
     const shards = await this.shard(batch.id, plan);
+    if (shards.length === 1) return this.applyShard(shards[0]!);
+
     const outcomes = await Promise.allSettled(shards.map((shard) => this.applyShard(shard)));
-    const results = outcomes
-      .filter((outcome): outcome is PromiseFulfilledResult<LedgerResult> => outcome.status === 'fulfilled')
-      .map((outcome) => outcome.value);
-    const merged = results.length === 1 ? results[0]! : await mergeResults(results);
-    if (merged.applied) {
-      // Announced together with the commission the batch paid, when this instance folds it now.
-      const fold: FoldOutcome = plan.commission.length > 0 ? await this.folder.fold() : NOTHING_FOLDED;
-      await this.announce(merged, fold);
-    }
     const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failed.length === 0) return merged;
-    const written = results.length;
+    if (failed.length === 0) {
+      return mergeResults(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<LedgerResult>).value));
+    }
+    const written = outcomes.length - failed.length;
     const unknown = failed.find((outcome) => outcome.reason instanceof LedgerOutcomeUnknown);
     if (written === 0 && unknown === undefined) throw failed[0]!.reason;
     // Part of the batch is in the ledger: only a retry under the same id completes it exactly.
     throw new LedgerOutcomeUnknown(unknown?.reason ?? failed[0]!.reason);
   }
 
-  /** Folds staged commission now (tests, shutdown); see CommissionFolder. */
-  foldCommission(): Promise<FoldOutcome> {
-    return this.folder.fold();
-  }
-
-  /** One shard in its own transaction, retried on a deadlock or serialization failure. */
+  /** One shard in its own transaction, retried on a deadlock or serialization failure; announced after commit. */
   private async applyShard(shard: LedgerShard): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.transaction((manager) => this.applyIn(manager, shard));
         // Only once committed: a referral marked settled is never checked for qualification again.
         this.chains.markSettled(result.completedReferrals.map((referral) => referral.refereeId));
+        if (result.applied) await this.announce(result);
         return result;
       } catch (error) {
         if (!isTransientConflict(error) || attempt >= TRANSIENT_ATTEMPTS) throw error;
-        this.metrics.retries.inc({ step: 'batch' });
         this.logger.warn(`Ledger batch ${shard.id} met a concurrent batch (attempt ${attempt}); retrying`);
       }
     }
@@ -179,7 +157,8 @@ export class LedgerService {
       creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
       network,
       qualifiers: await this.qualifiersOf(network),
-      commission,
+      referral: commission.buckets,
+      referralPoints: commission.referralPoints,
       nodes: await sortInSlices(batch.nodes, (a, b) => a.nodeId - b.nodeId),
       bonuses: batch.bonuses,
     };
@@ -206,8 +185,7 @@ export class LedgerService {
   /**
    * Splits a large plan by user range into shards that write disjoint rows: each row goes to the
    * shard of the user it belongs to (bucket rows and balances: their user; a referral row: its
-   * referee), so shards of one flush do not wait for each other. Staged commission locks no row:
-   * each flow goes to the shard of its beneficiary. Each shard is its own batch
+   * referee), so shards of one flush do not wait for each other. Each shard is its own batch
    * (`<id>#<k>/<n>`), so a retry of the batch skips the shards already written. The split
    * depends only on the batch, so a retry splits it the same way.
    */
@@ -231,7 +209,8 @@ export class LedgerService {
     const parts = Array.from({ length: count }, () => ({
       network: [] as BucketCredit[],
       qualifiers: [] as NetworkDelta[],
-      commission: [] as CommissionFlow[],
+      referral: [] as BucketCredit[],
+      referralPoints: [] as ReferralPoints[],
       nodes: [] as NodeProgress[],
       bonuses: [] as BonusCredit[],
     }));
@@ -243,9 +222,13 @@ export class LedgerService {
       if (slicer.due()) await slicer.yield();
       parts[shardOf(qualifier.userId)]!.qualifiers.push(qualifier);
     }
-    for (const flow of plan.commission) {
+    for (const credit of plan.referral) {
       if (slicer.due()) await slicer.yield();
-      parts[shardOf(flow.beneficiaryId)]!.commission.push(flow);
+      parts[shardOf(credit.userId)]!.referral.push(credit);
+    }
+    for (const row of plan.referralPoints) {
+      if (slicer.due()) await slicer.yield();
+      parts[shardOf(row.refereeId)]!.referralPoints.push(row);
     }
     for (const bonus of plan.bonuses) parts[shardOf(bonus.userId)]!.bonuses.push(bonus);
     // Each node row is in one shard, whichever: spread them evenly.
@@ -262,11 +245,10 @@ export class LedgerService {
 
   /**
    * Writes one shard. Lock order, the same in every transaction (so concurrent batches of this
-   * and other instances, and the commission fold, wait for each other but never deadlock): Network
-   * bucket rows, node rows, (the fold: Referral bucket rows), referral rows (the qualifying earners'
-   * own, in one pass by id), new bonus rows, balances (one pass by user), each pass in key order;
-   * later statements on referrals touch only rows already locked. Commission is only appended to
-   * the staging table: the ancestors' rows, which every instance's batches share, are not locked.
+   * and other instances wait for each other but never deadlock): Network bucket rows, node rows,
+   * Referral bucket rows, referral rows (all of them, the earners' own included, in one pass by
+   * id), new bonus rows, balances (one pass by user), each pass in key order; later statements on
+   * referrals touch only rows already locked.
    */
   private async applyIn(manager: EntityManager, shard: LedgerShard): Promise<LedgerResult> {
     if (!(await this.ledger.claimBatch(manager, shard.id, shard.creditCount))) {
@@ -274,13 +256,12 @@ export class LedgerService {
       return emptyResult(false);
     }
 
+    // Rows only this batch's users own first, rows shared with other instances' batches (their
+    // ancestors') last, so those are held for the shortest time.
     await this.ledger.addToBuckets(manager, 'Network', shard.network);
     const networkChanged = await this.ledger.advanceNodes(manager, shard.nodes);
-    await this.ledger.stageCommission(manager, shard.commission);
-    await this.ledger.lockPendingReferrals(
-      manager,
-      shard.qualifiers.map((qualifier) => qualifier.userId),
-    );
+    await this.ledger.addToBuckets(manager, 'Referral', shard.referral);
+    await this.ledger.addToReferralPoints(manager, shard.referralPoints);
     const bonusRows = await this.ledger.insertBonuses(
       manager,
       shard.bonuses,
@@ -307,7 +288,7 @@ export class LedgerService {
       for (const row of referralBonusRows) bonusDeltas.push({ userId: row.userId, amount: this.referralBonus });
     }
     const slicer = new LoopSlicer();
-    const deltas = await balanceDeltas(shard.network, [], bonusDeltas, slicer);
+    const deltas = await balanceDeltas(shard.network, shard.referral, bonusDeltas, slicer);
     await this.ledger.addToBalances(manager, deltas);
     if (completed.length > 0) {
       await this.ledger.markRewarded(
@@ -325,10 +306,16 @@ export class LedgerService {
       referralBonus: this.referralBonus,
     });
 
+    // shard.referral is in user order: its distinct users are the ones next to each other.
+    const referralChanged: number[] = [];
+    for (const credit of shard.referral) {
+      if (slicer.due()) await slicer.yield();
+      if (referralChanged.at(-1) !== credit.userId) referralChanged.push(credit.userId);
+    }
     return {
       applied: true,
       earningsChanged: await mapInSlices(deltas, (delta) => delta.userId, slicer),
-      referralChanged: unique(completed.map((referral) => referral.referrerId)),
+      referralChanged: unique([...referralChanged, ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
       bonusRows: [...bonusRows, ...referralBonusRows],
@@ -366,12 +353,10 @@ export class LedgerService {
     return epochOf(at, this.config.earnings);
   }
 
-  /** The batch's changes and, when this instance folded, the commission's beneficiaries (the folder announced them already otherwise). */
-  private async announce(result: LedgerResult, fold: FoldOutcome): Promise<void> {
-    const paid = fold.state === 'folded' ? fold.users : [];
+  private async announce(result: LedgerResult): Promise<void> {
     const events: DomainEvent[] = [
-      { type: 'earnings.changed', userIds: unique([...result.earningsChanged, ...paid]) },
-      { type: 'referral.changed', userIds: unique([...result.referralChanged, ...paid]) },
+      { type: 'earnings.changed', userIds: result.earningsChanged },
+      { type: 'referral.changed', userIds: result.referralChanged },
       { type: 'network.changed', userIds: result.networkChanged },
     ];
     for (const event of events) await this.bus.publishAfterCommit(event);
@@ -387,8 +372,9 @@ interface LedgerShard {
   readonly network: BucketCredit[];
   /** Earners whose referral may still qualify, with this batch's Network points; in user order. */
   readonly qualifiers: NetworkDelta[];
-  /** Commission paid to their ancestors, per (referral, bucket), to be staged. */
-  readonly commission: CommissionFlow[];
+  /** Referral bucket credits of their ancestors, in key order. */
+  readonly referral: BucketCredit[];
+  readonly referralPoints: ReferralPoints[];
   readonly nodes: NodeProgress[];
   readonly bonuses: readonly BonusCredit[];
 }

@@ -69,12 +69,7 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     const deadline = Date.now() + FINAL_FLUSH_DEADLINE_MS;
     while (Date.now() < deadline) {
       await this.flush();
-      if (this.buffer.size === 0 && this.uncertain.length === 0) {
-        // Commission staged by this instance (and any other) goes into the ledger now, unless another
-        // instance is folding: then that one does. Staged rows are durable either way.
-        await this.ledger.foldCommission();
-        return;
-      }
+      if (this.buffer.size === 0 && this.uncertain.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     this.logger.error(
