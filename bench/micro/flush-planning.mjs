@@ -59,10 +59,21 @@ function entriesFor(build, bucketMs, nowMs) {
   return buffer.drain();
 }
 
+/** CPU milliseconds of each step, summed over the measured runs. */
+const steps = new Map();
+async function step(build, name, work) {
+  const cpu0 = process.cpuUsage();
+  const result = await work();
+  const cpu = process.cpuUsage(cpu0);
+  const key = `${build.root === base?.root ? 'baseline' : 'ours'} ${name}`;
+  steps.set(key, (steps.get(key) ?? 0) + (cpu.user + cpu.system) / 1000);
+  return result;
+}
+
 async function plan(build, entries) {
-  const batch = await build.flusher.toBatch(entries);
-  const planned = await build.ledger.plan(batch);
-  const shards = await build.ledger.shard(batch.id, planned);
+  const batch = await step(build, 'toBatch', () => build.flusher.toBatch(entries));
+  const planned = await step(build, 'plan', () => build.ledger.plan(batch));
+  const shards = await step(build, 'shard', () => build.ledger.shard(batch.id, planned));
   return { planned, shards };
 }
 
@@ -104,12 +115,14 @@ function digest({ planned }) {
   ].join('|');
 }
 
-const base = load(o.base);
+let base;
+base = load(o.base);
 const ours = load(o.ours);
 const bucketMs = Date.now() - (Date.now() % 3_600_000);
 console.log(`${o.users} users, 3 tiers (fanout ${o.fanout}), ${o.runs} runs each, alternated; baseline ${base.root}, ours ${ours.root}`);
 for (const build of [base, ours]) await plan(build, entriesFor(build, bucketMs, Date.now())); // warms the chain cache
 
+steps.clear();
 for (let run = 1; run <= o.runs; run++) {
   const digests = [];
   for (const build of run % 2 === 1 ? [base, ours] : [ours, base]) {
@@ -132,3 +145,4 @@ console.log(row('ours', ours));
 console.log(
   `ratio ours/baseline: wall ${fmt(median(ours.wall) / median(base.wall), 2)}×, cpu ${fmt(median(ours.cpu) / median(base.cpu), 2)}×; same credits in every run`,
 );
+console.log(`CPU per run by step: ${[...steps].map(([name, ms]) => `${name} ${fmt(ms / o.runs, 0)} ms`).join(', ')}`);

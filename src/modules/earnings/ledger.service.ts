@@ -11,7 +11,8 @@ import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
-import { computeCommission, ReferralPoints } from './commission';
+import { Commission, commissionOfColumns, computeCommission, ReferralPoints } from './commission';
+import { aggregateCredits, BucketRules } from './credit-columns';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
 import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
@@ -140,18 +141,35 @@ export class LedgerService {
    * bucket and per referral: the ledger then writes each row once.
    */
   private async plan(batch: LedgerBatch): Promise<LedgerShard> {
-    const network = await this.aggregate(batch.network);
+    // Columns and plain numbers while the amounts allow (`CreditColumns`), bigints otherwise.
+    const aggregated = await aggregateCredits(batch.network, this.bucketRules);
     await yieldToEventLoop();
-    const chains =
-      network.length === 0 || this.rates.length === 0
-        ? new Map<number, ReferralLink[]>()
-        : await this.chains.chainsOf(
-            network.map((credit) => credit.userId),
-            this.rates.length,
-          );
+    let network: BucketCredit[];
+    let commission: Commission | null = null;
+    if (aggregated !== null) {
+      network = aggregated.rows;
+      const { columns } = aggregated;
+      if (columns.length > 0 && this.rates.length > 0) {
+        const chains = await this.chains.columnsOf(columns.userIds, columns.length, this.rates.length);
+        await yieldToEventLoop();
+        commission = await commissionOfColumns(columns, chains, this.rates);
+      }
+    } else {
+      network = await this.aggregate(batch.network);
+    }
     await yieldToEventLoop();
-    const commission = await computeCommission(network, chains, this.rates);
-    await yieldToEventLoop();
+    if (commission === null) {
+      const chains =
+        network.length === 0 || this.rates.length === 0
+          ? new Map<number, ReferralLink[]>()
+          : await this.chains.chainsOf(
+              network.map((credit) => credit.userId),
+              this.rates.length,
+            );
+      await yieldToEventLoop();
+      commission = await computeCommission(network, chains, this.rates);
+      await yieldToEventLoop();
+    }
     return {
       id: batch.id,
       creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
@@ -348,6 +366,11 @@ export class LedgerService {
     }
     return sortInSlices(aggregated, (x, y) => x.userId - y.userId || x.bucket.getTime() - y.bucket.getTime(), slicer);
   }
+
+  private readonly bucketRules: BucketRules = {
+    bucketStartMs: (ms) => ledgerBucketStartMs(ms, this.config.earnings),
+    epochOf: (bucket) => this.epochOf(bucket),
+  };
 
   private epochOf(at: Date): number {
     return epochOf(at, this.config.earnings);

@@ -13,6 +13,30 @@ export interface ReferralLinkRow extends ReferralLink {
   readonly settled: boolean;
 }
 
+/**
+ * Referral chains as columns, row by row of a batch's credits: the link at `tier` of row i is
+ * `referralIds[i * tiers + tier]` (the referral) and `referrerIds[i * tiers + tier]` (its
+ * referrer); 0 where the chain has ended (ids start at 1).
+ */
+export interface ChainColumns {
+  readonly tiers: number;
+  readonly referralIds: Float64Array;
+  readonly referrerIds: Float64Array;
+}
+
+/** Chains held as arrays of links, by user, as columns for these rows' users. */
+export function chainColumnsOf(userIds: Float64Array, length: number, chains: ReadonlyMap<number, readonly ReferralLink[]>, tiers: number): ChainColumns {
+  const columns = { tiers, referralIds: new Float64Array(length * tiers), referrerIds: new Float64Array(length * tiers) };
+  for (let i = 0; i < length; i++) {
+    const chain = chains.get(userIds[i]!) ?? [];
+    for (let tier = 0; tier < tiers && tier < chain.length; tier++) {
+      columns.referralIds[i * tiers + tier] = chain[tier]!.referralId;
+      columns.referrerIds[i * tiers + tier] = chain[tier]!.referrerId;
+    }
+  }
+  return columns;
+}
+
 /** Loads the referral links of these referees (users without a referrer have no row). */
 export type ReferralLinkLoader = (refereeIds: readonly number[]) => Promise<readonly ReferralLinkRow[]>;
 
@@ -89,6 +113,56 @@ export class ReferralChains {
     if (incomplete.size === 0) return chains;
     for (const [userId, chain] of await this.load([...incomplete], tiers, slicer)) chains.set(userId, chain);
     return chains;
+  }
+
+  /**
+   * `chainsOf` as columns, for the rows of a batch's credits (`userIds`, in user order: a user's
+   * rows are next to each other). The warm path writes links straight into the columns: no array
+   * per user; users with a link missing go through `chainsOf`'s loading.
+   */
+  async columnsOf(userIds: Float64Array, length: number, tiers: number): Promise<ChainColumns> {
+    const referralIds = new Float64Array(length * tiers);
+    const referrerIds = new Float64Array(length * tiers);
+    const incomplete: number[] = [];
+    const slicer = new LoopSlicer();
+    for (let i = 0; i < length; i++) {
+      if (slicer.due()) await slicer.yield();
+      const base = i * tiers;
+      if (i > 0 && userIds[i] === userIds[i - 1]) {
+        if (incomplete.at(-1) === i - 1) {
+          incomplete.push(i);
+          continue;
+        }
+        referralIds.copyWithin(base, base - tiers, base);
+        referrerIds.copyWithin(base, base - tiers, base);
+        continue;
+      }
+      let link = this.links.get(userIds[i]!);
+      let tier = 0;
+      while (link && tier < tiers) {
+        referralIds[base + tier] = link.referralId;
+        referrerIds[base + tier++] = link.referrerId;
+        link = this.links.get(link.referrerId);
+      }
+      // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
+      if (link === undefined && tier < tiers) incomplete.push(i);
+    }
+    if (incomplete.length > 0) {
+      const loaded = await this.load(
+        [...new Set(incomplete.map((i) => userIds[i]!))],
+        tiers,
+        slicer,
+      );
+      for (const i of incomplete) {
+        if (slicer.due()) await slicer.yield();
+        const chain = loaded.get(userIds[i]!)!;
+        for (let tier = 0; tier < tiers; tier++) {
+          referralIds[i * tiers + tier] = chain[tier]?.referralId ?? 0;
+          referrerIds[i * tiers + tier] = chain[tier]?.referrerId ?? 0;
+        }
+      }
+    }
+    return { tiers, referralIds, referrerIds };
   }
 
   /** The chains of these distinct users, loading the links the cache lacks one tier at a time. */
