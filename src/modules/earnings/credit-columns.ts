@@ -1,5 +1,5 @@
 import { LoopSlicer, orderInSlices } from '../../common/event-loop';
-import type { NetworkCredit } from './ledger-batch';
+import { NetworkCredit, NetworkCreditColumns } from './ledger-batch';
 import type { BucketCredit } from './ledger.repository';
 
 /** A ledger bucket of a batch: its start and epoch. */
@@ -41,7 +41,7 @@ export interface BucketRules {
  * when an amount or the batch's total is beyond 2^53 micro-points (bigint arithmetic then).
  */
 export async function aggregateCredits(
-  credits: readonly NetworkCredit[],
+  credits: readonly NetworkCredit[] | NetworkCreditColumns,
   rules: BucketRules,
   slicer = new LoopSlicer(),
 ): Promise<{ columns: CreditColumns; rows: BucketCredit[] } | null> {
@@ -55,7 +55,25 @@ export async function aggregateCredits(
   let lastSlot = 0;
   let length = 0;
   let total = 0;
-  for (const credit of credits) {
+  if (credits instanceof NetworkCreditColumns) {
+    let lastMs = NaN;
+    for (let i = 0; i < credits.length; i++) {
+      if (slicer.due()) await slicer.yield();
+      const amount = credits.amounts[i]!;
+      if (amount <= 0) continue;
+      if (credits.atMs[i] !== lastMs) {
+        lastMs = credits.atMs[i]!;
+        const ms = rules.bucketStartMs(lastMs);
+        lastSlot = bucketMs.indexOf(ms);
+        if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
+      }
+      total += amount;
+      users[length] = credits.userIds[i]!;
+      slots[length] = lastSlot;
+      amounts[length++] = amount;
+    }
+  }
+  for (const credit of credits instanceof NetworkCreditColumns ? [] : credits) {
     if (slicer.due()) await slicer.yield();
     if (credit.amount <= 0n) continue;
     if (credit.amount > SAFE) return null;

@@ -13,7 +13,7 @@ import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { Commission, commissionOfColumns, computeCommission, ReferralPoints } from './commission';
 import { aggregateCredits, BucketRules } from './credit-columns';
-import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
+import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeProgress } from './ledger-batch';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
 import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
 import { ReferralChains, ReferralLink } from './referral-chains';
@@ -155,7 +155,7 @@ export class LedgerService {
         commission = await commissionOfColumns(columns, chains, this.rates);
       }
     } else {
-      network = await this.aggregate(batch.network);
+      network = await this.aggregate(batch.network instanceof NetworkCreditColumns ? batch.network.toCredits() : batch.network);
     }
     await yieldToEventLoop();
     if (commission === null) {
@@ -341,7 +341,7 @@ export class LedgerService {
   }
 
   /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires; in key order. */
-  private async aggregate(credits: LedgerBatch['network']): Promise<BucketCredit[]> {
+  private async aggregate(credits: readonly NetworkCredit[]): Promise<BucketCredit[]> {
     // Nearly every credit of a flush falls into one or two buckets: group by bucket, then by user.
     const byBucket = new Map<number, Map<number, MicroPoints>>();
     const slicer = new LoopSlicer();
