@@ -29,7 +29,7 @@ describe('sortInSlices', () => {
 });
 
 describe('orderInSlices', () => {
-  it('orders indices by numeric key, stably, as packed numbers and (for keys too large to pack) by comparator', async () => {
+  it('orders indices by numeric key, stably, by radix and (for keys beyond 2^48) by comparator', async () => {
     let seed = 11;
     const random = (range: number): number => (seed = (seed * 48271) % 2147483647) % range;
     for (const [length, range, offset] of [
@@ -37,7 +37,8 @@ describe('orderInSlices', () => {
       [1, 10, 0],
       [5, 3, 0],
       [40_000, 1_000, 0],
-      [40_000, 1_000, 2 ** 40], // keys × 2^16 beyond 2^53: the comparator path
+      [40_000, 100_000, 2 ** 32], // three passes
+      [40_000, 1_000, 2 ** 50], // beyond 2^48: the comparator path
     ] as const) {
       const keys = Float64Array.from({ length }, () => offset + random(range));
       const order = await orderInSlices(keys, length);

@@ -111,19 +111,22 @@ export async function sortInSlices<T>(items: readonly T[], compare: (a: T, b: T)
   return runs[0]!;
 }
 
-/** Numbers sorted at once by `orderInSlices` (a typed-array sort of this many takes about a millisecond). */
-const NUMBER_RUN = 16_384;
+/** Bits of the key `orderInSlices` sorts by in one pass (a counting array of 2^16 entries). */
+const RADIX_BITS = 16;
+const RADIX = 2 ** RADIX_BITS;
+/** Keys up to 2^48 take three passes; larger ones are sorted by comparator. */
+const RADIX_LIMIT = 2 ** (3 * RADIX_BITS);
 
 /**
  * The indices 0 … length − 1 of `keys` in ascending key order, stable (equal keys keep their
  * index order), in slices of the event loop. Keys are non-negative integers (ids, or ids combined
- * with a small rank). When each key and its index fit in one exact double (key × 2^bits + index <
- * 2^53, bits enough for the indices: ids below ~2^33 for 100,000 keys), the pairs are sorted as
- * plain numbers, a typed-array sort of runs merged in slices, with no comparator call and no
- * object per item; otherwise by `sortInSlices` with a comparator.
+ * with a small rank). Below 2^48 (ids, in practice) they are sorted by radix, 16 bits a pass,
+ * least significant first: a pass is two linear loops over typed arrays, with no comparison, no
+ * object per item and nothing for the garbage collector; larger keys by `sortInSlices` with a
+ * comparator. Keys already in order cost one pass.
  */
 export async function orderInSlices(keys: Float64Array, length: number, slicer = new LoopSlicer()): Promise<Uint32Array> {
-  const order = new Uint32Array(length);
+  let order = new Uint32Array(length);
   let largest = 0;
   let sorted = true;
   for (let i = 0; i < length; i++) {
@@ -134,41 +137,30 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
     order[i] = i;
   }
   if (sorted) return order;
-  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(length + 1)));
-  if (largest * scale + scale > Number.MAX_SAFE_INTEGER) {
-    const indices = await sortInSlices(Array.from(order), (a, b) => keys[a]! - keys[b]! || a - b, slicer);
-    order.set(indices);
+  if (largest >= RADIX_LIMIT) {
+    order.set(await sortInSlices(Array.from(order), (a, b) => keys[a]! - keys[b]! || a - b, slicer));
     return order;
   }
-  let packed = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    if (slicer.due()) await slicer.yield();
-    packed[i] = keys[i]! * scale + i;
-  }
-  for (let start = 0; start < length; start += NUMBER_RUN) {
-    if (start > 0) await slicer.yield();
-    packed.subarray(start, Math.min(length, start + NUMBER_RUN)).sort();
-  }
-  let spare = new Float64Array(length);
-  for (let width = NUMBER_RUN; width < length; width *= 2) {
-    for (let left = 0; left < length; left += 2 * width) {
-      const middle = Math.min(length, left + width);
-      const end = Math.min(length, left + 2 * width);
-      let i = left;
-      let j = middle;
-      let o = left;
-      while (i < middle && j < end) {
-        if (slicer.due()) await slicer.yield();
-        spare[o++] = packed[j]! < packed[i]! ? packed[j++]! : packed[i++]!;
-      }
-      while (i < middle) spare[o++] = packed[i++]!;
-      while (j < end) spare[o++] = packed[j++]!;
+  let spare = new Uint32Array(length);
+  const counts = new Uint32Array(RADIX);
+  for (let divisor = 1; divisor <= largest; divisor *= RADIX) {
+    counts.fill(0);
+    for (let i = 0; i < length; i++) {
+      if (slicer.due()) await slicer.yield();
+      counts[Math.floor(keys[i]! / divisor) % RADIX]!++;
     }
-    [packed, spare] = [spare, packed];
-  }
-  for (let i = 0; i < length; i++) {
-    if (slicer.due()) await slicer.yield();
-    order[i] = packed[i]! % scale;
+    // Each digit's first place in the output, then each index scattered to its digit's next place.
+    for (let digit = 0, place = 0; digit < RADIX; digit++) {
+      const count = counts[digit]!;
+      counts[digit] = place;
+      place += count;
+    }
+    for (let k = 0; k < length; k++) {
+      if (slicer.due()) await slicer.yield();
+      const index = order[k]!;
+      spare[counts[Math.floor(keys[index]! / divisor) % RADIX]!++] = index;
+    }
+    [order, spare] = [spare, order];
   }
   return order;
 }
