@@ -232,17 +232,15 @@ export class LedgerService {
       nodes: [] as NodeProgress[],
       bonuses: [] as BonusCredit[],
     }));
-    for (const credit of plan.network) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(credit.userId)]!.network.push(credit);
-    }
-    for (const qualifier of plan.qualifiers) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(qualifier.userId)]!.qualifiers.push(qualifier);
-    }
-    for (const credit of plan.referral) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(credit.userId)]!.referral.push(credit);
+    // These three are in user order: each shard's rows are one slice of them.
+    for (let k = 0; k < count; k++) {
+      const part = parts[k]!;
+      const from = bounds[k]!;
+      const to = k + 1 < count ? bounds[k + 1]! : Infinity;
+      part.network = plan.network.slice(firstAtOrAfter(plan.network, from), firstAtOrAfter(plan.network, to));
+      part.qualifiers = plan.qualifiers.slice(firstAtOrAfter(plan.qualifiers, from), firstAtOrAfter(plan.qualifiers, to));
+      part.referral = plan.referral.slice(firstAtOrAfter(plan.referral, from), firstAtOrAfter(plan.referral, to));
+      await slicer.yield();
     }
     for (const row of plan.referralPoints) {
       if (slicer.due()) await slicer.yield();
@@ -431,6 +429,18 @@ async function mergeResults(results: readonly LedgerResult[]): Promise<LedgerRes
     completedReferrals: results.flatMap((result) => result.completedReferrals),
     bonusRows: results.flatMap((result) => result.bonusRows),
   };
+}
+
+/** The index of the first row of `rows` (in user order) whose user is `userId` or later. */
+function firstAtOrAfter(rows: ReadonlyArray<{ readonly userId: number }>, userId: number): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (rows[middle]!.userId < userId) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function unique(ids: number[]): number[] {
