@@ -129,12 +129,12 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
   let order = new Uint32Array(length);
   let largest = 0;
   let sorted = true;
-  for (let i = 0; i < length; i++) {
+  for (let start = 0; start < length; start += RADIX_CHUNK) {
     if (slicer.due()) await slicer.yield();
-    const key = keys[i]!;
-    if (key > largest) largest = key;
-    if (i > 0 && key < keys[i - 1]!) sorted = false;
-    order[i] = i;
+    const end = Math.min(length, start + RADIX_CHUNK);
+    for (let i = start; i < end; i++) order[i] = i;
+    largest = Math.max(largest, largestOf(keys, start, end));
+    sorted &&= inOrder(keys, start, end);
   }
   if (sorted) return order;
   if (largest >= RADIX_LIMIT) {
@@ -143,6 +143,29 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
   }
   let spare = new Uint32Array(length);
   const counts = new Uint32Array(RADIX);
+  if (largest < 2 ** 32) {
+    // 32-bit keys (most): digits by bit operations on a 32-bit copy, much cheaper than division;
+    // the loops run in plain functions over chunks (async loops optimise poorly), a yield check between.
+    const narrow = Uint32Array.from(keys.subarray(0, length));
+    for (let shift = 0; shift === 0 || (shift < 32 && largest >= 2 ** shift); shift += RADIX_BITS) {
+      counts.fill(0);
+      for (let start = 0; start < length; start += RADIX_CHUNK) {
+        if (slicer.due()) await slicer.yield();
+        countDigits(narrow, shift, start, Math.min(length, start + RADIX_CHUNK), counts);
+      }
+      for (let digit = 0, place = 0; digit < RADIX; digit++) {
+        const count = counts[digit]!;
+        counts[digit] = place;
+        place += count;
+      }
+      for (let start = 0; start < length; start += RADIX_CHUNK) {
+        if (slicer.due()) await slicer.yield();
+        scatter(narrow, shift, order, spare, start, Math.min(length, start + RADIX_CHUNK), counts);
+      }
+      [order, spare] = [spare, order];
+    }
+    return order;
+  }
   for (let divisor = 1; divisor <= largest; divisor *= RADIX) {
     counts.fill(0);
     for (let i = 0; i < length; i++) {
@@ -163,6 +186,32 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
     [order, spare] = [spare, order];
   }
   return order;
+}
+
+/** Items of one radix step between yield checks (well under a millisecond). */
+const RADIX_CHUNK = 8_192;
+
+function largestOf(keys: Float64Array, start: number, end: number): number {
+  let largest = 0;
+  for (let i = start; i < end; i++) if (keys[i]! > largest) largest = keys[i]!;
+  return largest;
+}
+
+/** Whether keys[start − 1 … end) are in ascending order. */
+function inOrder(keys: Float64Array, start: number, end: number): boolean {
+  for (let i = Math.max(1, start); i < end; i++) if (keys[i]! < keys[i - 1]!) return false;
+  return true;
+}
+
+function countDigits(keys: Uint32Array, shift: number, start: number, end: number, counts: Uint32Array): void {
+  for (let i = start; i < end; i++) counts[(keys[i]! >>> shift) & (RADIX - 1)]!++;
+}
+
+function scatter(keys: Uint32Array, shift: number, order: Uint32Array, into: Uint32Array, start: number, end: number, places: Uint32Array): void {
+  for (let k = start; k < end; k++) {
+    const index = order[k]!;
+    into[places[(keys[index]! >>> shift) & (RADIX - 1)]!++] = index;
+  }
 }
 
 /**
