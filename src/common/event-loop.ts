@@ -50,9 +50,29 @@ export class LoopSlicer {
     return (++this.steps & 63) === 0 && performance.now() >= this.until;
   }
 
+  /** `due()` for callers that step in chunks of many items: reads the clock every call. */
+  spent(): boolean {
+    return performance.now() >= this.until;
+  }
+
   async yield(): Promise<void> {
     await yieldToEventLoop();
     this.until = performance.now() + SLICE_MS;
+  }
+}
+
+/** Items `forChunks` hands to its step at once: a fraction of a millisecond of simple work. */
+export const CHUNK = 4_096;
+
+/**
+ * Runs `step(start, end)` over 0 … length − 1 in chunks of CHUNK, yielding to the event loop
+ * between chunks once the slicer's budget is spent. Hot loops belong in such a plain (non-async)
+ * step: V8 optimises a loop with an `await` in it far less well.
+ */
+export async function forChunks(length: number, step: (start: number, end: number) => void, slicer = new LoopSlicer()): Promise<void> {
+  for (let start = 0; start < length; start += CHUNK) {
+    if (slicer.spent()) await slicer.yield();
+    step(start, Math.min(length, start + CHUNK));
   }
 }
 

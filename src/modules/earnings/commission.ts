@@ -1,4 +1,4 @@
-import { LoopSlicer, orderInSlices } from '../../common/event-loop';
+import { forChunks, LoopSlicer, orderInSlices } from '../../common/event-loop';
 import { MICRO_PER_POINT, MicroPoints } from '../../common/points';
 import type { BucketCredit } from './ledger.repository';
 import { chainColumnsOf, ChainColumns, ReferralLink } from './referral-chains';
@@ -73,55 +73,64 @@ export async function commissionOfColumns(
   const referees = new Float64Array(rows * tiers);
   let paid = 0;
   let via = 0;
-  for (let i = 0; i < rows; i++) {
-    if (slicer.due()) await slicer.yield();
-    const base = i * chains.tiers;
-    const userId = credits.userIds[i]!;
-    const amount = credits.amounts[i]!;
-    let ownListed = false;
-    for (let tier = 0; tier < tiers; tier++) {
-      const referralId = chains.referralIds[base + tier]!;
-      if (referralId === 0) break;
-      // Truncated to micro-points: exact integer division (the product is below 2^53).
-      const product = amount * rate[tier]!;
-      const commission = (product - (product % 1_000_000)) / 1_000_000;
-      if (commission <= 0) continue;
-      bucketKeys[paid] = chains.referrerIds[base + tier]! * bucketCount + credits.bucketRanks[i]!;
-      bucketAmounts[paid++] = commission;
-      referralKeys[via] = referralId;
-      referralAmounts[via] = commission;
-      referees[via++] = tier === 0 ? userId : chains.referrerIds[base + tier - 1]!;
-      if (tier === 0) ownListed = true;
+  const pay = (start: number, end: number): void => {
+    for (let i = start; i < end; i++) {
+      const base = i * chains.tiers;
+      const userId = credits.userIds[i]!;
+      const amount = credits.amounts[i]!;
+      let ownListed = false;
+      for (let tier = 0; tier < tiers; tier++) {
+        const referralId = chains.referralIds[base + tier]!;
+        if (referralId === 0) break;
+        // Truncated to micro-points: exact integer division (the product is below 2^53).
+        const product = amount * rate[tier]!;
+        const commission = (product - (product % 1_000_000)) / 1_000_000;
+        if (commission <= 0) continue;
+        bucketKeys[paid] = chains.referrerIds[base + tier]! * bucketCount + credits.bucketRanks[i]!;
+        bucketAmounts[paid++] = commission;
+        referralKeys[via] = referralId;
+        referralAmounts[via] = commission;
+        referees[via++] = tier === 0 ? userId : chains.referrerIds[base + tier - 1]!;
+        if (tier === 0) ownListed = true;
+      }
+      // Every earner's own referral is listed, with 0 when its commission truncated to nothing.
+      if (!ownListed && chains.referralIds[base] !== 0) {
+        referralKeys[via] = chains.referralIds[base]!;
+        referralAmounts[via] = 0;
+        referees[via++] = userId;
+      }
     }
-    // Every earner's own referral is listed, with 0 when its commission truncated to nothing.
-    if (!ownListed && chains.referralIds[base] !== 0) {
-      referralKeys[via] = chains.referralIds[base]!;
-      referralAmounts[via] = 0;
-      referees[via++] = userId;
-    }
-  }
+  };
+  await forChunks(rows, pay, slicer);
 
+  // Entries in key order; each run of one key becomes a row (k: the next entry to read).
   const buckets: BucketCredit[] = [];
   const byBucket = await orderInSlices(bucketKeys, paid, slicer);
-  for (let k = 0; k < paid; ) {
-    if (slicer.due()) await slicer.yield();
-    const key = bucketKeys[byBucket[k]!]!;
-    let amount = 0;
-    for (; k < paid && bucketKeys[byBucket[k]!] === key; k++) amount += bucketAmounts[byBucket[k]!]!;
-    const rank = key % bucketCount;
-    const { bucket, epoch } = credits.buckets[rank]!;
-    buckets.push({ userId: (key - rank) / bucketCount, bucket, epoch, amount: BigInt(amount) });
-  }
+  let k = 0;
+  const bucketRows = (end: number): void => {
+    while (k < end) {
+      const key = bucketKeys[byBucket[k]!]!;
+      let amount = 0;
+      for (; k < paid && bucketKeys[byBucket[k]!] === key; k++) amount += bucketAmounts[byBucket[k]!]!;
+      const rank = key % bucketCount;
+      const { bucket, epoch } = credits.buckets[rank]!;
+      buckets.push({ userId: (key - rank) / bucketCount, bucket, epoch, amount: BigInt(amount) });
+    }
+  };
+  await forChunks(paid, (_, end) => bucketRows(end), slicer);
   const referralPoints: ReferralPoints[] = [];
   const byReferral = await orderInSlices(referralKeys, via, slicer);
-  for (let k = 0; k < via; ) {
-    if (slicer.due()) await slicer.yield();
-    const first = byReferral[k]!;
-    const referralId = referralKeys[first]!;
-    let amount = 0;
-    for (; k < via && referralKeys[byReferral[k]!] === referralId; k++) amount += referralAmounts[byReferral[k]!]!;
-    referralPoints.push({ referralId, refereeId: referees[first]!, amount: BigInt(amount) });
-  }
+  k = 0;
+  const referralRows = (end: number): void => {
+    while (k < end) {
+      const first = byReferral[k]!;
+      const referralId = referralKeys[first]!;
+      let amount = 0;
+      for (; k < via && referralKeys[byReferral[k]!] === referralId; k++) amount += referralAmounts[byReferral[k]!]!;
+      referralPoints.push({ referralId, refereeId: referees[first]!, amount: BigInt(amount) });
+    }
+  };
+  await forChunks(via, (_, end) => referralRows(end), slicer);
   return { buckets, referralPoints };
 }
 

@@ -1,4 +1,4 @@
-import { LoopSlicer, orderInSlices } from '../../common/event-loop';
+import { forChunks, LoopSlicer, orderInSlices } from '../../common/event-loop';
 import { NetworkCredit, NetworkCreditColumns } from './ledger-batch';
 import type { BucketCredit } from './ledger.repository';
 
@@ -57,21 +57,26 @@ export async function aggregateCredits(
   let total = 0;
   if (credits instanceof NetworkCreditColumns) {
     let lastMs = NaN;
-    for (let i = 0; i < credits.length; i++) {
-      if (slicer.due()) await slicer.yield();
-      const amount = credits.amounts[i]!;
-      if (amount <= 0) continue;
-      if (credits.atMs[i] !== lastMs) {
-        lastMs = credits.atMs[i]!;
-        const ms = rules.bucketStartMs(lastMs);
-        lastSlot = bucketMs.indexOf(ms);
-        if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
-      }
-      total += amount;
-      users[length] = credits.userIds[i]!;
-      slots[length] = lastSlot;
-      amounts[length++] = amount;
-    }
+    await forChunks(
+      credits.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) {
+          const amount = credits.amounts[i]!;
+          if (amount <= 0) continue;
+          if (credits.atMs[i] !== lastMs) {
+            lastMs = credits.atMs[i]!;
+            const ms = rules.bucketStartMs(lastMs);
+            lastSlot = bucketMs.indexOf(ms);
+            if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
+          }
+          total += amount;
+          users[length] = credits.userIds[i]!;
+          slots[length] = lastSlot;
+          amounts[length++] = amount;
+        }
+      },
+      slicer,
+    );
   }
   for (const credit of credits instanceof NetworkCreditColumns ? [] : credits) {
     if (slicer.due()) await slicer.yield();
@@ -100,10 +105,13 @@ export async function aggregateCredits(
     return { bucket, epoch: rules.epochOf(bucket) };
   });
   const keys = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    if (slicer.due()) await slicer.yield();
-    keys[i] = users[i]! * buckets.length + rankOf[slots[i]!]!;
-  }
+  await forChunks(
+    length,
+    (start, end) => {
+      for (let i = start; i < end; i++) keys[i] = users[i]! * buckets.length + rankOf[slots[i]!]!;
+    },
+    slicer,
+  );
   const order = await orderInSlices(keys, length, slicer);
 
   const out = {
@@ -113,25 +121,35 @@ export async function aggregateCredits(
   };
   let rows = 0;
   let largest = 0;
-  for (let k = 0; k < length; k++) {
-    if (slicer.due()) await slicer.yield();
-    const i = order[k]!;
-    if (rows > 0 && keys[order[k - 1]!] === keys[i]) {
-      out.amounts[rows - 1] += amounts[i]!;
-    } else {
-      out.userIds[rows] = users[i]!;
-      out.bucketRanks[rows] = rankOf[slots[i]!]!;
-      out.amounts[rows++] = amounts[i]!;
-    }
-  }
+  await forChunks(
+    length,
+    (start, end) => {
+      for (let k = start; k < end; k++) {
+        const i = order[k]!;
+        if (rows > 0 && keys[order[k - 1]!] === keys[i]) {
+          out.amounts[rows - 1] += amounts[i]!;
+        } else {
+          out.userIds[rows] = users[i]!;
+          out.bucketRanks[rows] = rankOf[slots[i]!]!;
+          out.amounts[rows++] = amounts[i]!;
+        }
+      }
+    },
+    slicer,
+  );
   const aggregated: BucketCredit[] = new Array<BucketCredit>(rows);
-  for (let i = 0; i < rows; i++) {
-    if (slicer.due()) await slicer.yield();
-    const amount = out.amounts[i]!;
-    if (amount > largest) largest = amount;
-    const { bucket, epoch } = buckets[out.bucketRanks[i]!]!;
-    aggregated[i] = { userId: out.userIds[i]!, bucket, epoch, amount: BigInt(amount) };
-  }
+  await forChunks(
+    rows,
+    (start, end) => {
+      for (let i = start; i < end; i++) {
+        const amount = out.amounts[i]!;
+        if (amount > largest) largest = amount;
+        const { bucket, epoch } = buckets[out.bucketRanks[i]!]!;
+        aggregated[i] = { userId: out.userIds[i]!, bucket, epoch, amount: BigInt(amount) };
+      }
+    },
+    slicer,
+  );
   return {
     columns: {
       length: rows,

@@ -1,4 +1,4 @@
-import { LoopSlicer } from '../../common/event-loop';
+import { forChunks, LoopSlicer } from '../../common/event-loop';
 
 /** The referral that brought a user: who referred them, and that referral's row. */
 export interface ReferralLink {
@@ -125,28 +125,30 @@ export class ReferralChains {
     const referrerIds = new Float64Array(length * tiers);
     const incomplete: number[] = [];
     const slicer = new LoopSlicer();
-    for (let i = 0; i < length; i++) {
-      if (slicer.due()) await slicer.yield();
-      const base = i * tiers;
-      if (i > 0 && userIds[i] === userIds[i - 1]) {
-        if (incomplete.at(-1) === i - 1) {
-          incomplete.push(i);
+    const warm = (start: number, end: number): void => {
+      for (let i = start; i < end; i++) {
+        const base = i * tiers;
+        if (i > 0 && userIds[i] === userIds[i - 1]) {
+          if (incomplete.at(-1) === i - 1) {
+            incomplete.push(i);
+            continue;
+          }
+          referralIds.copyWithin(base, base - tiers, base);
+          referrerIds.copyWithin(base, base - tiers, base);
           continue;
         }
-        referralIds.copyWithin(base, base - tiers, base);
-        referrerIds.copyWithin(base, base - tiers, base);
-        continue;
+        let link = this.links.get(userIds[i]!);
+        let tier = 0;
+        while (link && tier < tiers) {
+          referralIds[base + tier] = link.referralId;
+          referrerIds[base + tier++] = link.referrerId;
+          link = this.links.get(link.referrerId);
+        }
+        // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
+        if (link === undefined && tier < tiers) incomplete.push(i);
       }
-      let link = this.links.get(userIds[i]!);
-      let tier = 0;
-      while (link && tier < tiers) {
-        referralIds[base + tier] = link.referralId;
-        referrerIds[base + tier++] = link.referrerId;
-        link = this.links.get(link.referrerId);
-      }
-      // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
-      if (link === undefined && tier < tiers) incomplete.push(i);
-    }
+    };
+    await forChunks(length, warm, slicer);
     if (incomplete.length > 0) {
       const loaded = await this.load(
         [...new Set(incomplete.map((i) => userIds[i]!))],
