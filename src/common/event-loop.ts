@@ -93,9 +93,9 @@ export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U,
 export async function sortInSlices<T>(items: readonly T[], compare: (a: T, b: T) => number, slicer = new LoopSlicer()): Promise<T[]> {
   // Lists that come in order already (nodes drained in id order, rows built in key order) cost one pass.
   let sorted = true;
-  for (let i = 1; i < items.length && sorted; i++) {
-    if (slicer.due()) await slicer.yield();
-    sorted = compare(items[i - 1]!, items[i]!) <= 0;
+  for (let start = 1; start < items.length && sorted; start += CHUNK) {
+    if (slicer.spent()) await slicer.yield();
+    for (let i = start; i < Math.min(items.length, start + CHUNK) && sorted; i++) sorted = compare(items[i - 1]!, items[i]!) <= 0;
   }
   if (sorted) return items.slice();
   const run = LOOP_SLICE / 2;

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { forChunks, LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -190,13 +190,14 @@ export class LedgerService {
   private async qualifiersOf(network: readonly BucketCredit[]): Promise<NetworkDelta[]> {
     // `network` is in user order: a user's credits (one per bucket) are next to each other.
     const qualifiers: Array<{ userId: number; network: MicroPoints }> = [];
-    const slicer = new LoopSlicer();
-    for (const credit of network) {
-      if (slicer.due()) await slicer.yield();
-      const last = qualifiers.at(-1);
-      if (last?.userId === credit.userId) last.network += credit.amount;
-      else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
-    }
+    await forChunks(network.length, (start, end) => {
+      for (let i = start; i < end; i++) {
+        const credit = network[i]!;
+        const last = qualifiers.at(-1);
+        if (last?.userId === credit.userId) last.network += credit.amount;
+        else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
+      }
+    });
     return qualifiers;
   }
 
@@ -211,10 +212,13 @@ export class LedgerService {
     // plan.network is in user order already: its distinct users come out sorted.
     const slicer = new LoopSlicer();
     const users: number[] = [];
-    for (const credit of plan.network) {
-      if (slicer.due()) await slicer.yield();
-      if (users.at(-1) !== credit.userId) users.push(credit.userId);
-    }
+    await forChunks(
+      plan.network.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) if (users.at(-1) !== plan.network[i]!.userId) users.push(plan.network[i]!.userId);
+      },
+      slicer,
+    );
     const count = Math.min(this.config.earnings.flushShards, Math.floor(users.length / this.config.earnings.flushShardMinUsers));
     if (count <= 1) return [plan];
     // Shard k holds users from bounds[k] (inclusive) up to bounds[k + 1].
@@ -242,15 +246,17 @@ export class LedgerService {
       part.referral = plan.referral.slice(firstAtOrAfter(plan.referral, from), firstAtOrAfter(plan.referral, to));
       await slicer.yield();
     }
-    for (const row of plan.referralPoints) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(row.refereeId)]!.referralPoints.push(row);
-    }
+    await forChunks(
+      plan.referralPoints.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) parts[shardOf(plan.referralPoints[i]!.refereeId)]!.referralPoints.push(plan.referralPoints[i]!);
+      },
+      slicer,
+    );
     for (const bonus of plan.bonuses) parts[shardOf(bonus.userId)]!.bonuses.push(bonus);
     // Each node row is in one shard, whichever: spread them evenly.
-    for (let index = 0; index < plan.nodes.length; index++) {
-      if (slicer.due()) await slicer.yield();
-      parts[Math.floor((index * count) / plan.nodes.length)]!.nodes.push(plan.nodes[index]!);
+    for (let k = 0; k < count; k++) {
+      parts[k]!.nodes = plan.nodes.slice(Math.ceil((k * plan.nodes.length) / count), Math.ceil(((k + 1) * plan.nodes.length) / count));
     }
     return parts.map((part, k) => ({
       id: `${id}#${k + 1}/${count}`,

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config';
-import { LoopSlicer, orderInSlices } from '../../../common/event-loop';
+import { forChunks, LoopSlicer, orderInSlices } from '../../../common/event-loop';
 import { newId } from '../../../common/ids';
 import { LedgerBatch, NetworkCreditColumns, NodeProgress } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
@@ -130,23 +130,33 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     const nodeIds = new Float64Array(entries.length);
     const slicer = new LoopSlicer();
     let oneBucket = true;
-    for (let i = 0; i < entries.length; i++) {
-      if (slicer.due()) await slicer.yield();
-      const entry = entries[i]!;
-      if (entry.micro > 0) network.push(entry.userId, entry.micro, entry.bucketMs);
-      nodeIds[i] = entry.nodeId;
-      if (entry.bucketMs !== entries[0]!.bucketMs) oneBucket = false;
-    }
+    await forChunks(
+      entries.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) {
+          const entry = entries[i]!;
+          if (entry.micro > 0) network.push(entry.userId, entry.micro, entry.bucketMs);
+          nodeIds[i] = entry.nodeId;
+          if (entry.bucketMs !== entries[0]!.bucketMs) oneBucket = false;
+        }
+      },
+      slicer,
+    );
     // In one bucket, each node has one entry; otherwise a node's entries are summed first.
     const nodes = oneBucket ? entries : await sumPerNode(entries, slicer);
     if (!oneBucket) for (let i = 0; i < nodes.length; i++) nodeIds[i] = nodes[i]!.nodeId;
     const order = await orderInSlices(nodeIds, nodes.length, slicer);
     const progress = new Array<NodeProgress>(nodes.length);
-    for (let k = 0; k < nodes.length; k++) {
-      if (slicer.due()) await slicer.yield();
-      const node = nodes[order[k]!]!;
-      progress[k] = { nodeId: node.nodeId, seconds: node.seconds, points: BigInt(node.micro), score: node.score, lastSeenAt: new Date(node.lastSeenMs) };
-    }
+    await forChunks(
+      nodes.length,
+      (start, end) => {
+        for (let k = start; k < end; k++) {
+          const node = nodes[order[k]!]!;
+          progress[k] = { nodeId: node.nodeId, seconds: node.seconds, points: BigInt(node.micro), score: node.score, lastSeenAt: new Date(node.lastSeenMs) };
+        }
+      },
+      slicer,
+    );
     return { id: `accrual:${newId()}`, network, nodes: progress, bonuses: [] };
   }
 }
