@@ -41,10 +41,65 @@ export function chainColumnsOf(userIds: Float64Array, length: number, chains: Re
 export type ReferralLinkLoader = (refereeIds: readonly number[]) => Promise<readonly ReferralLinkRow[]>;
 
 /**
- * How many users' referral links the ledger keeps in memory (entries, roughly 100 bytes each).
- * Links of users beyond it are loaded again when they earn, one query per tier.
+ * How many users' referral links the ledger keeps in memory. Users with an id below it are held
+ * in typed columns indexed by id (17 bytes each, grown as ids are seen: serial ids make them
+ * dense); others in a map (roughly 100 bytes each), oldest out first once the whole cache holds
+ * this many. Links of users beyond it are loaded again when they earn, one query per tier.
  */
 export const REFERRAL_LINK_CACHE_ENTRIES = 1_000_000;
+
+/** `DenseLinks.state` per user id. */
+const UNKNOWN = 0;
+const LINKED = 1;
+const NO_REFERRER = 2;
+/** With LINKED: the referral is Completed or Rewarded. */
+const SETTLED = 4;
+
+/** Links of users with ids below a bound, as columns indexed by user id. */
+class DenseLinks {
+  state = new Uint8Array(0);
+  referralIds = new Float64Array(0);
+  referrerIds = new Float64Array(0);
+  count = 0;
+
+  constructor(readonly limit: number) {}
+
+  holds(userId: number): boolean {
+    return userId > 0 && userId < this.limit && Number.isInteger(userId);
+  }
+
+  get(userId: number): ReferralLink | null | undefined {
+    const state = this.state[userId] ?? UNKNOWN;
+    if (state === UNKNOWN) return undefined;
+    if (state === NO_REFERRER) return null;
+    return { referralId: this.referralIds[userId]!, referrerId: this.referrerIds[userId]! };
+  }
+
+  set(userId: number, link: ReferralLink | null, settled: boolean): void {
+    if (userId >= this.state.length) this.grow(userId);
+    if (this.state[userId] === UNKNOWN) this.count++;
+    if (link === null) {
+      this.state[userId] = NO_REFERRER;
+      return;
+    }
+    this.state[userId] = settled ? LINKED | SETTLED : LINKED;
+    this.referralIds[userId] = link.referralId;
+    this.referrerIds[userId] = link.referrerId;
+  }
+
+  private grow(userId: number): void {
+    const length = Math.min(this.limit, Math.max(1_024, 2 ** Math.ceil(Math.log2(userId + 1))));
+    const state = new Uint8Array(length);
+    const referralIds = new Float64Array(length);
+    const referrerIds = new Float64Array(length);
+    state.set(this.state);
+    referralIds.set(this.referralIds);
+    referrerIds.set(this.referrerIds);
+    this.state = state;
+    this.referralIds = referralIds;
+    this.referrerIds = referrerIds;
+  }
+}
 
 /**
  * Each user's referral chain (their referrer, that user's referrer, …), held in memory so that a
@@ -56,18 +111,27 @@ export const REFERRAL_LINK_CACHE_ENTRIES = 1_000_000;
  * qualification check again.
  */
 export class ReferralChains {
-  /** referee → the referral that brought them (null: registered without a referrer). */
+  /** Users with ids below the capacity: typed columns, no object per link (see DenseLinks). */
+  private readonly dense: DenseLinks;
+  /** Other referees → the referral that brought them (null: registered without a referrer). */
   private readonly links = new Map<number, ReferralLink | null>();
-  /** Referees (of cached links) whose referral is known to be Completed or Rewarded. */
+  /** Referees (of links in `links`) whose referral is known to be Completed or Rewarded. */
   private readonly settled = new Set<number>();
 
   constructor(
     private readonly loadLinks: ReferralLinkLoader,
     private readonly capacity: number = REFERRAL_LINK_CACHE_ENTRIES,
-  ) {}
+  ) {
+    this.dense = new DenseLinks(capacity);
+  }
 
   get size(): number {
-    return this.links.size;
+    return this.dense.count + this.links.size;
+  }
+
+  /** The cached link of this user (null: no referrer; undefined: not cached). */
+  private linkOf(userId: number): ReferralLink | null | undefined {
+    return this.dense.holds(userId) ? this.dense.get(userId) : this.links.get(userId);
   }
 
   /**
@@ -76,13 +140,21 @@ export class ReferralChains {
    * Another instance may settle a referral unseen; that only costs it a needless check.
    */
   mayQualify(userId: number): boolean {
+    if (this.dense.holds(userId)) {
+      const state = this.dense.state[userId] ?? UNKNOWN;
+      return state !== NO_REFERRER && (state & SETTLED) === 0;
+    }
     return this.links.get(userId) !== null && !this.settled.has(userId);
   }
 
   /** These referees' referrals were settled (by a committed transaction). */
   markSettled(refereeIds: readonly number[]): void {
     for (const userId of refereeIds) {
-      if (this.links.get(userId)) this.settled.add(userId);
+      if (this.dense.holds(userId)) {
+        if (this.dense.state[userId] === LINKED) this.dense.state[userId] = LINKED | SETTLED;
+      } else if (this.links.get(userId)) {
+        this.settled.add(userId);
+      }
     }
   }
 
@@ -101,10 +173,10 @@ export class ReferralChains {
       if (slicer.due()) await slicer.yield();
       if (chains.has(userId)) continue;
       const chain: ReferralLink[] = [];
-      let link = this.links.get(userId);
+      let link = this.linkOf(userId);
       while (link && chain.length < tiers) {
         chain.push(link);
-        link = this.links.get(link.referrerId);
+        link = this.linkOf(link.referrerId);
       }
       // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
       if (link === undefined && chain.length < tiers) incomplete.add(userId);
@@ -125,6 +197,7 @@ export class ReferralChains {
     const referrerIds = new Float64Array(length * tiers);
     const incomplete: number[] = [];
     const slicer = new LoopSlicer();
+    const dense = this.dense;
     const warm = (start: number, end: number): void => {
       for (let i = start; i < end; i++) {
         const base = i * tiers;
@@ -137,15 +210,27 @@ export class ReferralChains {
           referrerIds.copyWithin(base, base - tiers, base);
           continue;
         }
-        let link = this.links.get(userIds[i]!);
+        // Dense ids read the columns (no lookup, no object); others go through the map.
+        let userId = userIds[i]!;
         let tier = 0;
-        while (link && tier < tiers) {
-          referralIds[base + tier] = link.referralId;
-          referrerIds[base + tier++] = link.referrerId;
-          link = this.links.get(link.referrerId);
+        let missing = false;
+        while (tier < tiers) {
+          if (dense.holds(userId)) {
+            const state = dense.state[userId] ?? UNKNOWN;
+            if (state === UNKNOWN) missing = true;
+            if (state === UNKNOWN || state === NO_REFERRER) break;
+            referralIds[base + tier] = dense.referralIds[userId]!;
+            userId = referrerIds[base + tier++] = dense.referrerIds[userId]!;
+          } else {
+            const link = this.links.get(userId);
+            if (link === undefined) missing = true;
+            if (!link) break;
+            referralIds[base + tier] = link.referralId;
+            userId = referrerIds[base + tier++] = link.referrerId;
+          }
         }
-        // undefined: a link the cache lacks (null: the chain ends there, a user without a referrer).
-        if (link === undefined && tier < tiers) incomplete.push(i);
+        // A link the cache lacks (not a chain that ends: a user without a referrer).
+        if (missing) incomplete.push(i);
       }
     };
     await forChunks(length, warm, slicer);
@@ -176,7 +261,7 @@ export class ReferralChains {
       for (const userId of frontier) {
         if (slicer.due()) await slicer.yield();
         if (gathered.has(userId)) continue;
-        const link = this.links.get(userId);
+        const link = this.linkOf(userId);
         if (link === undefined) missing.push(userId);
         else gathered.set(userId, link);
       }
@@ -217,13 +302,21 @@ export class ReferralChains {
   }
 
   private remember(userId: number, link: ReferralLink | null, settled: boolean): void {
-    // Oldest-inserted out first: a bound on memory, not a recency policy.
-    if (this.links.size >= this.capacity) {
+    // Oldest-inserted map link out first: a bound on memory, not a recency policy. Dense links stay
+    // (ids below the capacity: fewer than it); when they fill the whole bound, a map link is not kept.
+    const dense = this.dense.holds(userId);
+    if (this.size >= this.capacity && !(dense && this.dense.get(userId) !== undefined)) {
       const oldest = this.links.keys().next();
       if (!oldest.done) {
         this.links.delete(oldest.value);
         this.settled.delete(oldest.value);
+      } else if (!dense) {
+        return;
       }
+    }
+    if (dense) {
+      this.dense.set(userId, link, settled);
+      return;
     }
     this.links.set(userId, link);
     if (settled) this.settled.add(userId);
