@@ -8,13 +8,16 @@
  * one node each. The chain cache is warmed by one unmeasured run per build (as in a running
  * service; the first flush after boot loads the links from PostgreSQL).
  *
- * Reported per build: median wall time and CPU time of the planning, the longest the event loop
- * was blocked (a 1 ms timer's lateness), and the ratios ours / baseline. Every run checks that
+ * Reported per build: median wall time and CPU time of the planning (process CPU: V8's parallel
+ * GC threads included), the longest the event loop was blocked (a 1 ms timer's lateness: on a
+ * loaded machine also preemption) and the longest GC pause, the CPU time of each step, and the
+ * ratios ours / baseline. Every run checks that
  * both builds planned the same credits (amounts summed per user, tier by tier).
  *
  *   node --expose-gc bench/micro/flush-planning.mjs [--users 100000] [--runs 7] [--base /work/base/dist] [--ours dist]
  */
 import { createRequire } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { isAbsolute, join } from 'node:path';
 import { parseArgs, ROOT } from '../lib/proc.mjs';
 import { fmt, median } from '../lib/stats.mjs';
@@ -49,7 +52,7 @@ function load(dist) {
   const { AccrualBuffer } = require(join(root, 'src/modules/network/accrual/accrual-buffer.js'));
   const ledger = new LedgerService({ manager: {} }, repository, {}, config, {});
   const flusher = new AccrualFlusher(ledger, config, metrics);
-  return { root, ledger, flusher, AccrualBuffer, wall: [], cpu: [], block: [] };
+  return { root, ledger, flusher, AccrualBuffer, wall: [], cpu: [], block: [], gc: [] };
 }
 
 /** A flush's entries: every user's node earned 0.5 points (plus a little, so amounts differ) in this hour. */
@@ -77,7 +80,13 @@ async function plan(build, entries) {
   return { planned, shards };
 }
 
-/** Runs `work`, with its wall and CPU time and the longest event-loop block meanwhile. */
+/** The longest garbage-collection pause on the main thread since the last reset. */
+let longestGc = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longestGc = Math.max(longestGc, entry.duration);
+}).observe({ entryTypes: ['gc'] });
+
+/** Runs `work`, with its wall and CPU time, the longest event-loop block and GC pause meanwhile. */
 async function measure(work) {
   let longest = 0;
   let last = performance.now();
@@ -88,6 +97,7 @@ async function measure(work) {
   }, 1);
   await new Promise((resolve) => setTimeout(resolve, 5));
   last = performance.now();
+  longestGc = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await work();
@@ -95,7 +105,7 @@ async function measure(work) {
   const cpu = process.cpuUsage(cpu0);
   await new Promise((resolve) => setTimeout(resolve, 5));
   clearInterval(tick);
-  return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest) };
+  return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest), gcMs: longestGc };
 }
 
 /** What the plan credits: per user, Network and Referral sums; per referral, its points (as text, exact). */
@@ -128,7 +138,8 @@ for (let run = 1; run <= o.runs; run++) {
   for (const build of run % 2 === 1 ? [base, ours] : [ours, base]) {
     const entries = entriesFor(build, bucketMs, Date.now());
     gc();
-    const { result, wallMs, cpuMs, longestMs } = await measure(() => plan(build, entries));
+    const { result, wallMs, cpuMs, longestMs, gcMs } = await measure(() => plan(build, entries));
+    build.gc.push(gcMs);
     build.wall.push(wallMs);
     build.cpu.push(cpuMs);
     build.block.push(longestMs);
@@ -139,7 +150,7 @@ for (let run = 1; run <= o.runs; run++) {
 }
 
 const row = (name, build) =>
-  `${name.padEnd(9)} wall ${fmt(median(build.wall), 0).padStart(5)} ms  cpu ${fmt(median(build.cpu), 0).padStart(5)} ms  longest block median ${fmt(median(build.block), 0)} ms, max ${fmt(Math.max(...build.block), 0)} ms`;
+  `${name.padEnd(9)} wall ${fmt(median(build.wall), 0).padStart(5)} ms  cpu ${fmt(median(build.cpu), 0).padStart(5)} ms  longest block median ${fmt(median(build.block), 0)} ms, max ${fmt(Math.max(...build.block), 0)} ms; longest GC pause median ${fmt(median(build.gc), 0)} ms, max ${fmt(Math.max(...build.gc), 0)} ms`;
 console.log(row('baseline', base));
 console.log(row('ours', ours));
 console.log(
