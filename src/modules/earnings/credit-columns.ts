@@ -77,22 +77,23 @@ export async function aggregateCredits(
       },
       slicer,
     );
-  }
-  for (const credit of credits instanceof NetworkCreditColumns ? [] : credits) {
-    if (slicer.due()) await slicer.yield();
-    if (credit.amount <= 0n) continue;
-    if (credit.amount > SAFE) return null;
-    if (credit.at !== lastAt) {
-      lastAt = credit.at;
-      const ms = rules.bucketStartMs(credit.at.getTime());
-      lastSlot = bucketMs.indexOf(ms);
-      if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
+  } else {
+    for (const credit of credits) {
+      if (slicer.due()) await slicer.yield();
+      if (credit.amount <= 0n) continue;
+      if (credit.amount > SAFE) return null;
+      if (credit.at !== lastAt) {
+        lastAt = credit.at;
+        const ms = rules.bucketStartMs(credit.at.getTime());
+        lastSlot = bucketMs.indexOf(ms);
+        if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
+      }
+      const amount = Number(credit.amount);
+      total += amount;
+      users[length] = credit.userId;
+      slots[length] = lastSlot;
+      amounts[length++] = amount;
     }
-    const amount = Number(credit.amount);
-    total += amount;
-    users[length] = credit.userId;
-    slots[length] = lastSlot;
-    amounts[length++] = amount;
   }
   if (total > Number.MAX_SAFE_INTEGER) return null;
 
