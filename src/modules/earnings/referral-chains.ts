@@ -258,46 +258,72 @@ export class ReferralChains {
     let frontier = [...distinct];
     for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
       const missing: number[] = [];
-      for (const userId of frontier) {
-        if (slicer.due()) await slicer.yield();
-        if (gathered.has(userId)) continue;
-        const link = this.linkOf(userId);
-        if (link === undefined) missing.push(userId);
-        else gathered.set(userId, link);
-      }
+      const current = frontier;
+      await forChunks(
+        current.length,
+        (start, end) => {
+          for (let i = start; i < end; i++) {
+            const userId = current[i]!;
+            if (gathered.has(userId)) continue;
+            const link = this.linkOf(userId);
+            if (link === undefined) missing.push(userId);
+            else gathered.set(userId, link);
+          }
+        },
+        slicer,
+      );
       if (missing.length > 0) {
         const rows = await this.loadLinks(missing);
         const byReferee = new Map<number, ReferralLinkRow>();
-        for (const row of rows) {
-          if (slicer.due()) await slicer.yield();
-          byReferee.set(row.refereeId, row);
-        }
-        for (const userId of missing) {
-          if (slicer.due()) await slicer.yield();
-          const row = byReferee.get(userId);
-          const link = row === undefined ? null : { referralId: row.referralId, referrerId: row.referrerId };
-          gathered.set(userId, link);
-          this.remember(userId, link, row?.settled ?? false);
-        }
+        await forChunks(
+          rows.length,
+          (start, end) => {
+            for (let i = start; i < end; i++) byReferee.set(rows[i]!.refereeId, rows[i]!);
+          },
+          slicer,
+        );
+        await forChunks(
+          missing.length,
+          (start, end) => {
+            for (let i = start; i < end; i++) {
+              const userId = missing[i]!;
+              const row = byReferee.get(userId);
+              const link = row === undefined ? null : { referralId: row.referralId, referrerId: row.referrerId };
+              gathered.set(userId, link);
+              this.remember(userId, link, row?.settled ?? false);
+            }
+          },
+          slicer,
+        );
       }
       const next = new Set<number>();
-      for (const userId of frontier) {
-        if (slicer.due()) await slicer.yield();
-        const link = gathered.get(userId);
-        if (link) next.add(link.referrerId);
-      }
+      await forChunks(
+        current.length,
+        (start, end) => {
+          for (let i = start; i < end; i++) {
+            const link = gathered.get(current[i]!);
+            if (link) next.add(link.referrerId);
+          }
+        },
+        slicer,
+      );
       frontier = [...next];
     }
 
     const chains = new Map<number, ReferralLink[]>();
-    for (const userId of distinct) {
-      if (slicer.due()) await slicer.yield();
-      const chain: ReferralLink[] = [];
-      for (let link = gathered.get(userId); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
-        chain.push(link);
-      }
-      chains.set(userId, chain);
-    }
+    await forChunks(
+      distinct.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) {
+          const chain: ReferralLink[] = [];
+          for (let link = gathered.get(distinct[i]!); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
+            chain.push(link);
+          }
+          chains.set(distinct[i]!, chain);
+        }
+      },
+      slicer,
+    );
     return chains;
   }
 
