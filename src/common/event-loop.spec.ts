@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { arrayLiteral, LoopSlicer, mapInSlices, SLICE_MS, sortInSlices, yieldToEventLoop } from './event-loop';
+import { arrayLiteral, LoopSlicer, mapInSlices, orderInSlices, SLICE_MS, sortInSlices, yieldToEventLoop } from './event-loop';
 
 describe('yieldToEventLoop', () => {
   it('resumes concurrent yielders one per turn of the event loop, so their slices never add up', async () => {
@@ -25,6 +25,28 @@ describe('sortInSlices', () => {
       expect(sorted).toEqual([...items].sort((a, b) => compare(a, b) || a.index - b.index));
       expect(items.map((item) => item.index)).toEqual(Array.from({ length }, (_, index) => index)); // input untouched
     }
+  });
+});
+
+describe('orderInSlices', () => {
+  it('orders indices by numeric key, stably, by radix and (for keys beyond 2^48) by comparator', async () => {
+    let seed = 11;
+    const random = (range: number): number => (seed = (seed * 48271) % 2147483647) % range;
+    for (const [length, range, offset] of [
+      [0, 10, 0],
+      [1, 10, 0],
+      [5, 3, 0],
+      [40_000, 1_000, 0],
+      [40_000, 100_000, 2 ** 32], // three passes
+      [40_000, 1_000, 2 ** 50], // beyond 2^48: the comparator path
+    ] as const) {
+      const keys = Float64Array.from({ length }, () => offset + random(range));
+      const order = await orderInSlices(keys, length);
+      const expected = Array.from({ length }, (_, index) => index).sort((a, b) => keys[a]! - keys[b]! || a - b);
+      expect(Array.from(order)).toEqual(expected);
+    }
+    // Only the first `length` keys count.
+    expect(Array.from(await orderInSlices(Float64Array.from([3, 1, 0]), 2))).toEqual([1, 0]);
   });
 });
 

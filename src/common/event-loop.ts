@@ -50,9 +50,29 @@ export class LoopSlicer {
     return (++this.steps & 63) === 0 && performance.now() >= this.until;
   }
 
+  /** `due()` for callers that step in chunks of many items: reads the clock every call. */
+  spent(): boolean {
+    return performance.now() >= this.until;
+  }
+
   async yield(): Promise<void> {
     await yieldToEventLoop();
     this.until = performance.now() + SLICE_MS;
+  }
+}
+
+/** Items `forChunks` hands to its step at once: a fraction of a millisecond of simple work. */
+export const CHUNK = 4_096;
+
+/**
+ * Runs `step(start, end)` over 0 … length − 1 in chunks of CHUNK, yielding to the event loop
+ * between chunks once the slicer's budget is spent. Hot loops belong in such a plain (non-async)
+ * step: V8 optimises a loop with an `await` in it far less well.
+ */
+export async function forChunks(length: number, step: (start: number, end: number) => void, slicer = new LoopSlicer()): Promise<void> {
+  for (let start = 0; start < length; start += CHUNK) {
+    if (slicer.spent()) await slicer.yield();
+    step(start, Math.min(length, start + CHUNK));
   }
 }
 
@@ -71,6 +91,13 @@ export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U,
  * once (a few milliseconds each), then merged pairwise, yielding as the budget runs out. Stable.
  */
 export async function sortInSlices<T>(items: readonly T[], compare: (a: T, b: T) => number, slicer = new LoopSlicer()): Promise<T[]> {
+  // Lists that come in order already (nodes drained in id order, rows built in key order) cost one pass.
+  let sorted = true;
+  for (let start = 1; start < items.length && sorted; start += CHUNK) {
+    if (slicer.spent()) await slicer.yield();
+    for (let i = start; i < Math.min(items.length, start + CHUNK) && sorted; i++) sorted = compare(items[i - 1]!, items[i]!) <= 0;
+  }
+  if (sorted) return items.slice();
   const run = LOOP_SLICE / 2;
   let runs: T[][] = [];
   for (let start = 0; start < items.length; start += run) {
@@ -102,6 +129,109 @@ export async function sortInSlices<T>(items: readonly T[], compare: (a: T, b: T)
     runs = merged;
   }
   return runs[0]!;
+}
+
+/** Bits of the key `orderInSlices` sorts by in one pass (a counting array of 2^16 entries). */
+const RADIX_BITS = 16;
+const RADIX = 2 ** RADIX_BITS;
+/** Keys up to 2^48 take three passes; larger ones are sorted by comparator. */
+const RADIX_LIMIT = 2 ** (3 * RADIX_BITS);
+
+/**
+ * The indices 0 … length − 1 of `keys` in ascending key order, stable (equal keys keep their
+ * index order), in slices of the event loop. Keys are non-negative integers (ids, or ids combined
+ * with a small rank). Below 2^48 (ids, in practice) they are sorted by radix, 16 bits a pass,
+ * least significant first: a pass is two linear loops over typed arrays, with no comparison, no
+ * object per item and nothing for the garbage collector; larger keys by `sortInSlices` with a
+ * comparator. Keys already in order cost one pass.
+ */
+export async function orderInSlices(keys: Float64Array, length: number, slicer = new LoopSlicer()): Promise<Uint32Array> {
+  let order = new Uint32Array(length);
+  let largest = 0;
+  let sorted = true;
+  for (let start = 0; start < length; start += RADIX_CHUNK) {
+    if (slicer.due()) await slicer.yield();
+    const end = Math.min(length, start + RADIX_CHUNK);
+    for (let i = start; i < end; i++) order[i] = i;
+    largest = Math.max(largest, largestOf(keys, start, end));
+    sorted &&= inOrder(keys, start, end);
+  }
+  if (sorted) return order;
+  if (largest >= RADIX_LIMIT) {
+    order.set(await sortInSlices(Array.from(order), (a, b) => keys[a]! - keys[b]! || a - b, slicer));
+    return order;
+  }
+  let spare = new Uint32Array(length);
+  const counts = new Uint32Array(RADIX);
+  if (largest < 2 ** 32) {
+    // 32-bit keys (most): digits by bit operations on a 32-bit copy, much cheaper than division;
+    // the loops run in plain functions over chunks (async loops optimise poorly), a yield check between.
+    const narrow = Uint32Array.from(keys.subarray(0, length));
+    for (let shift = 0; shift === 0 || (shift < 32 && largest >= 2 ** shift); shift += RADIX_BITS) {
+      counts.fill(0);
+      for (let start = 0; start < length; start += RADIX_CHUNK) {
+        if (slicer.due()) await slicer.yield();
+        countDigits(narrow, shift, start, Math.min(length, start + RADIX_CHUNK), counts);
+      }
+      for (let digit = 0, place = 0; digit < RADIX; digit++) {
+        const count = counts[digit]!;
+        counts[digit] = place;
+        place += count;
+      }
+      for (let start = 0; start < length; start += RADIX_CHUNK) {
+        if (slicer.due()) await slicer.yield();
+        scatter(narrow, shift, order, spare, start, Math.min(length, start + RADIX_CHUNK), counts);
+      }
+      [order, spare] = [spare, order];
+    }
+    return order;
+  }
+  for (let divisor = 1; divisor <= largest; divisor *= RADIX) {
+    counts.fill(0);
+    for (let i = 0; i < length; i++) {
+      if (slicer.due()) await slicer.yield();
+      counts[Math.floor(keys[i]! / divisor) % RADIX]!++;
+    }
+    // Each digit's first place in the output, then each index scattered to its digit's next place.
+    for (let digit = 0, place = 0; digit < RADIX; digit++) {
+      const count = counts[digit]!;
+      counts[digit] = place;
+      place += count;
+    }
+    for (let k = 0; k < length; k++) {
+      if (slicer.due()) await slicer.yield();
+      const index = order[k]!;
+      spare[counts[Math.floor(keys[index]! / divisor) % RADIX]!++] = index;
+    }
+    [order, spare] = [spare, order];
+  }
+  return order;
+}
+
+/** Items of one radix step between yield checks (well under a millisecond). */
+const RADIX_CHUNK = 8_192;
+
+function largestOf(keys: Float64Array, start: number, end: number): number {
+  let largest = 0;
+  for (let i = start; i < end; i++) if (keys[i]! > largest) largest = keys[i]!;
+  return largest;
+}
+
+/** Whether keys[start − 1 … end) are in ascending order. */
+function inOrder(keys: Float64Array, start: number, end: number): boolean {
+  for (let i = Math.max(1, start); i < end; i++) if (keys[i]! < keys[i - 1]!) return false;
+  return true;
+}
+
+function countDigits(keys: Uint32Array, shift: number, start: number, end: number, counts: Uint32Array): void {
+  for (let i = start; i < end; i++) counts[(keys[i]! >>> shift) & (RADIX - 1)]!++;
+}
+
+function scatter(keys: Uint32Array, shift: number, order: Uint32Array, into: Uint32Array, start: number, end: number, places: Uint32Array): void {
+  for (let k = start; k < end; k++) {
+    const index = order[k]!;
+    into[places[(keys[index]! >>> shift) & (RADIX - 1)]!++] = index;
+  }
 }
 
 /**

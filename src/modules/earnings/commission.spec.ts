@@ -111,6 +111,31 @@ describe('ReferralChains', () => {
     expect([2, 4, 5, 42].map((id) => chains.mayQualify(id))).toEqual([true, true, false, true]);
   });
 
+  it('gives the same chains as columns, row by row, ids in typed columns or in the map, cold and warm', async () => {
+    for (const capacity of [1_000, 4, 3]) {
+      const { chains } = setup(capacity);
+      const users = Float64Array.from([1, 2, 4, 4, 5, 9]);
+      for (const round of ['cold', 'warm']) {
+        const columns = await chains.columnsOf(users, users.length, 3);
+        const expected = await chains.chainsOf(Array.from(users), 3);
+        users.forEach((userId, row) => {
+          const chain = expected.get(userId)!;
+          for (let tier = 0; tier < 3; tier++) {
+            expect([round, capacity, userId, tier, columns.referralIds[row * 3 + tier], columns.referrerIds[row * 3 + tier]]).toEqual([
+              round,
+              capacity,
+              userId,
+              tier,
+              chain[tier]?.referralId ?? 0,
+              chain[tier]?.referrerId ?? 0,
+            ]);
+          }
+        });
+      }
+      expect(chains.size).toBeLessThanOrEqual(capacity);
+    }
+  });
+
   it('forgets what it knew of a referral with its evicted link', async () => {
     const { chains } = setup(1);
     await chains.chainsOf([3], 1);

@@ -1,7 +1,8 @@
-import { LoopSlicer, sortInSlices } from '../../common/event-loop';
+import { forChunks, LoopSlicer, orderInSlices } from '../../common/event-loop';
 import { MICRO_PER_POINT, MicroPoints } from '../../common/points';
 import type { BucketCredit } from './ledger.repository';
-import type { ReferralLink } from './referral-chains';
+import { chainColumnsOf, ChainColumns, ReferralLink } from './referral-chains';
+import { columnsOfRows, CreditColumns } from './credit-columns';
 
 /** Commission that flowed through one direct referral (added to that referral's `points`). */
 export interface ReferralPoints {
@@ -35,77 +36,102 @@ export async function computeCommission(
   chains: ReadonlyMap<number, readonly ReferralLink[]>,
   rates: readonly MicroPoints[],
 ): Promise<Commission> {
-  // Plain numbers are exact while every product (amount × rate) and every sum stays below 2^53;
-  // the batch's whole amount bounds every sum of commission (the rates add up to at most 1).
-  // Summed as numbers (no bigint allocated per credit): exact while each amount and the running
-  // total stay safe integers, which the loop checks.
-  let total = 0;
-  let largest = 0;
-  const slicer = new LoopSlicer();
-  for (const credit of credits) {
-    if (slicer.due()) await slicer.yield();
-    if (credit.amount > SAFE) return commissionInBigints(credits, chains, rates);
-    const amount = Number(credit.amount);
-    total += amount;
-    if (total > Number.MAX_SAFE_INTEGER) return commissionInBigints(credits, chains, rates);
-    if (amount > largest) largest = amount;
-  }
-  const maxRate = rates.reduce((max, rate) => (rate > max ? rate : max), 0n);
-  return BigInt(largest) * maxRate <= SAFE
-    ? commissionInNumbers(credits, chains, rates.map(Number))
-    : commissionInBigints(credits, chains, rates);
+  const columns = columnsOfRows(credits);
+  const commission =
+    columns === null ? null : await commissionOfColumns(columns, chainColumnsOf(columns.userIds, columns.length, chains, rates.length), rates);
+  return commission ?? commissionInBigints(credits, chains, rates);
 }
 
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * `computeCommission` on a batch's columns (`CreditColumns`, `ChainColumns` of the same rows), in
+ * plain numbers: one typed-array entry per (row, tier) paid, sorted by key and summed run by run
+ * (no map, no object or bigint per credit). Exact while every product (amount × rate) and every
+ * sum stays below 2^53; null when the columns cannot promise that (bigint arithmetic then).
+ */
+export async function commissionOfColumns(
+  credits: CreditColumns,
+  chains: ChainColumns,
+  rates: readonly MicroPoints[],
+  slicer = new LoopSlicer(),
+): Promise<Commission | null> {
+  const tiers = Math.min(chains.tiers, rates.length);
+  if (tiers === 0 || credits.length === 0) return { buckets: [], referralPoints: [] };
+  const rate = rates.slice(0, tiers).map(Number);
+  // A product of two safe integers is exact when the (correctly rounded) result is at most 2^53 − 1;
+  // every sum of commission is at most total × the rates' sum (with room for rounding in the check).
+  const maxRate = Math.max(...rate);
+  const rateSum = rate.reduce((sum, each) => sum + each, 0) / 1_000_000;
+  if (credits.largest * maxRate > Number.MAX_SAFE_INTEGER || credits.total * Math.max(1, rateSum) > Number.MAX_SAFE_INTEGER / 2) return null;
 
-/** The common case, without bigint arithmetic in the loop. */
-async function commissionInNumbers(
-  credits: readonly BucketCredit[],
-  chains: ReadonlyMap<number, readonly ReferralLink[]>,
-  rates: readonly number[],
-): Promise<Commission> {
-  // bucket (ms) → ancestor → amount; a flush has one or two buckets.
-  const buckets = new Map<number, { bucket: Date; epoch: number; amounts: Map<number, number> }>();
-  const viaReferral = new Map<number, { refereeId: number; amount: number }>();
-  const slicer = new LoopSlicer();
-  for (const credit of credits) {
-    if (slicer.due()) await slicer.yield();
-    const chain = chains.get(credit.userId);
-    if (chain === undefined || chain.length === 0) continue;
-    const own = chain[0]!;
-    if (!viaReferral.has(own.referralId)) viaReferral.set(own.referralId, { refereeId: credit.userId, amount: 0 });
-    const amount = Number(credit.amount);
-    const bucketMs = credit.bucket.getTime();
-    let bucket = buckets.get(bucketMs);
-    if (bucket === undefined) buckets.set(bucketMs, (bucket = { bucket: credit.bucket, epoch: credit.epoch, amounts: new Map() }));
-    for (let tier = 0; tier < chain.length && tier < rates.length; tier++) {
-      // Truncated to micro-points: exact integer division (the product is below 2^53).
-      const product = amount * rates[tier]!;
-      const commission = (product - (product % 1_000_000)) / 1_000_000;
-      if (commission <= 0) continue;
-      const link = chain[tier]!;
-      bucket.amounts.set(link.referrerId, (bucket.amounts.get(link.referrerId) ?? 0) + commission);
-      const via = viaReferral.get(link.referralId);
-      if (via === undefined) viaReferral.set(link.referralId, { refereeId: tier === 0 ? credit.userId : chain[tier - 1]!.referrerId, amount: commission });
-      else via.amount += commission;
+  const rows = credits.length;
+  const bucketCount = credits.buckets.length;
+  // Per tier paid: the ancestor's (user, bucket) key, and the referral it flowed through.
+  const bucketKeys = new Float64Array(rows * tiers);
+  const bucketAmounts = new Float64Array(rows * tiers);
+  const referralKeys = new Float64Array(rows * tiers);
+  const referralAmounts = new Float64Array(rows * tiers);
+  const referees = new Float64Array(rows * tiers);
+  let paid = 0;
+  let via = 0;
+  const pay = (start: number, end: number): void => {
+    for (let i = start; i < end; i++) {
+      const base = i * chains.tiers;
+      const userId = credits.userIds[i]!;
+      const amount = credits.amounts[i]!;
+      let ownListed = false;
+      for (let tier = 0; tier < tiers; tier++) {
+        const referralId = chains.referralIds[base + tier]!;
+        if (referralId === 0) break;
+        // Truncated to micro-points: exact integer division (the product is below 2^53).
+        const product = amount * rate[tier]!;
+        const commission = (product - (product % 1_000_000)) / 1_000_000;
+        if (commission <= 0) continue;
+        bucketKeys[paid] = chains.referrerIds[base + tier]! * bucketCount + credits.bucketRanks[i]!;
+        bucketAmounts[paid++] = commission;
+        referralKeys[via] = referralId;
+        referralAmounts[via] = commission;
+        referees[via++] = tier === 0 ? userId : chains.referrerIds[base + tier - 1]!;
+        if (tier === 0) ownListed = true;
+      }
+      // Every earner's own referral is listed, with 0 when its commission truncated to nothing.
+      if (!ownListed && chains.referralIds[base] !== 0) {
+        referralKeys[via] = chains.referralIds[base]!;
+        referralAmounts[via] = 0;
+        referees[via++] = userId;
+      }
     }
-  }
-  const rows: BucketCredit[] = [];
-  for (const { bucket, epoch, amounts } of buckets.values()) {
-    for (const [userId, amount] of amounts) {
-      if (slicer.due()) await slicer.yield();
-      rows.push({ userId, bucket, epoch, amount: BigInt(amount) });
-    }
-  }
-  const points: ReferralPoints[] = [];
-  for (const [referralId, via] of viaReferral) {
-    if (slicer.due()) await slicer.yield();
-    points.push({ referralId, refereeId: via.refereeId, amount: BigInt(via.amount) });
-  }
-  return {
-    buckets: await sortInSlices(rows, (a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime(), slicer),
-    referralPoints: await sortInSlices(points, (a, b) => a.referralId - b.referralId, slicer),
   };
+  await forChunks(rows, pay, slicer);
+
+  // Entries in key order; each run of one key becomes a row (k: the next entry to read).
+  const buckets: BucketCredit[] = [];
+  const byBucket = await orderInSlices(bucketKeys, paid, slicer);
+  let k = 0;
+  const bucketRows = (end: number): void => {
+    while (k < end) {
+      const key = bucketKeys[byBucket[k]!]!;
+      let amount = 0;
+      for (; k < paid && bucketKeys[byBucket[k]!] === key; k++) amount += bucketAmounts[byBucket[k]!]!;
+      const rank = key % bucketCount;
+      const { bucket, epoch } = credits.buckets[rank]!;
+      buckets.push({ userId: (key - rank) / bucketCount, bucket, epoch, amount: BigInt(amount) });
+    }
+  };
+  await forChunks(paid, (_, end) => bucketRows(end), slicer);
+  const referralPoints: ReferralPoints[] = [];
+  const byReferral = await orderInSlices(referralKeys, via, slicer);
+  k = 0;
+  const referralRows = (end: number): void => {
+    while (k < end) {
+      const first = byReferral[k]!;
+      const referralId = referralKeys[first]!;
+      let amount = 0;
+      for (; k < via && referralKeys[byReferral[k]!] === referralId; k++) amount += referralAmounts[byReferral[k]!]!;
+      referralPoints.push({ referralId, refereeId: referees[first]!, amount: BigInt(amount) });
+    }
+  };
+  await forChunks(via, (_, end) => referralRows(end), slicer);
+  return { buckets, referralPoints };
 }
 
 /** Any amounts, in bigint arithmetic. */

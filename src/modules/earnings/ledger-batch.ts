@@ -7,6 +7,39 @@ export interface NetworkCredit {
   readonly at: Date;
 }
 
+/**
+ * Many Network credits as columns (a flush's): credit i is `amounts[i]` micro-points to user
+ * `userIds[i]` at `atMs[i]`, with no object or bigint per credit. Amounts are safe integers.
+ */
+export class NetworkCreditColumns {
+  length = 0;
+  readonly userIds: Float64Array;
+  readonly amounts: Float64Array;
+  readonly atMs: Float64Array;
+
+  constructor(capacity: number) {
+    this.userIds = new Float64Array(capacity);
+    this.amounts = new Float64Array(capacity);
+    this.atMs = new Float64Array(capacity);
+  }
+
+  push(userId: number, micro: number, atMs: number): void {
+    if (!Number.isSafeInteger(micro)) throw new Error(`Not an exact amount of micro-points: ${micro}`);
+    this.userIds[this.length] = userId;
+    this.amounts[this.length] = micro;
+    this.atMs[this.length++] = atMs;
+  }
+
+  /** The credits as objects (for the bigint path of a batch whose total is beyond 2^53 micro-points). */
+  toCredits(): NetworkCredit[] {
+    return Array.from({ length: this.length }, (_, i) => ({
+      userId: this.userIds[i]!,
+      amount: BigInt(this.amounts[i]!),
+      at: new Date(this.atMs[i]!),
+    }));
+  }
+}
+
 /** Uptime, points and score to add to one node. */
 export interface NodeProgress {
   readonly nodeId: number;
@@ -31,7 +64,7 @@ export interface BonusCredit {
  */
 export interface LedgerBatch {
   readonly id: string;
-  readonly network: readonly NetworkCredit[];
+  readonly network: readonly NetworkCredit[] | NetworkCreditColumns;
   readonly nodes: readonly NodeProgress[];
   readonly bonuses: readonly BonusCredit[];
 }

@@ -4,15 +4,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { forChunks, LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
-import { computeCommission, ReferralPoints } from './commission';
-import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NodeProgress } from './ledger-batch';
+import { Commission, commissionOfColumns, computeCommission, ReferralPoints } from './commission';
+import { aggregateCredits, BucketRules } from './credit-columns';
+import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeProgress } from './ledger-batch';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
 import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
 import { ReferralChains, ReferralLink } from './referral-chains';
@@ -140,18 +141,35 @@ export class LedgerService {
    * bucket and per referral: the ledger then writes each row once.
    */
   private async plan(batch: LedgerBatch): Promise<LedgerShard> {
-    const network = await this.aggregate(batch.network);
+    // Columns and plain numbers while the amounts allow (`CreditColumns`), bigints otherwise.
+    const aggregated = await aggregateCredits(batch.network, this.bucketRules);
     await yieldToEventLoop();
-    const chains =
-      network.length === 0 || this.rates.length === 0
-        ? new Map<number, ReferralLink[]>()
-        : await this.chains.chainsOf(
-            network.map((credit) => credit.userId),
-            this.rates.length,
-          );
+    let network: BucketCredit[];
+    let commission: Commission | null = null;
+    if (aggregated !== null) {
+      network = aggregated.rows;
+      const { columns } = aggregated;
+      if (columns.length > 0 && this.rates.length > 0) {
+        const chains = await this.chains.columnsOf(columns.userIds, columns.length, this.rates.length);
+        await yieldToEventLoop();
+        commission = await commissionOfColumns(columns, chains, this.rates);
+      }
+    } else {
+      network = await this.aggregate(batch.network instanceof NetworkCreditColumns ? batch.network.toCredits() : batch.network);
+    }
     await yieldToEventLoop();
-    const commission = await computeCommission(network, chains, this.rates);
-    await yieldToEventLoop();
+    if (commission === null) {
+      const chains =
+        network.length === 0 || this.rates.length === 0
+          ? new Map<number, ReferralLink[]>()
+          : await this.chains.chainsOf(
+              network.map((credit) => credit.userId),
+              this.rates.length,
+            );
+      await yieldToEventLoop();
+      commission = await computeCommission(network, chains, this.rates);
+      await yieldToEventLoop();
+    }
     return {
       id: batch.id,
       creditCount: batch.network.length + batch.nodes.length + batch.bonuses.length,
@@ -172,13 +190,14 @@ export class LedgerService {
   private async qualifiersOf(network: readonly BucketCredit[]): Promise<NetworkDelta[]> {
     // `network` is in user order: a user's credits (one per bucket) are next to each other.
     const qualifiers: Array<{ userId: number; network: MicroPoints }> = [];
-    const slicer = new LoopSlicer();
-    for (const credit of network) {
-      if (slicer.due()) await slicer.yield();
-      const last = qualifiers.at(-1);
-      if (last?.userId === credit.userId) last.network += credit.amount;
-      else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
-    }
+    await forChunks(network.length, (start, end) => {
+      for (let i = start; i < end; i++) {
+        const credit = network[i]!;
+        const last = qualifiers.at(-1);
+        if (last?.userId === credit.userId) last.network += credit.amount;
+        else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
+      }
+    });
     return qualifiers;
   }
 
@@ -193,10 +212,13 @@ export class LedgerService {
     // plan.network is in user order already: its distinct users come out sorted.
     const slicer = new LoopSlicer();
     const users: number[] = [];
-    for (const credit of plan.network) {
-      if (slicer.due()) await slicer.yield();
-      if (users.at(-1) !== credit.userId) users.push(credit.userId);
-    }
+    await forChunks(
+      plan.network.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) if (users.at(-1) !== plan.network[i]!.userId) users.push(plan.network[i]!.userId);
+      },
+      slicer,
+    );
     const count = Math.min(this.config.earnings.flushShards, Math.floor(users.length / this.config.earnings.flushShardMinUsers));
     if (count <= 1) return [plan];
     // Shard k holds users from bounds[k] (inclusive) up to bounds[k + 1].
@@ -214,27 +236,27 @@ export class LedgerService {
       nodes: [] as NodeProgress[],
       bonuses: [] as BonusCredit[],
     }));
-    for (const credit of plan.network) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(credit.userId)]!.network.push(credit);
+    // These three are in user order: each shard's rows are one slice of them.
+    for (let k = 0; k < count; k++) {
+      const part = parts[k]!;
+      const from = bounds[k]!;
+      const to = k + 1 < count ? bounds[k + 1]! : Infinity;
+      part.network = plan.network.slice(firstAtOrAfter(plan.network, from), firstAtOrAfter(plan.network, to));
+      part.qualifiers = plan.qualifiers.slice(firstAtOrAfter(plan.qualifiers, from), firstAtOrAfter(plan.qualifiers, to));
+      part.referral = plan.referral.slice(firstAtOrAfter(plan.referral, from), firstAtOrAfter(plan.referral, to));
+      await slicer.yield();
     }
-    for (const qualifier of plan.qualifiers) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(qualifier.userId)]!.qualifiers.push(qualifier);
-    }
-    for (const credit of plan.referral) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(credit.userId)]!.referral.push(credit);
-    }
-    for (const row of plan.referralPoints) {
-      if (slicer.due()) await slicer.yield();
-      parts[shardOf(row.refereeId)]!.referralPoints.push(row);
-    }
+    await forChunks(
+      plan.referralPoints.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) parts[shardOf(plan.referralPoints[i]!.refereeId)]!.referralPoints.push(plan.referralPoints[i]!);
+      },
+      slicer,
+    );
     for (const bonus of plan.bonuses) parts[shardOf(bonus.userId)]!.bonuses.push(bonus);
     // Each node row is in one shard, whichever: spread them evenly.
-    for (let index = 0; index < plan.nodes.length; index++) {
-      if (slicer.due()) await slicer.yield();
-      parts[Math.floor((index * count) / plan.nodes.length)]!.nodes.push(plan.nodes[index]!);
+    for (let k = 0; k < count; k++) {
+      parts[k]!.nodes = plan.nodes.slice(Math.ceil((k * plan.nodes.length) / count), Math.ceil(((k + 1) * plan.nodes.length) / count));
     }
     return parts.map((part, k) => ({
       id: `${id}#${k + 1}/${count}`,
@@ -323,7 +345,7 @@ export class LedgerService {
   }
 
   /** Sums credits per (user, ledger bucket): one row per key, as ON CONFLICT requires; in key order. */
-  private async aggregate(credits: LedgerBatch['network']): Promise<BucketCredit[]> {
+  private async aggregate(credits: readonly NetworkCredit[]): Promise<BucketCredit[]> {
     // Nearly every credit of a flush falls into one or two buckets: group by bucket, then by user.
     const byBucket = new Map<number, Map<number, MicroPoints>>();
     const slicer = new LoopSlicer();
@@ -348,6 +370,11 @@ export class LedgerService {
     }
     return sortInSlices(aggregated, (x, y) => x.userId - y.userId || x.bucket.getTime() - y.bucket.getTime(), slicer);
   }
+
+  private readonly bucketRules: BucketRules = {
+    bucketStartMs: (ms) => ledgerBucketStartMs(ms, this.config.earnings),
+    epochOf: (bucket) => this.epochOf(bucket),
+  };
 
   private epochOf(at: Date): number {
     return epochOf(at, this.config.earnings);
@@ -408,6 +435,18 @@ async function mergeResults(results: readonly LedgerResult[]): Promise<LedgerRes
     completedReferrals: results.flatMap((result) => result.completedReferrals),
     bonusRows: results.flatMap((result) => result.bonusRows),
   };
+}
+
+/** The index of the first row of `rows` (in user order) whose user is `userId` or later. */
+function firstAtOrAfter(rows: ReadonlyArray<{ readonly userId: number }>, userId: number): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (rows[middle]!.userId < userId) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function unique(ids: number[]): number[] {

@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config';
-import { LoopSlicer } from '../../../common/event-loop';
+import { forChunks, LoopSlicer, orderInSlices } from '../../../common/event-loop';
 import { newId } from '../../../common/ids';
-import { LedgerBatch, NetworkCredit, NodeProgress } from '../../earnings/ledger-batch';
+import { LedgerBatch, NetworkCreditColumns, NodeProgress } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualBuffer, AccrualEntry } from './accrual-buffer';
@@ -119,37 +119,64 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     }
   }
 
-  /** The ledger batch of drained entries; yields to the event loop now and then (heartbeats keep flowing). */
+  /**
+   * The ledger batch of drained entries; yields to the event loop now and then (heartbeats keep
+   * flowing). Network credits go as columns (`NetworkCreditColumns`: no object or bigint per
+   * credit); node progress in node order (the order the ledger locks node rows in), summed over
+   * buckets only when the entries span more than one (a flush's usually fall into one).
+   */
   private async toBatch(entries: readonly AccrualEntry[]): Promise<LedgerBatch> {
-    const network: NetworkCredit[] = [];
-    const nodes = new Map<number, { seconds: number; micro: number; score: number; lastSeenMs: number }>();
+    const network = new NetworkCreditColumns(entries.length);
+    const nodeIds = new Float64Array(entries.length);
     const slicer = new LoopSlicer();
-    // One Date per bucket, not per credit: a flush's credits fall into one or two buckets.
-    const buckets = new Map<number, Date>();
-    for (const entry of entries) {
-      if (slicer.due()) await slicer.yield();
-      if (entry.micro > 0) {
-        let at = buckets.get(entry.bucketMs);
-        if (at === undefined) buckets.set(entry.bucketMs, (at = new Date(entry.bucketMs)));
-        network.push({ userId: entry.userId, amount: BigInt(entry.micro), at });
-      }
-      const node = nodes.get(entry.nodeId);
-      if (node === undefined) {
-        nodes.set(entry.nodeId, { seconds: entry.seconds, micro: entry.micro, score: entry.score, lastSeenMs: entry.lastSeenMs });
-      } else {
-        node.seconds += entry.seconds;
-        node.micro += entry.micro;
-        if (entry.lastSeenMs >= node.lastSeenMs) {
-          node.lastSeenMs = entry.lastSeenMs;
-          node.score = entry.score;
+    let oneBucket = true;
+    await forChunks(
+      entries.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) {
+          const entry = entries[i]!;
+          if (entry.micro > 0) network.push(entry.userId, entry.micro, entry.bucketMs);
+          nodeIds[i] = entry.nodeId;
+          if (entry.bucketMs !== entries[0]!.bucketMs) oneBucket = false;
         }
-      }
-    }
-    const progress: NodeProgress[] = [];
-    for (const [nodeId, node] of nodes) {
-      if (slicer.due()) await slicer.yield();
-      progress.push({ nodeId, seconds: node.seconds, points: BigInt(node.micro), score: node.score, lastSeenAt: new Date(node.lastSeenMs) });
-    }
+      },
+      slicer,
+    );
+    // In one bucket, each node has one entry; otherwise a node's entries are summed first.
+    const nodes = oneBucket ? entries : await sumPerNode(entries, slicer);
+    if (!oneBucket) for (let i = 0; i < nodes.length; i++) nodeIds[i] = nodes[i]!.nodeId;
+    const order = await orderInSlices(nodeIds, nodes.length, slicer);
+    const progress = new Array<NodeProgress>(nodes.length);
+    await forChunks(
+      nodes.length,
+      (start, end) => {
+        for (let k = start; k < end; k++) {
+          const node = nodes[order[k]!]!;
+          progress[k] = { nodeId: node.nodeId, seconds: node.seconds, points: BigInt(node.micro), score: node.score, lastSeenAt: new Date(node.lastSeenMs) };
+        }
+      },
+      slicer,
+    );
     return { id: `accrual:${newId()}`, network, nodes: progress, bonuses: [] };
   }
+}
+
+/** Entries of several buckets summed per node (the latest score and last-seen win). */
+async function sumPerNode(entries: readonly AccrualEntry[], slicer: LoopSlicer): Promise<AccrualEntry[]> {
+  const nodes = new Map<number, AccrualEntry>();
+  for (const entry of entries) {
+    if (slicer.due()) await slicer.yield();
+    const node = nodes.get(entry.nodeId);
+    if (node === undefined) {
+      nodes.set(entry.nodeId, { ...entry });
+    } else {
+      node.seconds += entry.seconds;
+      node.micro += entry.micro;
+      if (entry.lastSeenMs >= node.lastSeenMs) {
+        node.lastSeenMs = entry.lastSeenMs;
+        node.score = entry.score;
+      }
+    }
+  }
+  return [...nodes.values()];
 }

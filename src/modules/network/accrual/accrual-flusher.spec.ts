@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../../../config';
-import { LedgerBatch } from '../../earnings/ledger-batch';
+import { LedgerBatch, NetworkCreditColumns } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualFlusher } from './accrual-flusher.service';
@@ -25,7 +25,10 @@ describe('AccrualFlusher', () => {
     return { flusher, attempts };
   }
 
-  const total = (batch: LedgerBatch) => batch.network.reduce((sum, credit) => sum + credit.amount, 0n);
+  const total = (batch: LedgerBatch) => {
+    const network = batch.network instanceof NetworkCreditColumns ? batch.network.toCredits() : batch.network;
+    return network.reduce((sum, credit) => sum + credit.amount, 0n);
+  };
 
   it('puts a batch that failed before commit back, merged with newer accruals, under a new id', async () => {
     const { flusher, attempts } = setup(['fail', 'ok']);
@@ -53,6 +56,29 @@ describe('AccrualFlusher', () => {
     expect(total(attempts[2]!)).toBe(500n);
     expect(total(attempts[3]!)).toBe(700n);
     expect(flusher.idle).toBe(true);
+  });
+
+  it('sends credits per bucket and node progress in node order, summed over buckets', async () => {
+    const { flusher, attempts } = setup(['ok', 'ok']);
+    flusher.buffer.add(3, 10, 0, 30, 500, 0.5, 1_000);
+    flusher.buffer.add(1, 11, 0, 30, 200, 1, 1_500);
+    flusher.buffer.add(3, 10, 3_600_000, 10, 100, 0.75, 3_600_500);
+    await flusher.flush();
+    const credits = (attempts[0]!.network as NetworkCreditColumns).toCredits();
+    expect(credits).toEqual([
+      { userId: 10, amount: 500n, at: new Date(0) },
+      { userId: 11, amount: 200n, at: new Date(0) },
+      { userId: 10, amount: 100n, at: new Date(3_600_000) },
+    ]);
+    expect(attempts[0]!.nodes).toEqual([
+      { nodeId: 1, seconds: 30, points: 200n, score: 1, lastSeenAt: new Date(1_500) },
+      { nodeId: 3, seconds: 40, points: 600n, score: 0.75, lastSeenAt: new Date(3_600_500) },
+    ]);
+    // One bucket: entries become progress as they are, still in node order.
+    flusher.buffer.add(9, 12, 0, 30, 1, 1, 2_000);
+    flusher.buffer.add(4, 13, 0, 30, 2, 1, 2_000);
+    await flusher.flush();
+    expect(attempts[1]!.nodes.map((node) => node.nodeId)).toEqual([4, 9]);
   });
 
   it('does not overlap flushes', async () => {

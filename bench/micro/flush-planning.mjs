@@ -1,0 +1,165 @@
+/**
+ * The planning side of an accrual flush, without the database: the buffer's 100,000 entries made
+ * into a ledger batch (`AccrualFlusher.toBatch`), its plan (`LedgerService.plan`: Network credits
+ * summed per user and bucket, referral chains from the cache, three tiers of commission, the
+ * qualifiers, nodes in order) and the split into shards (`shard`). Two builds in one process,
+ * alternated run by run on the same entries: a baseline (`--base`, a build of main) and this tree's
+ * (`--ours`). The referral tree is bench/flush.mjs's: user i (> 1) referred by ⌊(i − 2) / fanout⌋ + 1,
+ * one node each. The first run of each build fills the chain cache (the first flush after a
+ * start, links loaded through a fake repository: reported on its own); the runs compared are warm.
+ *
+ * Reported per build: median wall time and CPU time of the planning (process CPU: V8's parallel
+ * GC threads included), the longest the event loop was blocked (a 1 ms timer's lateness: on a
+ * loaded machine also preemption) and the longest GC pause, the CPU time of each step, and the
+ * ratios ours / baseline. Every run checks that
+ * both builds planned the same credits (amounts summed per user, tier by tier).
+ *
+ *   node --expose-gc bench/micro/flush-planning.mjs [--users 100000] [--runs 7] [--base /work/base/dist] [--ours dist]
+ */
+import { createRequire } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { isAbsolute, join } from 'node:path';
+import { parseArgs, ROOT } from '../lib/proc.mjs';
+import { fmt, median } from '../lib/stats.mjs';
+
+const require = createRequire(import.meta.url);
+const o = parseArgs(process.argv.slice(2), { users: 100_000, runs: 7, fanout: 3, base: '/work/base/dist', ours: 'dist', shards: 4 });
+const gc = globalThis.gc ?? (() => undefined);
+if (globalThis.gc === undefined) console.warn('run with node --expose-gc: garbage of one run is then not collected in the next');
+
+const config = {
+  earnings: {
+    flushMs: 5_000,
+    flushShards: o.shards,
+    flushShardMinUsers: 20_000,
+    epochSeconds: 86_400,
+    epochGenesis: new Date('2026-01-01T00:00:00Z'),
+  },
+  referral: { rates: [0.2, 0.1, 0.05], qualifyPoints: 100, bonusPoints: 50 },
+};
+const referrerOf = (userId) => Math.floor((userId - 2) / o.fanout) + 1;
+/** The repository's one read the planning makes (links of users the chain cache lacks). */
+const repository = {
+  referralLinksOf: async (_manager, refereeIds) =>
+    refereeIds.filter((id) => id > 1).map((id) => ({ referralId: id - 1, referrerId: referrerOf(id), refereeId: id, settled: false })),
+};
+const metrics = new Proxy({}, { get: () => ({ set() {}, inc() {}, observe() {}, setToCurrentTime() {}, startTimer: () => () => 0 }) });
+
+function load(dist) {
+  const root = isAbsolute(dist) ? dist : join(ROOT, dist);
+  const { LedgerService } = require(join(root, 'src/modules/earnings/ledger.service.js'));
+  const { AccrualFlusher } = require(join(root, 'src/modules/network/accrual/accrual-flusher.service.js'));
+  const { AccrualBuffer } = require(join(root, 'src/modules/network/accrual/accrual-buffer.js'));
+  const ledger = new LedgerService({ manager: {} }, repository, {}, config, {});
+  const flusher = new AccrualFlusher(ledger, config, metrics);
+  return { root, ledger, flusher, AccrualBuffer, wall: [], cpu: [], block: [], gc: [] };
+}
+
+/** A flush's entries: every user's node earned 0.5 points (plus a little, so amounts differ) in this hour. */
+function entriesFor(build, bucketMs, nowMs) {
+  const buffer = new build.AccrualBuffer();
+  for (let userId = 1; userId <= o.users; userId++) buffer.add(userId, userId, bucketMs, 5, 500_000 + (userId % 997), 1, nowMs);
+  return buffer.drain();
+}
+
+/** CPU milliseconds of each step, summed over the measured runs. */
+const steps = new Map();
+async function step(build, name, work) {
+  const cpu0 = process.cpuUsage();
+  const result = await work();
+  const cpu = process.cpuUsage(cpu0);
+  const key = `${build.root === base?.root ? 'baseline' : 'ours'} ${name}`;
+  steps.set(key, (steps.get(key) ?? 0) + (cpu.user + cpu.system) / 1000);
+  return result;
+}
+
+async function plan(build, entries) {
+  const batch = await step(build, 'toBatch', () => build.flusher.toBatch(entries));
+  const planned = await step(build, 'plan', () => build.ledger.plan(batch));
+  const shards = await step(build, 'shard', () => build.ledger.shard(batch.id, planned));
+  return { planned, shards };
+}
+
+/** The longest garbage-collection pause on the main thread since the last reset. */
+let longestGc = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longestGc = Math.max(longestGc, entry.duration);
+}).observe({ entryTypes: ['gc'] });
+
+/** Runs `work`, with its wall and CPU time, the longest event-loop block and GC pause meanwhile. */
+async function measure(work) {
+  let longest = 0;
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last - 1);
+    last = now;
+  }, 1);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  last = performance.now();
+  longestGc = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await work();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  clearInterval(tick);
+  return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest), gcMs: longestGc };
+}
+
+/** What the plan credits: per user, Network and Referral sums; per referral, its points (as text, exact). */
+function digest({ planned }) {
+  const sum = (rows, key) => {
+    const map = new Map();
+    for (const row of rows) map.set(row[key], (map.get(row[key]) ?? 0n) + BigInt(row.amount ?? row.network));
+    return map;
+  };
+  const text = (map) => [...map].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(',');
+  return [
+    text(sum(planned.network, 'userId')),
+    text(sum(planned.referral, 'userId')),
+    text(sum(planned.referralPoints, 'referralId')),
+    text(sum(planned.qualifiers, 'userId')),
+    planned.nodes.length,
+  ].join('|');
+}
+
+let base;
+base = load(o.base);
+const ours = load(o.ours);
+const bucketMs = Date.now() - (Date.now() % 3_600_000);
+console.log(`${o.users} users, 3 tiers (fanout ${o.fanout}), ${o.runs} runs each, alternated; baseline ${base.root}, ours ${ours.root}`);
+// The first plan of each build loads every link (through the fake repository): the first flush after a start.
+for (const build of [base, ours]) {
+  const entries = entriesFor(build, bucketMs, Date.now());
+  gc();
+  const { wallMs, cpuMs, longestMs } = await measure(() => plan(build, entries));
+  console.log(`cold cache, ${build === base ? 'baseline' : 'ours'}: ${fmt(wallMs, 0)} ms wall, ${fmt(cpuMs, 0)} ms CPU, longest block ${fmt(longestMs, 0)} ms`);
+}
+
+steps.clear();
+for (let run = 1; run <= o.runs; run++) {
+  const digests = [];
+  for (const build of run % 2 === 1 ? [base, ours] : [ours, base]) {
+    const entries = entriesFor(build, bucketMs, Date.now());
+    gc();
+    const { result, wallMs, cpuMs, longestMs, gcMs } = await measure(() => plan(build, entries));
+    build.gc.push(gcMs);
+    build.wall.push(wallMs);
+    build.cpu.push(cpuMs);
+    build.block.push(longestMs);
+    digests.push(digest(result));
+  }
+  if (digests[0] !== digests[1]) throw new Error(`run ${run}: the two builds planned different credits`);
+  console.log(`run ${run}: baseline ${fmt(base.wall.at(-1), 0)} ms (block ${fmt(base.block.at(-1), 0)}), ours ${fmt(ours.wall.at(-1), 0)} ms (block ${fmt(ours.block.at(-1), 0)})`);
+}
+
+const row = (name, build) =>
+  `${name.padEnd(9)} wall ${fmt(median(build.wall), 0).padStart(5)} ms  cpu ${fmt(median(build.cpu), 0).padStart(5)} ms  longest block median ${fmt(median(build.block), 0)} ms, max ${fmt(Math.max(...build.block), 0)} ms; longest GC pause median ${fmt(median(build.gc), 0)} ms, max ${fmt(Math.max(...build.gc), 0)} ms`;
+console.log(row('baseline', base));
+console.log(row('ours', ours));
+console.log(
+  `ratio ours/baseline: wall ${fmt(median(ours.wall) / median(base.wall), 2)}×, cpu ${fmt(median(ours.cpu) / median(base.cpu), 2)}×; same credits in every run`,
+);
+console.log(`CPU per run by step: ${[...steps].map(([name, ms]) => `${name} ${fmt(ms / o.runs, 0)} ms`).join(', ')}`);
