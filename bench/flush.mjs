@@ -17,10 +17,19 @@
  * Concurrent instances (--instances 1,2,4): that many service instances (each its own Nest
  * application and pool, in this process) on the same database, the n users dealt round-robin
  * between them (disjoint users, shared ancestors), all flushing at the same moment; reported as
- * users written per second by all of them together (median of the runs).
+ * users written per second by all of them together (median of the runs). Sampled meanwhile every
+ * 10 ms from pg_stat_activity: the share of the database's active backends waiting on a lock (row
+ * locks: `lockWaitShare`), and over the whole phase the deadlocks PostgreSQL detected
+ * (pg_stat_database) and the ledger's transient-conflict retries
+ * (`dashboard_ledger_retries_total`, where the code has it); and the CPU time of the database's
+ * backends (/proc, by the database name in their process title) per 1,000 users written, with the
+ * cores they used on average: what a flush costs PostgreSQL, whatever else runs on the machine.
+ *
+ * --root DIR: the service code to measure (DIR/dist, built), e.g. a checkout of main for a
+ * before/after comparison with this same script; default this checkout.
  *
  * Usage: node bench/flush.mjs [--users 100000] [--runs 5] [--instances 1,2,4] [--shards N]
- *        [--shard-min-users N] [--fillfactor N] [--database-url …]
+ *        [--shard-min-users N] [--fillfactor N] [--database-url …] [--root DIR]
  * Prints progress on stderr and one JSON line (the result) on stdout.
  */
 import 'reflect-metadata';
@@ -30,17 +39,20 @@ import pg from 'pg';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { median, nowMs } from './lib/stats.mjs';
-import { BENCH_JWT_SECRET, createDatabase, parseArgs, ROOT } from './lib/proc.mjs';
+import { BENCH_JWT_SECRET, CpuMeter, createDatabase, parseArgs, ROOT } from './lib/proc.mjs';
 
-const require = createRequire(import.meta.url);
-const { loadConfig } = require(join(ROOT, 'dist/src/config/index.js'));
-const { startServer } = require(join(ROOT, 'dist/src/server.js'));
-const { AccrualFlusher } = require(join(ROOT, 'dist/src/modules/network/accrual/accrual-flusher.service.js'));
-const { LedgerRepository } = require(join(ROOT, 'dist/src/modules/earnings/ledger.repository.js'));
-const { LedgerService } = require(join(ROOT, 'dist/src/modules/earnings/ledger.service.js'));
-const { ledgerBucketStartMs } = require(join(ROOT, 'dist/src/common/epoch.js'));
+const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0, instances: '', shards: 0, shardMinUsers: 0, gaps: '', root: '' });
+const CODE = options.root === '' ? ROOT : options.root;
 
-const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0, instances: '', shards: 0, shardMinUsers: 0, gaps: '' });
+// The measured code's own modules (and its prom-client registry), resolved from its root.
+const require = createRequire(join(CODE, 'package.json'));
+const { loadConfig } = require(join(CODE, 'dist/src/config/index.js'));
+const { startServer } = require(join(CODE, 'dist/src/server.js'));
+const { AccrualFlusher } = require(join(CODE, 'dist/src/modules/network/accrual/accrual-flusher.service.js'));
+const { LedgerRepository } = require(join(CODE, 'dist/src/modules/earnings/ledger.repository.js'));
+const { LedgerService } = require(join(CODE, 'dist/src/modules/earnings/ledger.service.js'));
+const { ledgerBucketStartMs } = require(join(CODE, 'dist/src/common/epoch.js'));
+const promClient = require('prom-client');
 /** The longest the event loop should ever be blocked at a time (issue 13's target). */
 const LONG_BLOCK_MS = 20;
 const log = (message) => process.stderr.write(`[flush] ${message}\n`);
@@ -101,7 +113,9 @@ try {
   // Time each statement of the ledger write (the profile of a flush), without touching src/.
   const repository = server.app.get(LedgerRepository);
   const statementMs = {};
-  for (const name of ['referralLinksOf', 'claimBatch', 'addToBuckets', 'addToReferralPoints', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded']) {
+  const statements = ['referralLinksOf', 'claimBatch', 'addToBuckets', 'addToReferralPoints', 'lockPendingReferrals', 'insertBonuses', 'addToBalances', 'advanceNodes', 'completeQualified', 'markRewarded'];
+  // Each version of the code has its own statements: time those it has.
+  for (const name of statements.filter((candidate) => typeof repository[candidate] === 'function')) {
     const original = repository[name].bind(repository);
     repository[name] = async (...args) => {
       const started = nowMs();
@@ -211,21 +225,46 @@ try {
 
   // Concurrent instances: k services flush disjoint users (round-robin) at the same moment.
   const concurrent = {};
+  const sampler = new pg.Client({ connectionString: databaseUrl });
+  await sampler.connect();
+  const dbName = new URL(databaseUrl).pathname.slice(1);
+  const pgCpu = new CpuMeter(/^postgres$/, (cmdline) => cmdline.includes(` ${dbName} `));
   for (const k of instanceCounts) {
+    const pgCpuMs = [];
     const flushers = servers.slice(0, k).map((instance) => instance.app.get(AccrualFlusher));
     const times = [];
+    const shares = [];
+    const deadlocksBefore = await deadlocks(db);
+    const retriesBefore = await retries();
     for (let run = 1; run <= options.runs; run++) {
       const now = Date.now();
       const bucket = ledgerBucketStartMs(now, config.earnings);
       for (let i = 1; i <= n; i++) flushers[i % k].buffer.add(i, i, bucket, 30, 500_000 + (i % 1000), 1, now);
+      const sampling = sampleLockWaits(sampler);
+      const cpuBefore = pgCpu.readMs();
       const started = nowMs();
       await Promise.all(flushers.map((f) => f.flush()));
       times.push(nowMs() - started);
+      pgCpuMs.push(pgCpu.readMs() - cpuBefore);
+      shares.push(await sampling.stop());
       if (!flushers.every((f) => f.idle)) throw new Error('a concurrent flush failed (entries were put back); see the log above');
-      log(`${k} instance(s), run ${run}: ${Math.round(times.at(-1))} ms, ${Math.round(n / (times.at(-1) / 1000))} users/s`);
+      log(
+        `${k} instance(s), run ${run}: ${Math.round(times.at(-1))} ms, ${Math.round(n / (times.at(-1) / 1000))} users/s, lock waits ${(shares.at(-1) * 100).toFixed(1)} %, ` +
+          `PostgreSQL ${Math.round(pgCpuMs.at(-1))} ms CPU (${(pgCpuMs.at(-1) / times.at(-1)).toFixed(2)} cores)`,
+      );
     }
-    concurrent[k] = { runsMs: times, medianMs: median(times), usersPerSecond: n / (median(times) / 1000) };
+    concurrent[k] = {
+      runsMs: times,
+      medianMs: median(times),
+      usersPerSecond: n / (median(times) / 1000),
+      lockWaitShare: median(shares),
+      pgCpuMsPer1000Users: median(pgCpuMs) / (n / 1000),
+      pgCores: median(pgCpuMs.map((ms, index) => ms / times[index])),
+      deadlocks: (await deadlocks(db)) - deadlocksBefore,
+      retries: retriesBefore === null ? 'not counted by this code' : (await retries()) - retriesBefore,
+    };
   }
+  await sampler.end();
 
   // The ledger invariant still holds after the benchmark's flushes.
   const { rows } = await db.query(
@@ -239,6 +278,7 @@ try {
       WHERE relname IN ('user_balances', 'network_connections', 'referrals') OR relname LIKE 'earnings%' ORDER BY relname`,
   );
   const result = {
+    code: CODE,
     users: n,
     fillfactor: (await db.query(`SELECT reloptions FROM pg_class WHERE relname = 'user_balances'`)).rows[0].reloptions ?? 'default (100)',
     hotUpdates: Object.fromEntries(hot.filter((row) => row.updates > 0).map((row) => [row.relname, `${row.hot}/${row.updates}`])),
@@ -265,6 +305,48 @@ try {
   await db.end();
   for (const instance of servers) await instance.stop();
   await own?.drop();
+}
+
+/** Deadlocks PostgreSQL detected in this database so far. */
+async function deadlocks(client) {
+  const { rows } = await client.query(`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`);
+  return rows[0].n;
+}
+
+/** The ledger's transient-conflict retries so far (all instances: one registry), or null where the code does not count them. */
+async function retries() {
+  const metric = promClient.register.getSingleMetric('dashboard_ledger_retries_total');
+  if (metric === undefined) return null;
+  return (await metric.get()).values.reduce((sum, value) => sum + value.value, 0);
+}
+
+/**
+ * Samples pg_stat_activity every 10 ms until stopped: of the database's active backends (other
+ * than the sampler), the share waiting on a lock (wait_event_type 'Lock': row locks, mostly
+ * `transactionid`/`tuple`).
+ */
+function sampleLockWaits(client) {
+  let active = 0;
+  let waiting = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS active, count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waiting
+           FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+      );
+      active += rows[0].active;
+      waiting += rows[0].waiting;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return active === 0 ? 0 : waiting / active;
+    },
+  };
 }
 
 /**

@@ -16,6 +16,7 @@ import { aggregateCredits, BucketRules } from './credit-columns';
 import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeProgress } from './ledger-batch';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
 import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
+import { LedgerMetrics } from './ledger.metrics';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
@@ -45,6 +46,7 @@ export class LedgerService {
     private readonly bus: EventBus,
     private readonly config: AppConfig,
     private readonly notifications: NotificationOutbox,
+    private readonly metrics: LedgerMetrics,
   ) {
     this.rates = config.referral.rates.map((rate) => microPointsOf(rate));
     this.chains = new ReferralChains((refereeIds) => this.ledger.referralLinksOf(this.dataSource.manager, refereeIds));
@@ -89,6 +91,7 @@ export class LedgerService {
         return result;
       } catch (error) {
         if (!isTransientConflict(error) || attempt >= TRANSIENT_ATTEMPTS) throw error;
+        this.metrics.retried('batch');
         this.logger.warn(`Ledger batch ${shard.id} met a concurrent batch (attempt ${attempt}); retrying`);
       }
     }
