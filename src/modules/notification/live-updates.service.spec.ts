@@ -66,4 +66,45 @@ describe('LiveUpdatesService push pass', () => {
     expect(earnings.summaries).not.toHaveBeenCalled();
     service.onModuleDestroy();
   });
+  it('runs a tick that fell during a pass as soon as the pass ends, not one interval later', async () => {
+    const { service, realtime, earnings, push, changed } = setUp(() => true);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    earnings.summaries.mockImplementationOnce(async (userIds: readonly number[]) => {
+      await held;
+      return new Map(userIds.map((id) => [id, { total: String(id) }]));
+    });
+    changed(1);
+    const first = push('EarningsUpdate');
+    // User 2 changes while the pass for user 1 is loading; the timer fires and finds it running.
+    changed(2);
+    await push('EarningsUpdate');
+    expect(earnings.summaries).toHaveBeenCalledTimes(1);
+    const pushedToTwo = new Promise<void>((resolve) => realtime.pushToUser.mockImplementation((userId: number) => userId === 2 && resolve()));
+    release();
+    await first;
+    // The deferred pass started when the first ended (its load is called before its first await).
+    expect(earnings.summaries).toHaveBeenCalledTimes(2);
+    expect(earnings.summaries).toHaveBeenLastCalledWith([2]);
+    await pushedToTwo;
+    service.onModuleDestroy();
+  });
+
+  it('does not rerun at once after a failed pass: the timer keeps the pace against a database that is down', async () => {
+    const { service, earnings, push, changed } = setUp(() => true);
+    let fail!: (error: Error) => void;
+    earnings.summaries.mockImplementationOnce(() => new Promise((_, reject) => (fail = reject)));
+    changed(1);
+    const first = push('EarningsUpdate');
+    changed(2);
+    await push('EarningsUpdate');
+    fail(new Error('database down'));
+    await first;
+    expect(earnings.summaries).toHaveBeenCalledTimes(1);
+    // Both users wait for the next tick, which loads them together.
+    await push('EarningsUpdate');
+    expect(earnings.summaries).toHaveBeenCalledTimes(2);
+    expect([...earnings.summaries.mock.calls[1][0]].sort()).toEqual([1, 2]);
+    service.onModuleDestroy();
+  });
 });

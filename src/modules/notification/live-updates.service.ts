@@ -67,6 +67,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private readonly loaders: Record<UpdateMessageType, Loader>;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<UpdateMessageType>();
+  /** Types whose timer fired while a pass was running: the pass runs again as soon as it ends. */
+  private readonly deferred = new Set<UpdateMessageType>();
+  private destroyed = false;
 
   constructor(
     private readonly realtime: RealtimeServer,
@@ -103,6 +106,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.destroyed = true;
     for (const timer of this.timers) clearInterval(timer);
   }
 
@@ -194,7 +198,11 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 
   private async push(type: UpdateMessageType): Promise<void> {
     const dirty = this.dirty[type];
-    if (dirty.size === 0 || this.inFlight.has(type)) return;
+    if (dirty.size === 0) return;
+    if (this.inFlight.has(type)) {
+      this.deferred.add(type);
+      return;
+    }
     const userIds: number[] = [];
     for (const userId of dirty) {
       if (this.realtime.hasSubscriber(userId, type)) userIds.push(userId);
@@ -208,6 +216,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     // next chunk loads while this one is pushed: PostgreSQL works while this process writes.
     const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     const chunks = [...chunksOf(userIds, type === 'NetworkUpdate' ? NETWORK_LOAD_CHUNK : LOAD_CHUNK)];
+    let failed = false;
     try {
       let next = this.load(type, chunks[0]!);
       for (let i = 0; i < chunks.length; i++) {
@@ -229,10 +238,15 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       // new: their state is compared with what was sent).
       for (const userId of userIds) dirty.add(userId);
       this.logger.warn({ err: error, type }, 'Could not load state for live updates; will retry');
+      failed = true;
     } finally {
       this.inFlight.delete(type);
     }
     if (type === 'EarningsUpdate') this.forgetOffline();
+    // A pass longer than the push interval swallowed a tick: the users marked meanwhile go now,
+    // not one more interval later. After a failure the timer's pace stands (no retry storm
+    // against a database that is down).
+    if (this.deferred.delete(type) && !failed && !this.destroyed) void this.push(type);
   }
 
   /** Starts loading one chunk's frames (a failure is seen where it is awaited, never unhandled). */
