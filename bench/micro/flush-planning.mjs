@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isAbsolute, join } from 'node:path';
 import { parseArgs, ROOT } from '../lib/proc.mjs';
+import { loopBlockMeter } from '../lib/loop-blocks.mjs';
 import { fmt, median } from '../lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
@@ -88,15 +89,9 @@ new PerformanceObserver((list) => {
 
 /** Runs `work`, with its wall and CPU time, the longest event-loop block and GC pause meanwhile. */
 async function measure(work) {
-  let longest = 0;
-  let last = performance.now();
-  const tick = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last - 1);
-    last = now;
-  }, 1);
+  const blocks = loopBlockMeter(1);
   await new Promise((resolve) => setTimeout(resolve, 5));
-  last = performance.now();
+  blocks.restart();
   longestGc = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -104,7 +99,7 @@ async function measure(work) {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await new Promise((resolve) => setTimeout(resolve, 5));
-  clearInterval(tick);
+  const longest = blocks.stop();
   return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest), gcMs: longestGc };
 }
 

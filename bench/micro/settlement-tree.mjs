@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { parseArgs, ROOT } from '../lib/proc.mjs';
+import { loopBlockMeter } from '../lib/loop-blocks.mjs';
 import { fmt } from '../lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
@@ -29,14 +30,7 @@ const allocations = Array.from({ length: o.leaves }, (_, i) => ({
 /** Runs `work` and reports its wall time, process CPU (worker included) and longest event-loop block. */
 async function measure(name, work) {
   const delay = monitorEventLoopDelay({ resolution: 5 });
-  // A timer that can only fire when the loop is free: its lateness is the longest block.
-  let longest = 0;
-  let last = performance.now();
-  const tick = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last - 5);
-    last = now;
-  }, 5);
+  const blocks = loopBlockMeter(5);
   delay.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -45,7 +39,7 @@ async function measure(name, work) {
   const cpu = process.cpuUsage(cpu0);
   // One more turn so that a block at the very end is seen by the timer.
   await new Promise((resolve) => setTimeout(resolve, 10));
-  clearInterval(tick);
+  const longest = blocks.stop();
   delay.disable();
   const result = { name, root, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestBlockMs: longest };
   console.log(`${name}: ${fmt(wallMs, 0)} ms wall, ${fmt(result.cpuMs, 0)} ms process CPU (worker included), longest event-loop block ${fmt(longest, 0)} ms`);
