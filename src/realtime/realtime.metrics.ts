@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { registeredMetric } from '../modules/metrics/registered-metric';
 
 /**
  * Counts by (endpoint, type) in plain numbers, found through two maps: counting a message
@@ -37,7 +38,7 @@ function messageCounter(name: string, help: string): MessageTally {
     const created = new MessageTally();
     tally = created;
     TALLIES.set(name, created);
-    metric(name, () => new Counter({ name, help, labelNames: ['endpoint', 'type'], collect() { created.publishTo(this); } }));
+    registeredMetric(name, () => new Counter({ name, help, labelNames: ['endpoint', 'type'], collect() { created.publishTo(this); } }));
   }
   return tally;
 }
@@ -49,63 +50,63 @@ function messageCounter(name: string, help: string): MessageTally {
  */
 @Injectable()
 export class RealtimeMetrics {
-  readonly connections = metric('dashboard_ws_connections', () =>
+  readonly connections = registeredMetric('dashboard_ws_connections', () =>
     new Gauge({ name: 'dashboard_ws_connections', help: 'Open WebSocket connections', labelNames: ['endpoint'] }),
   );
-  private readonly connects = metric('dashboard_ws_connects_total', () =>
+  private readonly connects = registeredMetric('dashboard_ws_connects_total', () =>
     new Counter({ name: 'dashboard_ws_connects_total', help: 'WebSocket connections accepted', labelNames: ['endpoint'] }),
   );
   private readonly received = messageCounter('dashboard_ws_messages_received_total', 'Client messages received');
   private readonly sent = messageCounter('dashboard_ws_messages_sent_total', 'Server messages sent');
-  private readonly dropped = metric('dashboard_ws_messages_dropped_total', () =>
+  private readonly dropped = registeredMetric('dashboard_ws_messages_dropped_total', () =>
     new Counter({
       name: 'dashboard_ws_messages_dropped_total',
       help: 'Messages dropped: rate-limited client messages, coalesced (superseded) updates',
       labelNames: ['endpoint', 'type', 'reason'],
     }),
   );
-  private readonly closes = metric('dashboard_ws_closes_total', () =>
+  private readonly closes = registeredMetric('dashboard_ws_closes_total', () =>
     new Counter({ name: 'dashboard_ws_closes_total', help: 'WebSocket closes by code', labelNames: ['endpoint', 'code'] }),
   );
-  private readonly refusals = metric('dashboard_ws_refused_total', () =>
+  private readonly refusals = registeredMetric('dashboard_ws_refused_total', () =>
     new Counter({
       name: 'dashboard_ws_refused_total',
       help: 'WebSocket upgrades refused before the handshake (HTTP 503 at WS_MAX_CONNECTIONS)',
       labelNames: ['endpoint', 'reason'],
     }),
   );
-  readonly flushDuration = metric('dashboard_accrual_flush_duration_seconds', () =>
+  readonly flushDuration = registeredMetric('dashboard_accrual_flush_duration_seconds', () =>
     new Histogram({
       name: 'dashboard_accrual_flush_duration_seconds',
       help: 'Time to write one accrual flush to the ledger',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     }),
   );
-  readonly flushRows = metric('dashboard_accrual_flush_rows', () =>
+  readonly flushRows = registeredMetric('dashboard_accrual_flush_rows', () =>
     new Histogram({
       name: 'dashboard_accrual_flush_rows',
       help: 'Node accruals written per flush',
       buckets: [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000],
     }),
   );
-  readonly flushFailures = metric('dashboard_accrual_flush_failures_total', () =>
+  readonly flushFailures = registeredMetric('dashboard_accrual_flush_failures_total', () =>
     new Counter({ name: 'dashboard_accrual_flush_failures_total', help: 'Accrual flushes that failed and will be retried' }),
   );
-  readonly bufferSize = metric('dashboard_accrual_buffer_size', () =>
+  readonly bufferSize = registeredMetric('dashboard_accrual_buffer_size', () =>
     new Gauge({ name: 'dashboard_accrual_buffer_size', help: 'Node accruals buffered, not yet written' }),
   );
   /** With the interval below, what the "flush lagging" alert compares: set when a pass leaves nothing behind. */
-  readonly lastFlushSuccess = metric('dashboard_accrual_last_flush_success_timestamp_seconds', () =>
+  readonly lastFlushSuccess = registeredMetric('dashboard_accrual_last_flush_success_timestamp_seconds', () =>
     new Gauge({
       name: 'dashboard_accrual_last_flush_success_timestamp_seconds',
       help: 'When a flush pass last wrote everything it took (or found nothing to write), Unix seconds',
     }),
   );
-  readonly flushInterval = metric('dashboard_accrual_flush_interval_seconds', () =>
+  readonly flushInterval = registeredMetric('dashboard_accrual_flush_interval_seconds', () =>
     new Gauge({ name: 'dashboard_accrual_flush_interval_seconds', help: 'EARNINGS_FLUSH_MS of this instance, in seconds' }),
   );
   /** WebSocket ping → pong of node sockets: the server's view of a node's heartbeat latency. */
-  readonly nodeRtt = metric('dashboard_node_rtt_seconds', () =>
+  readonly nodeRtt = registeredMetric('dashboard_node_rtt_seconds', () =>
     new Histogram({
       name: 'dashboard_node_rtt_seconds',
       help: 'Round-trip time of node sockets (WebSocket ping to pong)',
@@ -113,7 +114,7 @@ export class RealtimeMetrics {
     }),
   );
   /** Time between two Heartbeats of a node: on time is HEARTBEAT_INTERVAL_MS; longer ones earn less. */
-  readonly heartbeatGap = metric('dashboard_node_heartbeat_interval_seconds', () =>
+  readonly heartbeatGap = registeredMetric('dashboard_node_heartbeat_interval_seconds', () =>
     new Histogram({
       name: 'dashboard_node_heartbeat_interval_seconds',
       help: 'Time between consecutive Heartbeats of a node socket',
@@ -172,9 +173,4 @@ export class RealtimeMetrics {
     }
     return child;
   }
-}
-
-/** One registration per process (tests start several apps in one process). */
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
 }

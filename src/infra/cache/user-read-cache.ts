@@ -1,5 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Counter, register } from 'prom-client';
+import { Counter } from 'prom-client';
+import { registeredMetric } from '../../modules/metrics/registered-metric';
 import { DomainEvent, DomainEventType } from '../bus/domain-event';
 import { EventBus, Unsubscribe } from '../bus/event-bus';
 
@@ -53,9 +54,10 @@ export class UserReadCache implements OnModuleDestroy {
   private readonly entries = new Map<number, Entry>();
   private hits = 0;
   private misses = 0;
-  private readonly reads =
-    (register.getSingleMetric('dashboard_read_cache_total') as Counter<'part' | 'result'> | undefined) ??
-    new Counter({ name: 'dashboard_read_cache_total', help: 'Dashboard reads by part: served from the cache (hit) or the database (miss)', labelNames: ['part', 'result'] });
+  private readonly reads = registeredMetric(
+    'dashboard_read_cache_total',
+    () => new Counter({ name: 'dashboard_read_cache_total', help: 'Dashboard reads by part: served from the cache (hit) or the database (miss)', labelNames: ['part', 'result'] }),
+  );
 
   private readonly releaseTimer: NodeJS.Timeout;
 

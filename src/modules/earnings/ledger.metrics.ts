@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, register } from 'prom-client';
+import { Counter } from 'prom-client';
+import { registeredMetric } from '../metrics/registered-metric';
 
 /** What a ledger retry retried: one transaction of a batch (the whole batch, or one shard of it). */
 export const LEDGER_RETRY_STEPS = ['batch'] as const;
@@ -9,7 +10,7 @@ export type LedgerRetryStep = (typeof LEDGER_RETRY_STEPS)[number];
 @Injectable()
 export class LedgerMetrics {
   /** Each retry after a deadlock or serialization failure, by what was retried. */
-  readonly retries = metric('dashboard_ledger_retries_total', () =>
+  readonly retries = registeredMetric('dashboard_ledger_retries_total', () =>
     new Counter<'step'>({
       name: 'dashboard_ledger_retries_total',
       help: 'Ledger transactions retried after a deadlock or serialization failure, by step',
@@ -25,8 +26,4 @@ export class LedgerMetrics {
   retried(step: LedgerRetryStep): void {
     this.retries.inc({ step });
   }
-}
-
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
 }

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, register } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { registeredMetric } from '../metrics/registered-metric';
 
 /** Settlement progress: how far epochs are settled and published, and publication failures. */
 @Injectable()
 export class SettlementMetrics {
-  readonly lastSettledEpoch = metric('dashboard_settlement_last_settled_epoch', () =>
+  readonly lastSettledEpoch = registeredMetric('dashboard_settlement_last_settled_epoch', () =>
     new Gauge({ name: 'dashboard_settlement_last_settled_epoch', help: 'Newest epoch this instance settled (or found settled)' }),
   );
-  readonly lastPublishedEpoch = metric('dashboard_settlement_last_published_epoch', () =>
+  readonly lastPublishedEpoch = registeredMetric('dashboard_settlement_last_published_epoch', () =>
     new Gauge({ name: 'dashboard_settlement_last_published_epoch', help: 'Newest epoch whose root this instance saw published' }),
   );
-  readonly publishFailures = metric('dashboard_settlement_publish_failures_total', () =>
+  readonly publishFailures = registeredMetric('dashboard_settlement_publish_failures_total', () =>
     new Counter({ name: 'dashboard_settlement_publish_failures_total', help: 'Failed attempts to publish an epoch root (retried with backoff)' }),
   );
-}
-
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
 }
