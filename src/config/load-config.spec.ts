@@ -128,6 +128,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REFERRAL_RATES: '0.6,0.5' })).toThrow(/REFERRAL_RATES/);
     expect(() => loadConfig({ EARNINGS_FLUSH_SHARDS: '0' })).toThrow(/EARNINGS_FLUSH_SHARDS/);
     expect(() => loadConfig({ EARNINGS_FLUSH_SHARD_MIN_USERS: 'many' })).toThrow(/EARNINGS_FLUSH_SHARD_MIN_USERS/);
+    expect(() => loadConfig({ WS_SLOW_CONSUMER_MS: '50' })).toThrow(/WS_SLOW_CONSUMER_MS/);
     expect(loadConfig({ REFERRAL_RATES: '' }).referral.rates).toEqual([0.2, 0.1, 0.05]);
   });
 
