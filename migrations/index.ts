@@ -8,6 +8,7 @@ import { LedgerFillfactor1766000000000 } from './1766000000000-ledger-fillfactor
 import { NodePointsTodayInFlush1766100000000 } from './1766100000000-node-points-today-in-flush';
 import { EntityFillfactor1766100000001 } from './1766100000001-entity-fillfactor';
 import { WebhookSecretSealed1766300000000 } from './1766300000000-webhook-secret-sealed';
+import { EarningsOneUserTimeIndex1766400000000 } from './1766400000000-earnings-one-user-time-index';
 
 /** Every migration, in order. Listed explicitly so the same array works from ts (tests) and js (dist). */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   NodePointsTodayInFlush1766100000000,
   EntityFillfactor1766100000001,
   WebhookSecretSealed1766300000000,
+  EarningsOneUserTimeIndex1766400000000,
 ];

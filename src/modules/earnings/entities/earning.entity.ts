@@ -9,11 +9,12 @@ export type EarningSource = (typeof EARNING_SOURCES)[number];
  * A ledger row. Network and Referral credits are aggregated per (user, source, hour): `timestamp`
  * is the hour's start and `ref` is empty. Bonus rows stay individual, each with a unique `ref`.
  * The table is range-partitioned by `timestamp` (monthly partitions plus a default one), which is
- * why `timestamp` is part of the primary key.
+ * why `timestamp` is part of the primary key. The unique key leads with (user, time) so that it also
+ * serves the history, summary and timeseries reads: no second index to write per row.
  */
 @Entity({ name: 'earnings' })
-@Index('uq_earnings_bucket', ['userId', 'source', 'timestamp', 'ref'], { unique: true })
-@Index('ix_earnings_user_time', ['userId', 'timestamp', 'id'])
+// One index serves the flush's upsert (its conflict target) and every read of a user's rows by time.
+@Index('uq_earnings_bucket', ['userId', 'timestamp', 'source', 'ref'], { unique: true })
 @Check('ck_earnings_source', `"source" IN ('Network', 'Referral', 'Bonus')`)
 export class EarningEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_earnings' })
