@@ -30,6 +30,7 @@
  *
  * Usage: node bench/flush.mjs [--users 100000] [--runs 5] [--instances 1,2,4] [--shards N]
  *        [--shard-min-users N] [--fillfactor N] [--database-url …] [--root DIR]
+ *        [--postgres-settings shared_buffers=4GB,max_wal_size=16GB]
  * Prints progress on stderr and one JSON line (the result) on stdout.
  */
 import 'reflect-metadata';
@@ -40,8 +41,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { median, nowMs } from './lib/stats.mjs';
 import { BENCH_JWT_SECRET, CpuMeter, createDatabase, parseArgs, ROOT } from './lib/proc.mjs';
+import { startSizedPostgres } from './lib/sized-postgres.mjs';
 
-const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0, instances: '', shards: 0, shardMinUsers: 0, gaps: '', root: '' });
+const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0, instances: '', shards: 0, shardMinUsers: 0, gaps: '', root: '', postgresSettings: '' });
 const CODE = options.root === '' ? ROOT : options.root;
 
 // The measured code's own modules (and its prom-client registry), resolved from its root.
@@ -57,7 +59,11 @@ const promClient = require('prom-client');
 const LONG_BLOCK_MS = 20;
 const log = (message) => process.stderr.write(`[flush] ${message}\n`);
 
-const own = options.databaseUrl === '' ? await createDatabase('bench_flush') : null;
+// --postgres-settings shared_buffers=4GB,max_wal_size=16GB: a PostgreSQL of the run's own with
+// those settings instead of the machine's (whose stock 128 MB of shared buffers a 1M-user ledger thrashes).
+const sized = options.postgresSettings === '' ? null : await startSizedPostgres(String(options.postgresSettings).split(','));
+if (sized !== null) log(`own PostgreSQL with ${sized.settings.join(', ')}`);
+const own = options.databaseUrl === '' ? await createDatabase('bench_flush', sized?.url) : null;
 const databaseUrl = own?.url ?? options.databaseUrl;
 const config = loadConfig({
   NODE_ENV: 'production',
@@ -298,6 +304,7 @@ try {
     baselineBigintMedianMs: median(baselineBigint),
     concurrent,
     invariantViolations: rows[0].bad,
+    postgresSettings: sized?.settings ?? 'the machine\'s',
   };
   if (options.explain !== '') result.invariantViolations = 'not checked (--explain writes through EXPLAIN ANALYZE)';
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -305,6 +312,7 @@ try {
   await db.end();
   for (const instance of servers) await instance.stop();
   await own?.drop();
+  sized?.stop();
 }
 
 /** Deadlocks PostgreSQL detected in this database so far. */

@@ -205,12 +205,12 @@ export async function adminQuery(sql, params = [], url = POSTGRES_URL) {
 }
 
 /** A fresh database for one benchmark run (dropped by `drop`). */
-export async function createDatabase(prefix = 'bench') {
+export async function createDatabase(prefix = 'bench', serverUrl = POSTGRES_URL) {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
-  const url = new URL(POSTGRES_URL);
+  await adminQuery(`CREATE DATABASE "${name}"`, [], serverUrl);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return { name, url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, [], serverUrl) };
 }
 
 export function sleep(ms) {
