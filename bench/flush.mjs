@@ -283,9 +283,16 @@ try {
     `SELECT relname, n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables
       WHERE relname IN ('user_balances', 'network_connections', 'referrals') OR relname LIKE 'earnings%' ORDER BY relname`,
   );
+  // What a ledger row costs on disk after the runs: heap and indexes of the earnings partitions, per row.
+  const { rows: ledgerSize } = await db.query(
+    `SELECT sum(pg_relation_size(c.oid))::float8 AS heap, sum(pg_indexes_size(c.oid))::float8 AS indexes,
+            (SELECT count(*) FROM earnings)::float8 AS rows
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'earnings'`,
+  );
   const result = {
     code: CODE,
     users: n,
+    earningsBytesPerRow: { heap: Math.round(ledgerSize[0].heap / ledgerSize[0].rows), indexes: Math.round(ledgerSize[0].indexes / ledgerSize[0].rows) },
     fillfactor: (await db.query(`SELECT reloptions FROM pg_class WHERE relname = 'user_balances'`)).rows[0].reloptions ?? 'default (100)',
     hotUpdates: Object.fromEntries(hot.filter((row) => row.updates > 0).map((row) => [row.relname, `${row.hot}/${row.updates}`])),
     shards: config.earnings.flushShards,
