@@ -157,21 +157,24 @@ try {
     loop.reset();
     loop.enable();
     blocks.start();
+    const wal = await walPosition(db);
     const started = nowMs();
     await flusher.flush();
     const elapsed = nowMs() - started;
+    const walBytes = await walSince(db, wal);
     loop.disable();
     const long = blocks.stop();
     if (!flusher.idle) throw new Error('flush failed (entries were put back); see the log above');
     runs.push({
       ms: elapsed,
+      walBytes,
       loopMaxMs: loop.max / 1e6,
       longBlocks: long.length,
       longBlocksOnCpu: long.filter((block) => block.cpuMs > LONG_BLOCK_MS).length,
       statements: Object.fromEntries(Object.entries(statementMs).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0)])),
     });
     log(
-      `run ${run}: ${Math.round(elapsed)} ms (event loop blocked ≤ ${Math.round(loop.max / 1e6)} ms, ${long.length} blocks over ${LONG_BLOCK_MS} ms: ` +
+      `run ${run}: ${Math.round(elapsed)} ms, ${(walBytes / 1048576).toFixed(1)} MB of WAL (event loop blocked ≤ ${Math.round(loop.max / 1e6)} ms, ${long.length} blocks over ${LONG_BLOCK_MS} ms: ` +
         `${long.map((block) => `${Math.round(block.ms)}/${Math.round(block.cpuMs)}`).join(' ')} wall/CPU ms) ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
     );
   }
@@ -187,10 +190,12 @@ try {
   );
   await db.query(`CREATE UNIQUE INDEX uq_bench_flush_baseline ON bench_flush_baseline (user_id, source, "timestamp", ref)`);
   const baseline = [];
+  const baselineWal = [];
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   for (let run = 1; run <= options.runs; run++) {
     const bucket = new Date(ledgerBucketStartMs(Date.now(), config.earnings));
     const amounts = ids.map((i) => ((500_000 + (i % 1000)) / 1e6).toFixed(6));
+    const wal = await walPosition(db);
     const started = nowMs();
     await db.query('BEGIN');
     await db.query(
@@ -201,7 +206,8 @@ try {
     );
     await db.query('COMMIT');
     baseline.push(nowMs() - started);
-    log(`baseline run ${run}: ${Math.round(baseline.at(-1))} ms`);
+    baselineWal.push(await walSince(db, wal));
+    log(`baseline run ${run}: ${Math.round(baseline.at(-1))} ms, ${(baselineWal.at(-1) / 1048576).toFixed(1)} MB of WAL`);
   }
 
   // The same baseline with integer micro-points (BIGINT) instead of NUMERIC(24,6): what a change
@@ -298,6 +304,8 @@ try {
     shards: config.earnings.flushShards,
     shardMinUsers: config.earnings.flushShardMinUsers,
     runsMs: runs.map((r) => r.ms),
+    walBytesRuns: runs.map((r) => r.walBytes),
+    baselineWalBytesRuns: baselineWal,
     medianMs: median(runs.map((r) => r.ms)),
     loopMaxMs: Math.max(...runs.map((r) => r.loopMaxMs)),
     loopBlocksOver20Ms: runs.map((r) => r.longBlocks),
@@ -320,6 +328,18 @@ try {
   for (const instance of servers) await instance.stop();
   await own?.drop();
   sized?.stop();
+}
+
+/**
+ * WAL written since `since` (a position from `walPosition`), in bytes: what a flush costs the
+ * primary's disk and its replicas, and a figure that does not drift with the machine's load
+ * (exact only when nothing else writes to the same PostgreSQL: see --postgres-settings).
+ */
+async function walPosition(client) {
+  return (await client.query(`SELECT pg_current_wal_insert_lsn()::text AS lsn`)).rows[0].lsn;
+}
+async function walSince(client, since) {
+  return (await client.query(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::float8 AS bytes`, [since])).rows[0].bytes;
 }
 
 /** Deadlocks PostgreSQL detected in this database so far. */
