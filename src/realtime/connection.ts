@@ -17,9 +17,8 @@ const NO_UPDATES: ReadonlySet<UpdateMessageType> = new Set();
 export type ConnectionState = 'authenticating' | 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
 /**
- * Per-socket state, one small object per connection, found from its socket through
- * `connectionOf` (socket-connection.ts): the core's ws listeners are shared by all sockets, so it
- * keeps no closures per socket. Fields are public for the core's hot path; only the core and the
+ * Per-socket state, one small object per connection, which its socket (a CoreWebSocket,
+ * socket-connection.ts) hands to the core's handlers with each event: no closures per socket. Fields are public for the core's hot path; only the core and the
  * node session service write them.
  */
 export class Connection {
