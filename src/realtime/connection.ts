@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { AuthUser } from '../modules/auth/auth-user';
 import { EncodedFrame, WireFormat } from './codec';
+import { fromCompactTime, toCompactTime } from './compact-time';
 import { EndpointSpec } from './endpoint';
 import { Role, ServerFrame, UpdateMessageType } from './protocol';
 import type { PushPeriod } from './update-types';
@@ -16,9 +17,8 @@ const NO_UPDATES: ReadonlySet<UpdateMessageType> = new Set();
 export type ConnectionState = 'authenticating' | 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
 /**
- * Per-socket state, one small object per connection, found from its socket through
- * `connectionOf` (socket-connection.ts): the core's ws listeners are shared by all sockets, so it
- * keeps no closures per socket. Fields are public for the core's hot path; only the core and the
+ * Per-socket state, one small object per connection, which its socket (a CoreWebSocket,
+ * socket-connection.ts) hands to the core's handlers with each event: no closures per socket. Fields are public for the core's hot path; only the core and the
  * node session service write them.
  */
 export class Connection {
@@ -26,12 +26,8 @@ export class Connection {
   auth: AuthUser | null = null;
   role: Role | null = null;
   deviceId: string | null = null;
-  /** When the Connect was accepted (ms); orders competing sessions of one node. */
-  connectedAt = 0;
-  lastMessageAt: number;
 
-  /** Fixed one-second window of the per-socket message rate limit. */
-  windowStart = 0;
+  /** Messages in the current one-second window of the per-socket rate limit. */
   windowCount = 0;
   /** Consecutive windows over the limit; sustained flooding closes the socket. */
   floodStrikes = 0;
@@ -41,21 +37,23 @@ export class Connection {
 
   /** The update types this socket receives (set at Connect from its `updates` or the role's defaults). */
   updates: ReadonlySet<UpdateMessageType> = NO_UPDATES;
-  /** When its snapshot began loading: pushes loaded before it are already in the snapshot. */
-  snapshotStartedAt = 0;
   /** Unsent state updates, one per type (latest or merged), while the socket cannot take them. */
   pending: Map<UpdateMessageType, HeldUpdate> | null = null;
-  /** Since when the send buffer has stayed over the hard bound (0: it has not). */
-  backloggedSince = 0;
-  /**
-   * When a frame of each paced type last went out (ms, 0: never): EarningsUpdate, NodeUpdate.
-   * Two numbers in the object rather than a map or record of its own per socket.
-   */
-  lastEarningsPushAt = 0;
-  lastNodePushAt = 0;
 
   /** Owned by the node session service for role node: uptime, score, accrual state. */
   node: unknown = null;
+
+  // Times as compact-time.ts keeps them (small integers, not a heap number each); the accessors
+  // below read and write epoch milliseconds.
+  private readonly openedAtCompact: number;
+  private lastMessageAtCompact: number;
+  private connectedAtCompact = toCompactTime(0);
+  private windowStartCompact = toCompactTime(0);
+  private snapshotStartedAtCompact = toCompactTime(0);
+  private backloggedSinceCompact = toCompactTime(0);
+  /** When a frame of each paced type last went out: EarningsUpdate, NodeUpdate. */
+  private earningsPushedAtCompact = toCompactTime(0);
+  private nodePushedAtCompact = toCompactTime(0);
 
   constructor(
     readonly id: string,
@@ -63,18 +61,69 @@ export class Connection {
     readonly endpoint: EndpointSpec,
     readonly format: WireFormat,
     readonly ip: string,
-    readonly openedAt: number,
+    openedAt: number,
   ) {
-    this.lastMessageAt = openedAt;
+    this.openedAtCompact = toCompactTime(openedAt);
+    this.lastMessageAtCompact = this.openedAtCompact;
   }
 
+  /** When the socket was accepted (ms). */
+  get openedAt(): number {
+    return fromCompactTime(this.openedAtCompact);
+  }
+
+  get lastMessageAt(): number {
+    return fromCompactTime(this.lastMessageAtCompact);
+  }
+
+  set lastMessageAt(ms: number) {
+    this.lastMessageAtCompact = toCompactTime(ms);
+  }
+
+  /** When the Connect was accepted (ms); orders competing sessions of one node. */
+  get connectedAt(): number {
+    return fromCompactTime(this.connectedAtCompact);
+  }
+
+  set connectedAt(ms: number) {
+    this.connectedAtCompact = toCompactTime(ms);
+  }
+
+  /** Start of the current one-second rate-limit window (ms; 0: none yet). */
+  get windowStart(): number {
+    return fromCompactTime(this.windowStartCompact);
+  }
+
+  set windowStart(ms: number) {
+    this.windowStartCompact = toCompactTime(ms);
+  }
+
+  /** When its snapshot began loading (Infinity: not yet): pushes loaded before it are already in the snapshot. */
+  get snapshotStartedAt(): number {
+    return fromCompactTime(this.snapshotStartedAtCompact);
+  }
+
+  set snapshotStartedAt(ms: number) {
+    this.snapshotStartedAtCompact = toCompactTime(ms);
+  }
+
+  /** Since when the send buffer has stayed over the hard bound (0: it has not). */
+  get backloggedSince(): number {
+    return fromCompactTime(this.backloggedSinceCompact);
+  }
+
+  set backloggedSince(ms: number) {
+    this.backloggedSinceCompact = toCompactTime(ms);
+  }
+
+  /** When a frame of a paced type last went out (ms, 0: never). */
   lastPushAt(period: PushPeriod): number {
-    return period === 'earnings' ? this.lastEarningsPushAt : this.lastNodePushAt;
+    return fromCompactTime(period === 'earnings' ? this.earningsPushedAtCompact : this.nodePushedAtCompact);
   }
 
   markPushed(period: PushPeriod, now: number): void {
-    if (period === 'earnings') this.lastEarningsPushAt = now;
-    else this.lastNodePushAt = now;
+    if (period === 'earnings') this.earningsPushedAtCompact = toCompactTime(now);
+    else this.nodePushedAtCompact = toCompactTime(now);
   }
 
   get userId(): number {

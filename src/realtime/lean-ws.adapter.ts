@@ -3,6 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageMappingProperties } from '@nestjs/websockets';
 import { Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { CoreWebSocket } from './socket-connection';
 
 /**
  * Nest's WsAdapter builds, for every socket, two rxjs subscriptions and dozens of closures in
@@ -38,6 +39,8 @@ export class LeanWsAdapter extends WsAdapter {
       // Compression costs tens of KB per socket and CPU per frame; our frames are small.
       perMessageDeflate: false,
       clientTracking: false,
+      // The realtime core's socket class: events go to its handlers without listeners per socket.
+      WebSocket: CoreWebSocket,
     }) as WebSocketServer;
   }
 

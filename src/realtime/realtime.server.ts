@@ -30,7 +30,7 @@ import {
 } from './protocol';
 import { RealtimeMetrics } from './realtime.metrics';
 import { refuseUpgradesWhenFull } from './upgrade-admission';
-import { setConnectionOf, sharedListeners, SocketListeners } from './socket-connection';
+import { ConnectionHandlers, CoreWebSocket } from './socket-connection';
 import { PushPeriod, resolveSubscription, UPDATE_TYPE_RULES } from './update-types';
 
 /**
@@ -100,13 +100,13 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private snapshotBuilder: SnapshotBuilder = () => Promise.resolve([]);
   private acceptingConnections = true;
   private shutdown: Promise<void> | null = null;
-  /** The listeners every socket shares: no closures per socket. */
-  private readonly listeners: SocketListeners = sharedListeners({
+  /** What every socket's events call (through CoreWebSocket): no listeners per socket. */
+  private readonly handlers: ConnectionHandlers = {
     message: (connection, data, isBinary) => this.onMessage(connection, data, isBinary),
     close: (connection, code) => this.onClose(connection, code),
     error: (connection, error) => this.onSocketError(connection, error),
     pong: (connection) => this.nodeHandler?.pong(connection, Date.now()),
-  });
+  };
 
   constructor(
     private readonly config: AppConfig,
@@ -149,6 +149,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /** Called by a gateway's afterInit: sockets of this ws server belong to `endpoint`. */
   attach(server: WebSocketServer, endpoint: EndpointSpec): void {
+    // The core's sockets take their events through CoreWebSocket, not listeners.
+    if (server.options.WebSocket !== CoreWebSocket) throw new Error(`WebSocket server of ${endpoint.path} must make CoreWebSocket sockets (LeanWsAdapter)`);
     this.servers.set(server, endpoint);
     // Full (WS_MAX_CONNECTIONS): refused at the upgrade, before the file limit is reached and the
     // process can no longer open anything; the client backs off and reconnects elsewhere.
@@ -285,13 +287,9 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     const url = new URL(request.url ?? '/', 'ws://localhost');
     const format: WireFormat = url.searchParams.get('format') === 'msgpack' ? 'msgpack' : 'json';
     const connection = new Connection(newId(16), ws, endpoint, format, this.clientIp(request), now);
-    ws.binaryType = 'nodebuffer';
-    setConnectionOf(ws, connection);
     // binaryType 'nodebuffer': a message is always one Buffer.
-    ws.on('message', this.listeners.message);
-    ws.on('close', this.listeners.close);
-    ws.on('error', this.listeners.error);
-    if (endpoint.name === 'dashboard') ws.on('pong', this.listeners.pong);
+    ws.binaryType = 'nodebuffer';
+    (ws as CoreWebSocket).accept(connection, this.handlers);
     this.connections.add(connection);
     this.metrics.opened(endpoint.name);
 

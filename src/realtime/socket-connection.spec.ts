@@ -1,14 +1,12 @@
-import { EventEmitter } from 'node:events';
-import type { WebSocket } from 'ws';
 import type { Connection } from './connection';
-import { connectionOf, ConnectionHandlers, setConnectionOf, sharedListeners } from './socket-connection';
+import { ConnectionHandlers, CoreWebSocket } from './socket-connection';
 
-/** An EventEmitter stands in for a ws socket: ws calls listeners the same way (`this` = socket). */
-function fakeSocket(): WebSocket & EventEmitter {
-  return new EventEmitter() as unknown as WebSocket & EventEmitter;
+/** A server-side socket as ws makes one for an upgrade (no address: it is handed a TCP socket later). */
+function serverSocket(): CoreWebSocket {
+  return new CoreWebSocket(null as never, undefined, {});
 }
 
-describe('shared socket listeners', () => {
+describe('CoreWebSocket', () => {
   const calls: Array<[string, Connection, ...unknown[]]> = [];
   const handlers: ConnectionHandlers = {
     message: (connection, data, isBinary) => calls.push(['message', connection, data, isBinary]),
@@ -16,31 +14,26 @@ describe('shared socket listeners', () => {
     error: (connection, error) => calls.push(['error', connection, error]),
     pong: (connection) => calls.push(['pong', connection]),
   };
-  const listeners = sharedListeners(handlers);
 
   beforeEach(() => (calls.length = 0));
 
-  it('hands each event to the handler with the Connection of the socket that emitted it', () => {
-    const a = fakeSocket();
-    const b = fakeSocket();
+  it('hands each event to the handlers with the Connection of the socket that emitted it, without listeners', () => {
+    const a = serverSocket();
+    const b = serverSocket();
     const connectionA = { id: 'a' } as Connection;
     const connectionB = { id: 'b' } as Connection;
-    setConnectionOf(a, connectionA);
-    setConnectionOf(b, connectionB);
-    for (const ws of [a, b]) {
-      ws.on('message', listeners.message);
-      ws.on('close', listeners.close);
-      ws.on('error', listeners.error);
-      ws.on('pong', listeners.pong);
-    }
+    a.accept(connectionA, handlers);
+    b.accept(connectionB, handlers);
     const data = Buffer.from('x');
     const failure = new Error('boom');
     b.emit('message', data, true);
-    a.emit('pong');
+    a.emit('pong', Buffer.alloc(0));
+    // With no 'error' listener an EventEmitter would throw: the handler takes it instead.
     a.emit('error', failure);
-    b.emit('close', 1001);
+    b.emit('close', 1001, Buffer.alloc(0));
 
-    expect(connectionOf(a)).toBe(connectionA);
+    expect(a.acceptedConnection).toBe(connectionA);
+    expect(a.eventNames()).toEqual([]);
     expect(calls).toEqual([
       ['message', connectionB, data, true],
       ['pong', connectionA],
@@ -49,14 +42,31 @@ describe('shared socket listeners', () => {
     ]);
   });
 
-  it('ignores a socket that has no Connection', () => {
-    const stranger = fakeSocket();
-    stranger.on('message', listeners.message);
-    stranger.on('close', listeners.close);
-    stranger.emit('message', Buffer.from('x'), false);
-    stranger.emit('close', 1000);
+  it("still gives 'close' and other events to listeners added with on or once", () => {
+    const ws = serverSocket();
+    ws.accept({ id: 'a' } as Connection, handlers);
+    const heard: unknown[][] = [];
+    ws.once('close', (...args: unknown[]) => heard.push(['close', ...args]));
+    ws.on('ping', (...args: unknown[]) => heard.push(['ping', ...args]));
+    const reason = Buffer.from('bye');
+    ws.emit('ping', Buffer.from('p'));
+    ws.emit('close', 1000, reason);
 
-    expect(connectionOf(stranger)).toBeUndefined();
+    expect(heard).toEqual([
+      ['ping', Buffer.from('p')],
+      ['close', 1000, reason],
+    ]);
+    expect(calls.map(([event]) => event)).toEqual(['close']);
+  });
+
+  it('is a plain ws socket until accepted', () => {
+    const ws = serverSocket();
+    const heard: unknown[] = [];
+    ws.on('message', (data: Buffer) => heard.push(data));
+    ws.emit('message', Buffer.from('x'), false);
+
+    expect(ws.acceptedConnection).toBeUndefined();
+    expect(heard).toEqual([Buffer.from('x')]);
     expect(calls).toEqual([]);
   });
 });

@@ -1,24 +1,5 @@
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { Connection } from './connection';
-
-/**
- * Where a socket keeps its Connection. The realtime core installs one set of listener functions
- * shared by every socket (ws calls a listener with the socket as `this`) instead of closures per
- * socket, so the listeners find the socket's state through this property.
- */
-export const CONNECTION = Symbol('realtime.connection');
-
-type TaggedSocket = WebSocket & { [CONNECTION]?: Connection };
-
-/** Ties `connection` to its socket; set once, when the socket is accepted. */
-export function setConnectionOf(ws: WebSocket, connection: Connection): void {
-  (ws as TaggedSocket)[CONNECTION] = connection;
-}
-
-/** The Connection of a socket accepted by the realtime core (undefined for any other socket). */
-export function connectionOf(ws: WebSocket): Connection | undefined {
-  return (ws as TaggedSocket)[CONNECTION];
-}
 
 /** What the core does on a socket's events, given the socket's Connection. */
 export interface ConnectionHandlers {
@@ -28,35 +9,48 @@ export interface ConnectionHandlers {
   pong(connection: Connection): void;
 }
 
-/** ws listener functions, made once and added to every socket. */
-export interface SocketListeners {
-  message(this: WebSocket, data: Buffer, isBinary: boolean): void;
-  close(this: WebSocket, code: number): void;
-  error(this: WebSocket, error: Error): void;
-  pong(this: WebSocket): void;
-}
-
 /**
- * One listener per event for all sockets: each looks up the socket's Connection and calls the
- * handler. A socket without one (not accepted by the core) is ignored.
+ * The ws socket class of the realtime core's endpoints (ws's `WebSocket` server option, set by
+ * LeanWsAdapter). ws reports a socket's events by calling its `emit`; once the core has accepted
+ * the socket, message, close, error and pong go straight to the core's handlers with the socket's
+ * Connection. So a socket carries no listeners of its own: no closures, and no growth of its
+ * listener table, which a fourth event name takes from 160 to 256 bytes per socket. Listeners
+ * added with `on`/`once` still hear 'close' (the shutdown waits on them) and every other event.
  */
-export function sharedListeners(handlers: ConnectionHandlers): SocketListeners {
-  return {
-    message(data, isBinary) {
-      const connection = connectionOf(this);
-      if (connection !== undefined) handlers.message(connection, data, isBinary);
-    },
-    close(code) {
-      const connection = connectionOf(this);
-      if (connection !== undefined) handlers.close(connection, code);
-    },
-    error(error) {
-      const connection = connectionOf(this);
-      if (connection !== undefined) handlers.error(connection, error);
-    },
-    pong() {
-      const connection = connectionOf(this);
-      if (connection !== undefined) handlers.pong(connection);
-    },
-  };
+export class CoreWebSocket extends WebSocket {
+  private connection: Connection | undefined = undefined;
+  private handlers: ConnectionHandlers | undefined = undefined;
+
+  /** From now on this socket's events go to `handlers`, with `connection`; set once, when the core accepts it. */
+  accept(connection: Connection, handlers: ConnectionHandlers): void {
+    this.connection = connection;
+    this.handlers = handlers;
+  }
+
+  /** The Connection the core accepted this socket with (undefined before). */
+  get acceptedConnection(): Connection | undefined {
+    return this.connection;
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const connection = this.connection;
+    if (connection !== undefined) {
+      const handlers = this.handlers!;
+      switch (event) {
+        case 'message':
+          handlers.message(connection, args[0] as Buffer, args[1] as boolean);
+          return true;
+        case 'error':
+          handlers.error(connection, args[0] as Error);
+          return true;
+        case 'pong':
+          handlers.pong(connection);
+          return true;
+        case 'close':
+          handlers.close(connection, args[0] as number);
+          break;
+      }
+    }
+    return super.emit(event, ...args);
+  }
 }

@@ -54,6 +54,11 @@ interface Watch {
 @Injectable()
 export class SessionValidator implements OnModuleDestroy {
   private readonly local = new Map<string, LocalStatus>();
+  /**
+   * The AuthUser of each session with a local status, shared by every socket and request of the
+   * session (an operator's nodes connect with one token): one object per session, not per socket.
+   */
+  private readonly users = new Map<string, AuthUser>();
   /** Reads in flight by session id; a revocation drops its entry so later checks read afresh. */
   private readonly loading = new Map<string, Promise<CachedStatus>>();
   private readonly watches = new Map<number, Watch>();
@@ -95,6 +100,7 @@ export class SessionValidator implements OnModuleDestroy {
         const local = this.local.get(sessionId);
         if (local === undefined || now - local.cachedAt >= TRUSTED_TTL_MS) {
           this.local.delete(sessionId);
+          this.users.delete(sessionId);
           watch.sessions.delete(sessionId);
         }
       }
@@ -123,7 +129,13 @@ export class SessionValidator implements OnModuleDestroy {
   private userOf(claims: AccessTokenClaims, status: SessionStatus | null): AuthUser {
     if (status === null || status.userId !== claims.sub) throw DashboardError.unauthorized('Invalid access token');
     if (!status.active) throw new DashboardError(DashboardErrorType.SessionExpired, 'Session has ended; log in again');
-    return { userId: status.userId, sessionId: claims.sid, role: this.roleOf(status.email) };
+    const role = this.roleOf(status.email);
+    const known = this.users.get(claims.sid);
+    if (known !== undefined && known.userId === status.userId && known.role === role) return known;
+    const user: AuthUser = { userId: status.userId, sessionId: claims.sid, role };
+    if (this.users.size >= MAX_CACHED) this.users.clear();
+    this.users.set(claims.sid, user);
+    return user;
   }
 
   roleOf(email: string): Role {
@@ -208,6 +220,7 @@ export class SessionValidator implements OnModuleDestroy {
 
   private forget(sessionId: string): void {
     this.local.delete(sessionId);
+    this.users.delete(sessionId);
     this.loading.delete(sessionId);
   }
 
@@ -217,6 +230,7 @@ export class SessionValidator implements OnModuleDestroy {
 
   private forgetAll(): void {
     this.local.clear();
+    this.users.clear();
     this.loading.clear();
     for (const watch of this.watches.values()) watch.unsubscribe();
     this.watches.clear();

@@ -57,6 +57,19 @@ describe('SessionValidator', () => {
     expect(reads).toBe(before + 1);
   });
 
+  it('hands the sockets of one session one AuthUser, also across reads of its status, and a new one after a revocation', async () => {
+    const first = await validator.authenticate(claims);
+    jest.advanceTimersByTime(600); // past the short local TTL: the status is read again
+    const second = await validator.authenticate(claims);
+    expect(reads).toBe(2);
+    expect(second).toBe(first);
+    expect(validator.authenticateLocally(claims)).toBe(first);
+    await validator.invalidate(7, ['session-a']);
+    const afterRevocation = await validator.authenticate(claims);
+    expect(afterRevocation).not.toBe(first);
+    expect(afterRevocation).toEqual(first);
+  });
+
   it.each<[string, DomainEvent]>([
     ['a revocation', { type: 'session.revoked', userIds: [7], sessionIds: ['session-a'] }],
     ['a disable', { type: 'user.disabled', userIds: [7] }],

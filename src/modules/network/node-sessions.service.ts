@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleIn
 import { AppConfig } from '../../config';
 import { ledgerBucketStartMs } from '../../common/epoch';
 import { EventBus } from '../../infra/bus/event-bus';
-import { NodeRegistry, NodeSessionInfo } from '../../infra/presence/node-registry';
+import { NodeRegistry } from '../../infra/presence/node-registry';
 import { Connection } from '../../realtime/connection';
 import { ConnectPayload } from '../../realtime/protocol';
 import { RealtimeMetrics } from '../../realtime/realtime.metrics';
@@ -11,19 +11,8 @@ import { AccrualFlusher } from './accrual/accrual-flusher.service';
 import { nextRtt, nextScore } from './accrual/network-score';
 import { NetworkRepository } from './network.repository';
 import { NodeRegistrationBatcher } from './node-registration.batcher';
+import { NodeSession } from './node-session';
 import { NodeUpdatesService } from './node-updates.service';
-
-/** Per-node state kept on its connection (see Connection.node). */
-interface NodeState {
-  readonly nodeId: number;
-  readonly session: NodeSessionInfo;
-  lastBeatAt: number;
-  score: number;
-  rttMs: number | null;
-  lastPingAt: number;
-  /** When the outstanding ping was sent (0: none outstanding). */
-  pingSentAt: number;
-}
 
 /** Spread of the ping schedule, as a share of HEARTBEAT_INTERVAL_MS (mean period unchanged). */
 const PING_JITTER = 0.5;
@@ -101,41 +90,32 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
     }
     // The row as registered is the snapshot's NodeUpdate: no query per Connect for it.
     this.nodeUpdates.useForSnapshot(connection, node);
-    const now = Date.now();
-    const session: NodeSessionInfo = {
-      sessionId: connection.id,
-      nodeId: node.id,
-      userId: connection.userId,
-      deviceId: payload.device_id,
-      ip: connection.ip,
-      startedAt: connection.connectedAt,
-    };
-    const state: NodeState = { nodeId: node.id, session, lastBeatAt: now, score: 1, rttMs: null, lastPingAt: 0, pingSentAt: 0 };
-    connection.node = state;
+    const session = new NodeSession(connection.id, node.id, connection.userId, payload.device_id, connection.ip, connection.connectedAt, Date.now());
+    connection.node = session;
     this.registry.register(session);
   }
 
   /** The first round-trip ping leaves with Connected, in its write, rather than alone at the next sweep. */
   connected(connection: Connection, now: number): void {
-    const state = connection.node as NodeState | null;
-    if (state === null) return;
-    state.lastPingAt = now;
-    state.pingSentAt = now;
+    const session = connection.node as NodeSession | null;
+    if (session === null) return;
+    session.lastPingAt = now;
+    session.pingSentAt = now;
     connection.ws.ping();
   }
 
   heartbeat(connection: Connection, now: number): void {
-    const state = connection.node as NodeState | null;
-    if (state === null) return;
-    const elapsed = Math.max(0, now - state.lastBeatAt);
-    state.lastBeatAt = now;
+    const session = connection.node as NodeSession | null;
+    if (session === null) return;
+    const elapsed = Math.max(0, now - session.lastBeatAt);
+    session.lastBeatAt = now;
     this.metrics.heartbeatGap.observe(elapsed / 1000);
     const credited = Math.min(elapsed, this.capMs);
-    state.score = nextScore(state.score, elapsed, this.config.ws.heartbeatIntervalMs, state.rttMs);
-    const score = this.registry.allows(state.session) ? state.score : 0;
+    session.score = nextScore(session.score, elapsed, this.config.ws.heartbeatIntervalMs, session.rttMs);
+    const score = this.registry.allows(session) ? session.score : 0;
     const micro = Math.round(this.microPerMs * score * credited);
     this.flusher.buffer.add(
-      state.nodeId,
+      session.nodeId,
       connection.userId,
       ledgerBucketStartMs(now, this.config.earnings),
       credited / 1000,
@@ -146,34 +126,34 @@ export class NodeSessionService implements NodeHandler, OnModuleInit, OnApplicat
   }
 
   closed(connection: Connection): void {
-    const state = connection.node as NodeState | null;
-    if (state === null) return;
-    this.registry.unregister(state.session);
+    const session = connection.node as NodeSession | null;
+    if (session === null) return;
+    this.registry.unregister(session);
     connection.node = null;
-    this.disconnects.push({ nodeId: state.nodeId, sessionId: connection.id });
+    this.disconnects.push({ nodeId: session.nodeId, sessionId: connection.id });
   }
 
   pong(connection: Connection, now: number): void {
-    const state = connection.node as NodeState | null;
-    if (state === null || state.pingSentAt === 0) return;
-    this.metrics.nodeRtt.observe((now - state.pingSentAt) / 1000);
-    state.rttMs = nextRtt(state.rttMs, now - state.pingSentAt);
-    state.pingSentAt = 0;
+    const session = connection.node as NodeSession | null;
+    if (session === null || session.pingSentAt === 0) return;
+    this.metrics.nodeRtt.observe((now - session.pingSentAt) / 1000);
+    session.rttMs = nextRtt(session.rttMs, now - session.pingSentAt);
+    session.pingSentAt = 0;
   }
 
   sweep(connection: Connection, now: number): void {
-    const state = connection.node as NodeState | null;
-    if (state === null) return;
-    if (state.pingSentAt !== 0 && now - state.pingSentAt > this.capMs) {
+    const session = connection.node as NodeSession | null;
+    if (session === null) return;
+    if (session.pingSentAt !== 0 && now - session.pingSentAt > this.capMs) {
       // No pong for two heartbeat periods: count it as a very slow round trip.
-      state.rttMs = nextRtt(state.rttMs, now - state.pingSentAt);
-      state.pingSentAt = 0;
+      session.rttMs = nextRtt(session.rttMs, now - session.pingSentAt);
+      session.pingSentAt = 0;
     }
-    if (state.pingSentAt === 0 && now - state.lastPingAt >= this.config.ws.heartbeatIntervalMs) {
+    if (session.pingSentAt === 0 && now - session.lastPingAt >= this.config.ws.heartbeatIntervalMs) {
       // ±25 % around the interval: nodes that connected together (a restart, a storm) would
       // otherwise be pinged together for ever, thousands of writes in one sweep slice.
-      state.lastPingAt = now + (Math.random() - 0.5) * PING_JITTER * this.config.ws.heartbeatIntervalMs;
-      state.pingSentAt = now;
+      session.lastPingAt = now + (Math.random() - 0.5) * PING_JITTER * this.config.ws.heartbeatIntervalMs;
+      session.pingSentAt = now;
       connection.ws.ping();
     }
   }
