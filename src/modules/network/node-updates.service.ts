@@ -18,14 +18,21 @@ const SLICE_BUDGET_MS = 5;
 
 /**
  * `NodeUpdate {node, earnings: {today, total}}` for node sockets on this instance: each socket's
- * own node. A change of its owner's earnings or nodes marks the socket; a periodic pass loads the
- * marked sockets whose NODE_PUSH_MS has passed (one query for all of them) and pushes a frame to
+ * own node. A change of its owner's earnings or nodes marks the owner; a periodic pass marks the
+ * owner's node sockets, loads those whose NODE_PUSH_MS has passed (one query for all of them) and pushes a frame to
  * each whose node actually changed. A node app thus costs one small frame per period at most,
  * whatever the size of its owner's fleet.
  */
 @Injectable()
 export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('NodeUpdates');
+  /**
+   * Owners whose earnings or nodes changed since the last pass. A flush's `earnings.changed` comes
+   * for every credited user inside one synchronous publish: marking the user there costs O(1),
+   * and the pass (in slices) expands owners to their node sockets.
+   */
+  private readonly dirtyOwners = new Set<number>();
+  /** Node sockets marked and not yet due (their NODE_PUSH_MS has not passed). */
   private readonly dirty = new Set<Connection>();
   /** Fingerprint of the last NodeUpdate sent to each socket. */
   private readonly lastSent = new WeakMap<Connection, number>();
@@ -42,10 +49,7 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.realtime.onUserEvent((userId, event) => {
-      if (event.type !== 'earnings.changed' && event.type !== 'network.changed') return;
-      for (const connection of this.realtime.connectionsOf(userId)) {
-        if (connection.role === 'node' && connection.updates.has('NodeUpdate')) this.dirty.add(connection);
-      }
+      if (event.type === 'earnings.changed' || event.type === 'network.changed') this.dirtyOwners.add(userId);
     });
     this.timer = setInterval(() => void this.push(), Math.min(MAX_PASS_MS, this.config.ws.nodePushMs));
     this.timer.unref();
@@ -76,7 +80,30 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async push(): Promise<void> {
-    if (this.pushing || this.dirty.size === 0) return;
+    if (this.pushing || (this.dirty.size === 0 && this.dirtyOwners.size === 0)) return;
+    this.pushing = true;
+    try {
+      await this.markOwnersSockets();
+      await this.pushDue();
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  /** The node sockets (asking for NodeUpdate) of every owner marked since the last pass, in slices. */
+  private async markOwnersSockets(): Promise<void> {
+    const owners = [...this.dirtyOwners];
+    this.dirtyOwners.clear();
+    const slicer = new TimeSlicer(SLICE_BUDGET_MS);
+    for (const userId of owners) {
+      for (const connection of this.realtime.connectionsOf(userId)) {
+        if (connection.role === 'node' && connection.updates.has('NodeUpdate')) this.dirty.add(connection);
+      }
+      await slicer.yieldIfDue();
+    }
+  }
+
+  private async pushDue(): Promise<void> {
     const now = Date.now();
     const due: Connection[] = [];
     for (const connection of this.dirty) {
@@ -88,7 +115,6 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
       }
     }
     if (due.length === 0) return;
-    this.pushing = true;
     const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     let done = 0;
     try {
@@ -106,8 +132,6 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       for (const connection of due.slice(done)) this.dirty.add(connection);
       this.logger.warn({ err: error }, 'Could not load node state for NodeUpdate; will retry');
-    } finally {
-      this.pushing = false;
     }
   }
 
