@@ -15,6 +15,7 @@ import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
 import { SessionValidator } from '../modules/auth/session-validator.service';
 import { TokenService } from '../modules/auth/token.service';
 import { decodeFrame, EncodedFrame, encodeFrame, encodeShared, SEND_OPTIONS, WireFormat } from './codec';
+import { SharedUpdate, writeWireFrame } from './prepared-frame';
 import { Connection, HeldUpdate } from './connection';
 import { closeGradually } from './gradual-close';
 import { EndpointSpec } from './endpoint';
@@ -216,19 +217,21 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
 
   /**
    * Pushes an update to every socket of `userId` subscribed to its type. The frame is encoded once
-   * per wire format, to bytes, and the same bytes are written to every socket. `loadStartedAt`: when the state in the frame began
-   * loading; a socket still sending its snapshot holds the frame if the snapshot began earlier
-   * (it may miss this state), and skips it otherwise (the snapshot has it).
+   * per wire format, and the same bytes, header included, are written to every socket that can
+   * take them now. `loadStartedAt`: when the state in the frame began loading; a socket still
+   * sending its snapshot holds the frame if the snapshot began earlier (it may miss this state),
+   * and skips it otherwise (the snapshot has it).
    */
   pushToUser(userId: number, frame: ServerFrame<UpdateMessageType>, loadStartedAt = Date.now()): void {
     const connections = this.byUser.get(userId);
     if (connections === undefined) return;
-    const encoded: Partial<Record<WireFormat, EncodedFrame>> = {};
+    const shared: Partial<Record<WireFormat, SharedUpdate>> = {};
+    const now = Date.now();
     for (const connection of connections) {
       if (!connection.updates.has(frame.type)) continue;
       if (connection.isOpen) {
-        const data = (encoded[connection.format] ??= encodeShared(frame, connection.format));
-        this.sendUpdate(connection, frame, data);
+        const update = (shared[connection.format] ??= new SharedUpdate(frame, connection.format));
+        this.sendUpdate(connection, frame, update.payload, now, update);
       } else if (connection.state === 'connecting' && loadStartedAt >= connection.snapshotStartedAt) {
         this.hold(connection, frame, null);
       }
@@ -238,7 +241,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   /** Pushes an update to one socket (a node's own NodeUpdate), if it is subscribed to the type. */
   pushToConnection(connection: Connection, frame: ServerFrame<UpdateMessageType>): void {
     if (!connection.isOpen || !connection.updates.has(frame.type)) return;
-    this.sendUpdate(connection, frame, encodeFrame(frame, connection.format));
+    this.sendUpdate(connection, frame, encodeFrame(frame, connection.format), Date.now());
   }
 
   /** Sends an error frame and closes; used for auth failures and policy closes. */
@@ -558,9 +561,9 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     return false;
   }
 
-  private sendUpdate(connection: Connection, frame: ServerFrame<UpdateMessageType>, data: EncodedFrame): void {
+  /** `shared`: the same update for other sockets too, written as prepared whole-frame bytes. */
+  private sendUpdate(connection: Connection, frame: ServerFrame<UpdateMessageType>, data: EncodedFrame, now: number, shared?: SharedUpdate): void {
     const type = frame.type;
-    const now = Date.now();
     if (connection.ws.bufferedAmount > SEND_BUFFER_LOW_WATER || this.tooSoon(connection, type, now)) {
       this.hold(connection, frame, data);
       return;
@@ -573,7 +576,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       return;
     }
     this.markSent(connection, type, now);
-    this.write(connection, data, type);
+    if (shared === undefined) this.write(connection, data, type);
+    else this.writeShared(connection, shared, type);
   }
 
   /** Keeps an update for later: merged into a held one of its type, or replacing it. */
@@ -615,6 +619,13 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     const { ws } = connection;
     if (ws.readyState !== ws.OPEN) return;
     ws.send(data, SEND_OPTIONS[connection.format]);
+    this.metrics.messageSent(connection.endpoint.name, type);
+  }
+
+  private writeShared(connection: Connection, update: SharedUpdate, type: string): void {
+    const { ws } = connection;
+    if (ws.readyState !== ws.OPEN) return;
+    if (!writeWireFrame(ws, update.wireBytes)) ws.send(update.payload, SEND_OPTIONS[connection.format]);
     this.metrics.messageSent(connection.endpoint.name, type);
   }
 

@@ -274,12 +274,14 @@ describe('selective updates: Connect `updates`, NodeUpdate and NetworkUpdate del
         await sql(app.database.url, statement, [user.id]);
         await bus.publish({ type: 'network.changed', userIds: [user.id] });
       };
-      // Count what the server writes to this socket, to know when a push pass has reached it.
+      // Count what the server writes to this socket's TCP stream (pushes go there as whole frames,
+      // not through ws.send), to know when a push pass has reached it.
       let written = 0;
-      const send = connection.ws.send.bind(connection.ws) as (...args: unknown[]) => void;
-      (connection.ws as unknown as { send: (...args: unknown[]) => void }).send = (...args) => {
+      const serverTcp = (connection.ws as unknown as { _socket: { write: (...args: unknown[]) => boolean } })._socket;
+      const write = serverTcp.write.bind(serverTcp);
+      serverTcp.write = (...args) => {
         written += 1;
-        send(...args);
+        return write(...args);
       };
       // Change everything until the server holds a NetworkUpdate for this socket.
       for (let round = 0; !connection.pending?.has('NetworkUpdate') && round < 200; round++) {
