@@ -576,8 +576,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       return;
     }
     this.markSent(connection, type, now);
-    if (shared === undefined) this.write(connection, data, type);
-    else this.writeShared(connection, shared, type);
+    this.write(connection, data, type, shared?.wireBytes);
   }
 
   /** Keeps an update for later: merged into a held one of its type, or replacing it. */
@@ -615,17 +614,11 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     }
   }
 
-  private write(connection: Connection, data: EncodedFrame, type: string): void {
+  /** `wireBytes`: the same frame prepared whole (prepared-frame.ts), written straight to the TCP stream when it can be. */
+  private write(connection: Connection, data: EncodedFrame, type: string, wireBytes?: Buffer): void {
     const { ws } = connection;
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(data, SEND_OPTIONS[connection.format]);
-    this.metrics.messageSent(connection.endpoint.name, type);
-  }
-
-  private writeShared(connection: Connection, update: SharedUpdate, type: string): void {
-    const { ws } = connection;
-    if (ws.readyState !== ws.OPEN) return;
-    if (!writeWireFrame(ws, update.wireBytes)) ws.send(update.payload, SEND_OPTIONS[connection.format]);
+    if (wireBytes === undefined || !writeWireFrame(ws, wireBytes)) ws.send(data, SEND_OPTIONS[connection.format]);
     this.metrics.messageSent(connection.endpoint.name, type);
   }
 
