@@ -18,7 +18,7 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--storm-rate R] [--keep-users FILE]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--storm-rate R] [--keep-users FILE] [--repeat N]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '', stormRounds: 1, stormUsers: 0, stormRate: 0, keepUsers: '' });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '', stormRounds: 1, stormUsers: 0, stormRate: 0, keepUsers: '', repeat: 1 });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -62,6 +62,12 @@ const SIZES = SMOKE
  * --compare-root DIR: the REST phase also runs the service built in another checkout (DIR/dist),
  * as the target "service (DIR)", so that a change is measured before and after in one run; so
  * do the memory and heartbeat phases (as the target "compare", run before the service).
+ */
+/**
+ * --repeat N: the memory/heartbeat, fanout and cross phases run their targets N times, the order
+ * reversed every other round, and each target reports its median round. A target's slot in the run
+ * biases it (A/A runs of one build read ~1.15× fan-out and ~0.4 KiB/socket more memory in the second
+ * slot), so a ratio within that bias needs --repeat 2 or more to be a claim.
  */
 if (options.restMs > 0) SIZES.restMs = options.restMs;
 /** --rates 2500,5000: the heartbeat steps (offered heartbeats per second in all) instead of the default ones. */
@@ -1153,6 +1159,31 @@ function plots() {
 
 // ------------------------------------------------------------------------------ main
 
+/**
+ * Runs `measure` for each target `--repeat` times, in the given order in even rounds and reversed
+ * in odd ones; per target, the round with the median `figure` (the lower middle one for an even
+ * N: use an odd N for a true median; every round is kept in
+ * results.rounds[phase] and logged).
+ */
+async function alternated(phase, kinds, measure, figure) {
+  const rounds = Object.fromEntries(kinds.map((kind) => [kind, []]));
+  for (let round = 0; round < options.repeat; round++) {
+    for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) rounds[kind].push(await measure(kind));
+  }
+  if (options.repeat > 1) {
+    results.rounds = { ...results.rounds, [phase]: rounds };
+    for (const kind of kinds) log(`${phase}: ${kind} per round: ${rounds[kind].map((run) => fmt(figure(run), 2)).join(', ')}`);
+  }
+  return mapKinds(rounds, (runs) => {
+    const sorted = [...runs].sort((a, b) => figure(a) - figure(b));
+    return sorted[Math.floor((sorted.length - 1) / 2)];
+  });
+}
+
+function mapKinds(byKind, fn) {
+  return Object.fromEntries(Object.entries(byKind).map(([kind, value]) => [kind, fn(value)]));
+}
+
 async function main() {
   if (!existsSync(MAIN_JS)) throw new Error('dist/src/main.js is missing: run "npm run build" first');
   pinSelf();
@@ -1160,21 +1191,19 @@ async function main() {
   const needsUsers = PHASES.some((p) => p !== 'flush');
   const { db, users } = needsUsers ? await usersForRun() : { db: null, users: [] };
   try {
+    const compared = (kinds) => (options.compareRoot !== '' ? ['compare', ...kinds] : kinds);
     if (PHASES.includes('memory') || PHASES.includes('heartbeat')) {
-      const compare = options.compareRoot !== '' ? await memoryAndHeartbeat('compare', db, users) : null;
-      const service = await memoryAndHeartbeat('service', db, users);
-      const bare = await memoryAndHeartbeat('bare', db, users);
-      results.memory = { service: service.memory, bare: bare.memory, ...(compare ? { compare: compare.memory } : {}) };
-      if (PHASES.includes('heartbeat')) results.heartbeat = { service: service.heartbeat, bare: bare.heartbeat, ...(compare ? { compare: compare.heartbeat } : {}) };
+      const runs = await alternated('memory', compared(['service', 'bare']), (kind) => memoryAndHeartbeat(kind, db, users), (run) => run.memory.rssPerSocket);
+      results.memory = mapKinds(runs, (run) => run.memory);
+      if (PHASES.includes('heartbeat')) results.heartbeat = mapKinds(runs, (run) => run.heartbeat);
     }
     if (PHASES.includes('storm')) results.storm = await storm(db, users);
     if (PHASES.includes('fleet')) results.fleet = await fleetOfOneUser(db, users);
     if (PHASES.includes('fanout')) {
       const subset = users.slice(0, Math.ceil(5_000 / SIZES.viewersPerUser));
-      const compare = options.compareRoot !== '' ? await fanout('compare', db, subset) : null;
-      results.fanout = { service: await fanout('service', db, subset), bare: await fanout('bare', db, subset), ...(compare ? { compare } : {}) };
+      results.fanout = await alternated('fanout', compared(['service', 'bare']), (kind) => fanout(kind, db, subset), (run) => run.perSecond);
     }
-    if (PHASES.includes('cross')) results.cross = { service: await crossInstance('service', db, users), bare: await crossInstance('bare', db, users) };
+    if (PHASES.includes('cross')) results.cross = await alternated('cross', ['service', 'bare'], (kind) => crossInstance(kind, db, users), (run) => run.p99);
     if (PHASES.includes('rest')) results.rest = await rest(db, users);
     if (PHASES.includes('flush')) results.flush = await flush();
     if (PHASES.includes('alerts')) results.alerts = await alerts(db, users);
