@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registeredMetric } from '../modules/metrics/registered-metric';
+import { talliedHistogram } from '../modules/metrics/tallied-histogram';
 
 /**
  * Counts by (endpoint, type) in plain numbers, found through two maps: counting a message
@@ -105,22 +106,14 @@ export class RealtimeMetrics {
   readonly flushInterval = registeredMetric('dashboard_accrual_flush_interval_seconds', () =>
     new Gauge({ name: 'dashboard_accrual_flush_interval_seconds', help: 'EARNINGS_FLUSH_MS of this instance, in seconds' }),
   );
-  /** WebSocket ping → pong of node sockets: the server's view of a node's heartbeat latency. */
-  readonly nodeRtt = registeredMetric('dashboard_node_rtt_seconds', () =>
-    new Histogram({
-      name: 'dashboard_node_rtt_seconds',
-      help: 'Round-trip time of node sockets (WebSocket ping to pong)',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    }),
-  );
-  /** Time between two Heartbeats of a node: on time is HEARTBEAT_INTERVAL_MS; longer ones earn less. */
-  readonly heartbeatGap = registeredMetric('dashboard_node_heartbeat_interval_seconds', () =>
-    new Histogram({
-      name: 'dashboard_node_heartbeat_interval_seconds',
-      help: 'Time between consecutive Heartbeats of a node socket',
-      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300],
-    }),
-  );
+  /** WebSocket ping → pong of node sockets: the server's view of a node's heartbeat latency (one per pong: tallied). */
+  readonly nodeRtt = talliedHistogram('dashboard_node_rtt_seconds', 'Round-trip time of node sockets (WebSocket ping to pong)', [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  ]);
+  /** Time between two Heartbeats of a node: on time is HEARTBEAT_INTERVAL_MS; longer ones earn less (one per heartbeat: tallied). */
+  readonly heartbeatGap = talliedHistogram('dashboard_node_heartbeat_interval_seconds', 'Time between consecutive Heartbeats of a node socket', [
+    0.1, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300,
+  ]);
 
   private readonly children = new Map<string, { inc(value?: number): void }>();
   private readonly openGauges = new Map<string, { inc(): void; dec(): void }>();
