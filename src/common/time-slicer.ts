@@ -30,5 +30,14 @@ export class TimeSlicer {
 
 /** `items` in consecutive chunks of `size`. */
 export function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+  yield* growingChunksOf(items, size, size);
+}
+
+/**
+ * `items` in consecutive chunks that start at `first` and double up to `max`: the first chunk's
+ * work (a query, say) is short, so what follows it can start early and overlap the next chunk's.
+ */
+export function* growingChunksOf<T>(items: readonly T[], first: number, max: number): Generator<T[]> {
+  let size = Math.max(1, Math.min(first, max));
+  for (let i = 0; i < items.length; i += size, size = Math.min(size * 2, max)) yield items.slice(i, i + size);
 }
