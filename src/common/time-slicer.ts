@@ -30,14 +30,5 @@ export class TimeSlicer {
 
 /** `items` in consecutive chunks of `size`. */
 export function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
-  yield* growingChunksOf(items, size, size);
-}
-
-/**
- * `items` in consecutive chunks that start at `first` and double up to `max`: the first chunk's
- * work (a query, say) is short, so what follows it can start early and overlap the next chunk's.
- */
-export function* growingChunksOf<T>(items: readonly T[], first: number, max: number): Generator<T[]> {
-  let size = Math.max(1, Math.min(first, max));
-  for (let i = 0; i < items.length; i += size, size = Math.min(size * 2, max)) yield items.slice(i, i + size);
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
-import { growingChunksOf, TimeSlicer } from '../../common/time-slicer';
+import { chunksOf, TimeSlicer } from '../../common/time-slicer';
 import { fingerprint } from '../../common/fingerprint';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { Connection } from '../../realtime/connection';
@@ -24,12 +24,6 @@ const SLICE_BUDGET_MS = 5;
  * of several chunks pushes one while the next loads).
  */
 const LOAD_CHUNK = 1_000;
-/**
- * A pass's first chunk is this small and the next ones double up to LOAD_CHUNK: the first frames
- * leave after a short query, and PostgreSQL loads the next chunk while this process pushes (one
- * chunk of 1,000 left the two in turn: the summaries' query, then every push).
- */
-const FIRST_LOAD_CHUNK = 100;
 /**
  * The same for NetworkUpdate, whose rows are nodes: a user has many (15 in the bench, thousands
  * for an operator), and 1,000 users' lists (15,000 rows parsed, mapped and fingerprinted) held
@@ -221,10 +215,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     // slices of a few milliseconds, letting heartbeats and other frames through in between. The
     // next chunk loads while this one is pushed: PostgreSQL works while this process writes.
     const slicer = new TimeSlicer(SLICE_BUDGET_MS);
-    const chunks =
-      type === 'NetworkUpdate'
-        ? [...growingChunksOf(userIds, NETWORK_LOAD_CHUNK, NETWORK_LOAD_CHUNK)]
-        : [...growingChunksOf(userIds, FIRST_LOAD_CHUNK, LOAD_CHUNK)];
+    const chunks = [...chunksOf(userIds, type === 'NetworkUpdate' ? NETWORK_LOAD_CHUNK : LOAD_CHUNK)];
     let failed = false;
     try {
       let next = this.load(type, chunks[0]!);
