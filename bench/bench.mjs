@@ -61,7 +61,8 @@ const SIZES = SMOKE
  * --rest-ms N: each REST step lasts N ms (a smoke run long enough to profile).
  * --compare-root DIR: the REST phase also runs the service built in another checkout (DIR/dist),
  * as the target "service (DIR)", so that a change is measured before and after in one run; so
- * do the memory and heartbeat phases (as the target "compare", run before the service).
+ * do the memory, heartbeat, fan-out and cross-instance phases (as the target "compare", run
+ * before the service).
  */
 /**
  * --repeat N: the memory/heartbeat, fanout and cross phases run their targets N times, the order
@@ -587,10 +588,10 @@ async function crossInstance(kind, db, users) {
   const prefix = `benchx${kind}${Date.now().toString(36)}:`;
   const crossUsers = users.slice(0, SIZES.crossUsers);
   const b =
-    kind === 'service'
+    kind === 'service' || kind === 'compare'
       ? await startService(
           { DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, EARNINGS_PUSH_MS: '10', ...SERVICE_ENV },
-          { cpus: SERVER_CPUS, label: 'instance-B', logFile, nodeArgs: profileArgs('cross-service') },
+          { cpus: SERVER_CPUS, label: `instance-B-${kind}`, logFile, nodeArgs: profileArgs(`cross-${kind}`), ...(kind === 'compare' ? { root: options.compareRoot } : {}) },
         )
       : await startBaseline('bench/baseline/bare-ws-server.mjs', ['--port', '0', '--redis-prefix', prefix, '--redis-url', REDIS_URL], {}, { cpus: SERVER_CPUS, label: 'bare-relay', logFile });
   const publisher = new Redis(REDIS_URL);
@@ -1040,6 +1041,7 @@ function table() {
   const c = results.cross;
   if (c) {
     add(`cross-instance delivery p99 via Redis (${fmt(c.service.eventsPerSecond, 0)} updates/s)`, `${fmt(c.service.p99, 1)} ms`, `${fmt(c.bare.p99, 1)} ms`, ratio(c.service.p99, c.bare.p99), '< 50 ms', c.service.p99 < 50);
+    if (c.compare) add('  vs compare build: p99', `${fmt(c.service.p99, 1)} ms`, `${fmt(c.compare.p99, 1)} ms`, ratio(c.service.p99, c.compare.p99), '', null);
   }
   const r = results.rest;
   if (r) {
@@ -1203,7 +1205,7 @@ async function main() {
       const subset = users.slice(0, Math.ceil(5_000 / SIZES.viewersPerUser));
       results.fanout = await alternated('fanout', compared(['service', 'bare']), (kind) => fanout(kind, db, subset), (run) => run.perSecond);
     }
-    if (PHASES.includes('cross')) results.cross = await alternated('cross', ['service', 'bare'], (kind) => crossInstance(kind, db, users), (run) => run.p99);
+    if (PHASES.includes('cross')) results.cross = await alternated('cross', compared(['service', 'bare']), (kind) => crossInstance(kind, db, users), (run) => run.p99);
     if (PHASES.includes('rest')) results.rest = await rest(db, users);
     if (PHASES.includes('flush')) results.flush = await flush();
     if (PHASES.includes('alerts')) results.alerts = await alerts(db, users);
