@@ -103,11 +103,23 @@ async function measure(work) {
   return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest), gcMs: longestGc };
 }
 
-/** What the plan credits: per user, Network and Referral sums; per referral, its points (as text, exact). */
+/**
+ * What the plan credits: per user, Network and Referral sums; per referral, its points (as text,
+ * exact). Plans hold rows as objects (`{ userId, amount }`, qualifiers `{ userId, network }`) or as
+ * columns (`{ length, userIds | referralIds, amounts }`): both read the same.
+ */
 function digest({ planned }) {
+  const rowsOf = function* (rows, key) {
+    if (Array.isArray(rows)) {
+      for (const row of rows) yield [row[key], row.amount ?? row.network];
+      return;
+    }
+    const ids = rows[`${key}s`];
+    for (let i = 0; i < rows.length; i++) yield [ids[i], rows.amounts[i]];
+  };
   const sum = (rows, key) => {
     const map = new Map();
-    for (const row of rows) map.set(row[key], (map.get(row[key]) ?? 0n) + BigInt(row.amount ?? row.network));
+    for (const [id, amount] of rowsOf(rows, key)) map.set(id, (map.get(id) ?? 0n) + BigInt(amount));
     return map;
   };
   const text = (map) => [...map].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(',');

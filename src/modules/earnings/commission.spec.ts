@@ -1,4 +1,5 @@
 import { computeCommission } from './commission';
+import { bucketRowsOf, referralPointRowsOf } from './ledger-columns';
 import { ReferralChains, ReferralLinkRow } from './referral-chains';
 
 /** Commission arithmetic and the referral chain cache, as pure logic (the ledger e2e tests cover the SQL). */
@@ -24,14 +25,14 @@ describe('computeCommission', () => {
     );
     // 1,000,007 × 0.2 = 200,001.4 → 200,001; × 0.1 → 100,000; × 0.05 → 50,000. 10 × 0.2 = 2, × 0.1 = 1, × 0.05 = 0 (dropped).
     // 3 × 0.2 = 0 (dropped), 3 × 0.1 = 0.
-    expect(commission.buckets).toEqual([
+    expect(bucketRowsOf(commission.buckets)).toEqual([
       { userId: 1, bucket, epoch: 7, amount: 50_000n },
       { userId: 2, bucket, epoch: 7, amount: 100_000n },
       { userId: 2, bucket: later, epoch: 7, amount: 1n },
       { userId: 3, bucket, epoch: 7, amount: 200_001n },
       { userId: 3, bucket: later, epoch: 7, amount: 2n },
     ]);
-    expect(commission.referralPoints).toEqual([
+    expect(referralPointRowsOf(commission.referralPoints)).toEqual([
       { referralId: 20, refereeId: 2, amount: 50_000n },
       { referralId: 30, refereeId: 3, amount: 100_001n },
       { referralId: 40, refereeId: 4, amount: 200_003n },
@@ -42,8 +43,8 @@ describe('computeCommission', () => {
 
   it('stays exact beyond 2^53 micro-points (bigint arithmetic)', async () => {
     const commission = await computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
-    expect(commission.buckets.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
-    expect(commission.referralPoints.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+    expect(bucketRowsOf(commission.buckets).map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+    expect(referralPointRowsOf(commission.referralPoints).map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
   });
 
   it('pays no more tiers than there are rates, and nothing for a user without a referrer', async () => {
@@ -55,8 +56,8 @@ describe('computeCommission', () => {
       chains,
       [200_000n],
     );
-    expect(commission.buckets).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
-    expect(commission.referralPoints).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
+    expect(bucketRowsOf(commission.buckets)).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
+    expect(referralPointRowsOf(commission.referralPoints)).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
   });
 });
 

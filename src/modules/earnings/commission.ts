@@ -3,24 +3,17 @@ import { MICRO_PER_POINT, MicroPoints } from '../../common/points';
 import type { BucketCredit } from './ledger.repository';
 import { chainColumnsOf, ChainColumns, ReferralLink } from './referral-chains';
 import { columnsOfRows, CreditColumns } from './credit-columns';
-
-/** Commission that flowed through one direct referral (added to that referral's `points`). */
-export interface ReferralPoints {
-  readonly referralId: number;
-  /** The referral's referee (the user whose range of a sharded flush writes the row). */
-  readonly refereeId: number;
-  readonly amount: MicroPoints;
-}
+import { bucketColumnsOf, BucketColumns, ReferralPointColumns } from './ledger-columns';
 
 export interface Commission {
   /** Referral bucket credits, one per (ancestor, bucket), in key order. */
-  readonly buckets: BucketCredit[];
+  readonly buckets: BucketColumns;
   /**
    * Per direct referral the commission flowed through, by referral id; every earner's own
    * referral is listed, with 0 when its commission truncated to nothing, so the ledger locks all
    * the referral rows a batch may touch in one ordered pass.
    */
-  readonly referralPoints: ReferralPoints[];
+  readonly referralPoints: ReferralPointColumns;
 }
 
 /**
@@ -55,7 +48,7 @@ export async function commissionOfColumns(
   slicer = new LoopSlicer(),
 ): Promise<Commission | null> {
   const tiers = Math.min(chains.tiers, rates.length);
-  if (tiers === 0 || credits.length === 0) return { buckets: [], referralPoints: [] };
+  if (tiers === 0 || credits.length === 0) return noCommission(credits.buckets);
   const rate = rates.slice(0, tiers).map(Number);
   // A product of two safe integers is exact when the (correctly rounded) result is at most 2^53 − 1;
   // every sum of commission is at most total × the rates' sum (with room for rounding in the check).
@@ -104,34 +97,60 @@ export async function commissionOfColumns(
   await forChunks(rows, pay, slicer);
 
   // Entries in key order; each run of one key becomes a row (k: the next entry to read).
-  const buckets: BucketCredit[] = [];
+  const buckets = { userIds: new Float64Array(paid), bucketRanks: new Uint32Array(paid), amounts: new Float64Array(paid) };
+  let bucketRows = 0;
   const byBucket = await orderInSlices(bucketKeys, paid, slicer);
   let k = 0;
-  const bucketRows = (end: number): void => {
+  const sumBuckets = (end: number): void => {
     while (k < end) {
       const key = bucketKeys[byBucket[k]!]!;
       let amount = 0;
       for (; k < paid && bucketKeys[byBucket[k]!] === key; k++) amount += bucketAmounts[byBucket[k]!]!;
       const rank = key % bucketCount;
-      const { bucket, epoch } = credits.buckets[rank]!;
-      buckets.push({ userId: (key - rank) / bucketCount, bucket, epoch, amount: BigInt(amount) });
+      buckets.userIds[bucketRows] = (key - rank) / bucketCount;
+      buckets.bucketRanks[bucketRows] = rank;
+      buckets.amounts[bucketRows++] = amount;
     }
   };
-  await forChunks(paid, (_, end) => bucketRows(end), slicer);
-  const referralPoints: ReferralPoints[] = [];
+  await forChunks(paid, (_, end) => sumBuckets(end), slicer);
+  const points = { referralIds: new Float64Array(via), refereeIds: new Float64Array(via), amounts: new Float64Array(via) };
+  let pointRows = 0;
   const byReferral = await orderInSlices(referralKeys, via, slicer);
   k = 0;
-  const referralRows = (end: number): void => {
+  const sumReferrals = (end: number): void => {
     while (k < end) {
       const first = byReferral[k]!;
       const referralId = referralKeys[first]!;
       let amount = 0;
       for (; k < via && referralKeys[byReferral[k]!] === referralId; k++) amount += referralAmounts[byReferral[k]!]!;
-      referralPoints.push({ referralId, refereeId: referees[first]!, amount: BigInt(amount) });
+      points.referralIds[pointRows] = referralId;
+      points.refereeIds[pointRows] = referees[first]!;
+      points.amounts[pointRows++] = amount;
     }
   };
-  await forChunks(via, (_, end) => referralRows(end), slicer);
-  return { buckets, referralPoints };
+  await forChunks(via, (_, end) => sumReferrals(end), slicer);
+  return {
+    buckets: {
+      length: bucketRows,
+      userIds: buckets.userIds.subarray(0, bucketRows),
+      bucketRanks: buckets.bucketRanks.subarray(0, bucketRows),
+      amounts: buckets.amounts.subarray(0, bucketRows),
+      buckets: credits.buckets,
+    },
+    referralPoints: {
+      length: pointRows,
+      referralIds: points.referralIds.subarray(0, pointRows),
+      refereeIds: points.refereeIds.subarray(0, pointRows),
+      amounts: points.amounts.subarray(0, pointRows),
+    },
+  };
+}
+
+function noCommission(buckets: CreditColumns['buckets']): Commission {
+  return {
+    buckets: { length: 0, userIds: new Float64Array(0), bucketRanks: new Uint32Array(0), amounts: new Float64Array(0), buckets },
+    referralPoints: { length: 0, referralIds: new Float64Array(0), refereeIds: new Float64Array(0), amounts: new Float64Array(0) },
+  };
 }
 
 /** Any amounts, in bigint arithmetic. */
@@ -160,10 +179,14 @@ function commissionInBigints(
       else via.amount += amount;
     }
   }
+  const referralPoints = [...viaReferral].sort((a, b) => a[0] - b[0]);
   return {
-    buckets: [...buckets.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime()),
-    referralPoints: [...viaReferral]
-      .map(([referralId, via]) => ({ referralId, refereeId: via.refereeId, amount: via.amount }))
-      .sort((a, b) => a.referralId - b.referralId),
+    buckets: bucketColumnsOf([...buckets.values()].sort((a, b) => a.userId - b.userId || a.bucket.getTime() - b.bucket.getTime())),
+    referralPoints: {
+      length: referralPoints.length,
+      referralIds: Float64Array.from(referralPoints, ([referralId]) => referralId),
+      refereeIds: Float64Array.from(referralPoints, ([, via]) => via.refereeId),
+      amounts: referralPoints.map(([, via]) => via.amount),
+    },
   };
 }

@@ -12,7 +12,7 @@ export interface BatchBucket {
  * A batch's Network credits summed per (user, bucket), in key order, as columns: row i is user
  * `userIds[i]`'s `amounts[i]` micro-points in `buckets[bucketRanks[i]]`. The planning of a flush
  * works on these (typed arrays: no object, no bigint per credit, nothing for the garbage collector
- * to trace) and makes the rows the ledger writes only at the end.
+ * to trace), and so do the ledger's statements (`BucketColumns`).
  *
  * Amounts are plain numbers, exact while every sum is a safe integer: `total` (the sum of all
  * amounts) bounds every sum of credits and of commission (the rates add up to at most 1); whoever
@@ -36,15 +36,15 @@ export interface BucketRules {
 }
 
 /**
- * Network credits summed per (user, ledger bucket), positive ones only, in key order: the columns
- * and the rows the ledger writes (`BucketCredit`, one per key, as ON CONFLICT requires). Null
- * when an amount or the batch's total is beyond 2^53 micro-points (bigint arithmetic then).
+ * Network credits summed per (user, ledger bucket), positive ones only, in key order: the rows the
+ * ledger writes (one per key, as ON CONFLICT requires), as columns. Null when an amount or the
+ * batch's total is beyond 2^53 micro-points (bigint arithmetic then).
  */
 export async function aggregateCredits(
   credits: readonly NetworkCredit[] | NetworkCreditColumns,
   rules: BucketRules,
   slicer = new LoopSlicer(),
-): Promise<{ columns: CreditColumns; rows: BucketCredit[] } | null> {
+): Promise<CreditColumns | null> {
   const users = new Float64Array(credits.length);
   const slots = new Uint32Array(credits.length);
   const amounts = new Float64Array(credits.length);
@@ -138,31 +138,14 @@ export async function aggregateCredits(
     },
     slicer,
   );
-  const aggregated: BucketCredit[] = new Array<BucketCredit>(rows);
   await forChunks(
     rows,
     (start, end) => {
-      for (let i = start; i < end; i++) {
-        const amount = out.amounts[i]!;
-        if (amount > largest) largest = amount;
-        const { bucket, epoch } = buckets[out.bucketRanks[i]!]!;
-        aggregated[i] = { userId: out.userIds[i]!, bucket, epoch, amount: BigInt(amount) };
-      }
+      for (let i = start; i < end; i++) if (out.amounts[i]! > largest) largest = out.amounts[i]!;
     },
     slicer,
   );
-  return {
-    columns: {
-      length: rows,
-      userIds: out.userIds,
-      bucketRanks: out.bucketRanks,
-      amounts: out.amounts,
-      buckets,
-      largest,
-      total,
-    },
-    rows: aggregated,
-  };
+  return { length: rows, userIds: out.userIds, bucketRanks: out.bucketRanks, amounts: out.amounts, buckets, largest, total };
 }
 
 /**
