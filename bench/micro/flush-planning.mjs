@@ -63,14 +63,18 @@ function entriesFor(build, bucketMs, nowMs) {
   return buffer.drain();
 }
 
-/** CPU milliseconds of each step, summed over the measured runs. */
+/** CPU and wall milliseconds of each step, summed over the measured runs. */
 const steps = new Map();
+const stepWalls = new Map();
 async function step(build, name, work) {
   const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const result = await work();
+  const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const key = `${build.root === base?.root ? 'baseline' : 'ours'} ${name}`;
   steps.set(key, (steps.get(key) ?? 0) + (cpu.user + cpu.system) / 1000);
+  stepWalls.set(key, (stepWalls.get(key) ?? 0) + wallMs);
   return result;
 }
 
@@ -146,6 +150,7 @@ for (const build of [base, ours]) {
 }
 
 steps.clear();
+stepWalls.clear();
 for (let run = 1; run <= o.runs; run++) {
   const digests = [];
   for (const build of run % 2 === 1 ? [base, ours] : [ours, base]) {
@@ -170,3 +175,4 @@ console.log(
   `ratio ours/baseline: wall ${fmt(median(ours.wall) / median(base.wall), 2)}×, cpu ${fmt(median(ours.cpu) / median(base.cpu), 2)}×; same credits in every run`,
 );
 console.log(`CPU per run by step: ${[...steps].map(([name, ms]) => `${name} ${fmt(ms / o.runs, 0)} ms`).join(', ')}`);
+console.log(`wall per run by step: ${[...stepWalls].map(([name, ms]) => `${name} ${fmt(ms / o.runs, 0)} ms`).join(', ')}`);

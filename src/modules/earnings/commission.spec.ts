@@ -1,4 +1,4 @@
-import { computeCommission } from './commission';
+import { computeCommission, sumsByKey } from './commission';
 import { bucketRowsOf, referralPointRowsOf } from './ledger-columns';
 import { ReferralChains, ReferralLinkRow } from './referral-chains';
 
@@ -58,6 +58,23 @@ describe('computeCommission', () => {
     );
     expect(bucketRowsOf(commission.buckets)).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
     expect(referralPointRowsOf(commission.referralPoints)).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
+  });
+});
+
+describe('sumsByKey', () => {
+  it("sums values per key in key order, with each key's first entry, for dense and for sparse keys alike", async () => {
+    for (const scale of [1, 1e9]) {
+      const keys = Float64Array.from([5, 2, 5, 9, 2, 7], (key) => key * scale);
+      const values = Float64Array.from([1, 10, 100, 0, 1_000, 3]);
+      // Six entries given, the last one left out.
+      const sums = await sumsByKey(keys, values, 5);
+      expect([Array.from(sums.keys), Array.from(sums.sums), Array.from(sums.firsts)]).toEqual([
+        [2, 5, 9].map((key) => key * scale),
+        [1_010, 101, 0],
+        [1, 0, 3],
+      ]);
+    }
+    expect((await sumsByKey(new Float64Array(0), new Float64Array(0), 0)).length).toBe(0);
   });
 });
 

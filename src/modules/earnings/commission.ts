@@ -37,8 +37,8 @@ export async function computeCommission(
 
 /**
  * `computeCommission` on a batch's columns (`CreditColumns`, `ChainColumns` of the same rows), in
- * plain numbers: one typed-array entry per (row, tier) paid, sorted by key and summed run by run
- * (no map, no object or bigint per credit). Exact while every product (amount × rate) and every
+ * plain numbers: one typed-array entry per (row, tier) paid, summed per key (`sumsByKey`; no
+ * map, no object or bigint per credit). Exact while every product (amount × rate) and every
  * sum stays below 2^53; null when the columns cannot promise that (bigint arithmetic then).
  */
 export async function commissionOfColumns(
@@ -96,55 +96,118 @@ export async function commissionOfColumns(
   };
   await forChunks(rows, pay, slicer);
 
-  // Entries in key order; each run of one key becomes a row (k: the next entry to read).
-  const buckets = { userIds: new Float64Array(paid), bucketRanks: new Uint32Array(paid), amounts: new Float64Array(paid) };
-  let bucketRows = 0;
-  const byBucket = await orderInSlices(bucketKeys, paid, slicer);
-  let k = 0;
-  const sumBuckets = (end: number): void => {
-    while (k < end) {
-      const key = bucketKeys[byBucket[k]!]!;
-      let amount = 0;
-      for (; k < paid && bucketKeys[byBucket[k]!] === key; k++) amount += bucketAmounts[byBucket[k]!]!;
-      const rank = key % bucketCount;
-      buckets.userIds[bucketRows] = (key - rank) / bucketCount;
-      buckets.bucketRanks[bucketRows] = rank;
-      buckets.amounts[bucketRows++] = amount;
-    }
-  };
-  await forChunks(paid, (_, end) => sumBuckets(end), slicer);
-  const points = { referralIds: new Float64Array(via), refereeIds: new Float64Array(via), amounts: new Float64Array(via) };
-  let pointRows = 0;
-  const byReferral = await orderInSlices(referralKeys, via, slicer);
-  k = 0;
-  const sumReferrals = (end: number): void => {
-    while (k < end) {
-      const first = byReferral[k]!;
-      const referralId = referralKeys[first]!;
-      let amount = 0;
-      for (; k < via && referralKeys[byReferral[k]!] === referralId; k++) amount += referralAmounts[byReferral[k]!]!;
-      points.referralIds[pointRows] = referralId;
-      points.refereeIds[pointRows] = referees[first]!;
-      points.amounts[pointRows++] = amount;
-    }
-  };
-  await forChunks(via, (_, end) => sumReferrals(end), slicer);
+  // Entries summed per key, in key order: each key becomes a row.
+  const byBucket = await sumsByKey(bucketKeys, bucketAmounts, paid, slicer);
+  const userIds = new Float64Array(byBucket.length);
+  const bucketRanks = new Uint32Array(byBucket.length);
+  await forChunks(
+    byBucket.length,
+    (start, end) => {
+      for (let j = start; j < end; j++) {
+        const key = byBucket.keys[j]!;
+        const rank = key % bucketCount;
+        userIds[j] = (key - rank) / bucketCount;
+        bucketRanks[j] = rank;
+      }
+    },
+    slicer,
+  );
+  const byReferral = await sumsByKey(referralKeys, referralAmounts, via, slicer);
+  const refereeIds = new Float64Array(byReferral.length);
+  await forChunks(
+    byReferral.length,
+    (start, end) => {
+      for (let j = start; j < end; j++) refereeIds[j] = referees[byReferral.firsts[j]!]!;
+    },
+    slicer,
+  );
   return {
-    buckets: {
-      length: bucketRows,
-      userIds: buckets.userIds.subarray(0, bucketRows),
-      bucketRanks: buckets.bucketRanks.subarray(0, bucketRows),
-      amounts: buckets.amounts.subarray(0, bucketRows),
-      buckets: credits.buckets,
-    },
-    referralPoints: {
-      length: pointRows,
-      referralIds: points.referralIds.subarray(0, pointRows),
-      refereeIds: points.refereeIds.subarray(0, pointRows),
-      amounts: points.amounts.subarray(0, pointRows),
-    },
+    buckets: { length: byBucket.length, userIds, bucketRanks, amounts: byBucket.sums, buckets: credits.buckets },
+    referralPoints: { length: byReferral.length, referralIds: byReferral.keys, refereeIds, amounts: byReferral.sums },
   };
 }
+
+/** Entries summed per key: keys ascending, each one's sum and the index of its first entry. */
+export interface KeySums {
+  readonly length: number;
+  readonly keys: Float64Array;
+  readonly sums: Float64Array;
+  readonly firsts: Uint32Array;
+}
+
+/**
+ * `values[0 … count)` summed per key (`keys`: non-negative integers), in key order. Keys within a
+ * few times the entries' number (serial ids: the common case) are summed straight into a table
+ * indexed by key, then read in order (two linear passes); sparser ones are ordered first
+ * (`orderInSlices`, by radix) and summed run by run.
+ */
+export async function sumsByKey(keys: Float64Array, values: Float64Array, count: number, slicer = new LoopSlicer()): Promise<KeySums> {
+  let largest = 0;
+  await forChunks(
+    count,
+    (start, end) => {
+      for (let i = start; i < end; i++) if (keys[i]! > largest) largest = keys[i]!;
+    },
+    slicer,
+  );
+  const out = { length: 0, keys: new Float64Array(count), sums: new Float64Array(count), firsts: new Uint32Array(count) };
+  if (largest < DENSE_KEYS_PER_ENTRY * count + DENSE_KEYS_MIN) {
+    const sums = new Float64Array(largest + 1);
+    // Index of the key's first entry + 1 (0: no entry): a key with entries summing to 0 still counts.
+    const firsts = new Uint32Array(largest + 1);
+    await forChunks(
+      count,
+      (start, end) => {
+        for (let i = start; i < end; i++) {
+          const key = keys[i]!;
+          sums[key] += values[i]!;
+          if (firsts[key] === 0) firsts[key] = i + 1;
+        }
+      },
+      slicer,
+    );
+    let n = 0;
+    await forChunks(
+      largest + 1,
+      (start, end) => {
+        for (let key = start; key < end; key++) {
+          if (firsts[key] === 0) continue;
+          out.keys[n] = key;
+          out.sums[n] = sums[key]!;
+          out.firsts[n++] = firsts[key]! - 1;
+        }
+      },
+      slicer,
+    );
+    out.length = n;
+  } else {
+    const order = await orderInSlices(keys, count, slicer);
+    // k: the next entry (in key order) to read; each run of one key becomes a row.
+    let k = 0;
+    let n = 0;
+    await forChunks(
+      count,
+      (_, end) => {
+        while (k < end) {
+          const first = order[k]!;
+          const key = keys[first]!;
+          let sum = 0;
+          for (; k < count && keys[order[k]!] === key; k++) sum += values[order[k]!]!;
+          out.keys[n] = key;
+          out.sums[n] = sum;
+          out.firsts[n++] = first;
+        }
+      },
+      slicer,
+    );
+    out.length = n;
+  }
+  return { length: out.length, keys: out.keys.subarray(0, out.length), sums: out.sums.subarray(0, out.length), firsts: out.firsts.subarray(0, out.length) };
+}
+
+/** How sparse keys `sumsByKey` still sums in a table indexed by key (12 bytes a slot, passed over once). */
+const DENSE_KEYS_PER_ENTRY = 4;
+const DENSE_KEYS_MIN = 65_536;
 
 function noCommission(buckets: CreditColumns['buckets']): Commission {
   return {
