@@ -60,20 +60,31 @@ export async function aggregateCredits(
     await forChunks(
       credits.length,
       (start, end) => {
+        // Locals, written back once a chunk: a running sum kept in the closure's context would
+        // box a new number at every step.
+        const { amounts: given, atMs, userIds } = credits;
+        let n = length;
+        let sum = total;
+        let slot = lastSlot;
+        let at = lastMs;
         for (let i = start; i < end; i++) {
-          const amount = credits.amounts[i]!;
+          const amount = given[i]!;
           if (amount <= 0) continue;
-          if (credits.atMs[i] !== lastMs) {
-            lastMs = credits.atMs[i]!;
-            const ms = rules.bucketStartMs(lastMs);
-            lastSlot = bucketMs.indexOf(ms);
-            if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
+          if (atMs[i] !== at) {
+            at = atMs[i]!;
+            const ms = rules.bucketStartMs(at);
+            slot = bucketMs.indexOf(ms);
+            if (slot === -1) slot = bucketMs.push(ms) - 1;
           }
-          total += amount;
-          users[length] = credits.userIds[i]!;
-          slots[length] = lastSlot;
-          amounts[length++] = amount;
+          sum += amount;
+          users[n] = userIds[i]!;
+          slots[n] = slot;
+          amounts[n++] = amount;
         }
+        length = n;
+        total = sum;
+        lastSlot = slot;
+        lastMs = at;
       },
       slicer,
     );
@@ -106,10 +117,11 @@ export async function aggregateCredits(
     return { bucket, epoch: rules.epochOf(bucket) };
   });
   const keys = new Float64Array(length);
+  const bucketCount = buckets.length;
   await forChunks(
     length,
     (start, end) => {
-      for (let i = start; i < end; i++) keys[i] = users[i]! * buckets.length + rankOf[slots[i]!]!;
+      for (let i = start; i < end; i++) keys[i] = users[i]! * bucketCount + rankOf[slots[i]!]!;
     },
     slicer,
   );
@@ -125,23 +137,28 @@ export async function aggregateCredits(
   await forChunks(
     length,
     (start, end) => {
+      const { userIds, bucketRanks, amounts: sums } = out;
+      let r = rows;
       for (let k = start; k < end; k++) {
         const i = order[k]!;
-        if (rows > 0 && keys[order[k - 1]!] === keys[i]) {
-          out.amounts[rows - 1] += amounts[i]!;
+        if (r > 0 && keys[order[k - 1]!] === keys[i]) {
+          sums[r - 1] += amounts[i]!;
         } else {
-          out.userIds[rows] = users[i]!;
-          out.bucketRanks[rows] = rankOf[slots[i]!]!;
-          out.amounts[rows++] = amounts[i]!;
+          userIds[r] = users[i]!;
+          bucketRanks[r] = rankOf[slots[i]!]!;
+          sums[r++] = amounts[i]!;
         }
       }
+      rows = r;
     },
     slicer,
   );
   await forChunks(
     rows,
     (start, end) => {
-      for (let i = start; i < end; i++) if (out.amounts[i]! > largest) largest = out.amounts[i]!;
+      let most = largest;
+      for (let i = start; i < end; i++) if (out.amounts[i]! > most) most = out.amounts[i]!;
+      largest = most;
     },
     slicer,
   );
