@@ -47,6 +47,17 @@ describe('computeCommission', () => {
     expect(referralPointRowsOf(commission.referralPoints).map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
   });
 
+  it('truncates exactly in plain numbers up to the largest products below 2^53', async () => {
+    // Products up to a few hundred million micro-points below 2^53, with all kinds of remainders.
+    const rate = 123_457n;
+    const top = BigInt(Number.MAX_SAFE_INTEGER) / rate;
+    for (let step = 0n; step < 2_000n; step += 7n) {
+      const amount = top - step;
+      const commission = await computeCommission([{ userId: 5, bucket, epoch: 7, amount }], chains, [rate]);
+      expect([amount, bucketRowsOf(commission.buckets)[0]!.amount]).toEqual([amount, (amount * rate) / 1_000_000n]);
+    }
+  });
+
   it('pays no more tiers than there are rates, and nothing for a user without a referrer', async () => {
     const commission = await computeCommission(
       [
