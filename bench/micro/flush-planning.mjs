@@ -9,13 +9,14 @@
  * start, links loaded through a fake repository: reported on its own); the runs compared are warm.
  *
  * Reported per build: median wall time and CPU time of the planning (process CPU: V8's parallel
- * GC threads included), the longest the event loop was blocked (a 1 ms timer's lateness: on a
+ * GC threads included; and the main thread's own CPU time, the event loop's, on Linux), the longest the event loop was blocked (a 1 ms timer's lateness: on a
  * loaded machine also preemption) and the longest GC pause, the CPU time of each step, and the
  * ratios ours / baseline. Every run checks that
  * both builds planned the same credits (amounts summed per user, tier by tier).
  *
  *   node --expose-gc bench/micro/flush-planning.mjs [--users 100000] [--runs 7] [--base /work/base/dist] [--ours dist]
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isAbsolute, join } from 'node:path';
@@ -53,7 +54,7 @@ function load(dist) {
   const { AccrualBuffer } = require(join(root, 'src/modules/network/accrual/accrual-buffer.js'));
   const ledger = new LedgerService({ manager: {} }, repository, {}, config, {});
   const flusher = new AccrualFlusher(ledger, config, metrics);
-  return { root, ledger, flusher, AccrualBuffer, wall: [], cpu: [], block: [], gc: [] };
+  return { root, ledger, flusher, AccrualBuffer, wall: [], cpu: [], main: [], block: [], gc: [] };
 }
 
 /** A flush's entries: every user's node earned 0.5 points (plus a little, so amounts differ) in this hour. */
@@ -63,14 +64,18 @@ function entriesFor(build, bucketMs, nowMs) {
   return buffer.drain();
 }
 
-/** CPU milliseconds of each step, summed over the measured runs. */
+/** CPU and wall milliseconds of each step, summed over the measured runs. */
 const steps = new Map();
+const stepWalls = new Map();
 async function step(build, name, work) {
   const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const result = await work();
+  const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const key = `${build.root === base?.root ? 'baseline' : 'ours'} ${name}`;
   steps.set(key, (steps.get(key) ?? 0) + (cpu.user + cpu.system) / 1000);
+  stepWalls.set(key, (stepWalls.get(key) ?? 0) + wallMs);
   return result;
 }
 
@@ -81,33 +86,66 @@ async function plan(build, entries) {
   return { planned, shards };
 }
 
-/** The longest garbage-collection pause on the main thread since the last reset. */
-let longestGc = 0;
+/**
+ * Garbage-collection pauses on the main thread, as [start, duration] (ms). Entries arrive some
+ * time after their pause (the forced gc() before a run can arrive within it), so a run counts
+ * those that started within it.
+ */
+const gcPauses = [];
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) longestGc = Math.max(longestGc, entry.duration);
+  for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.duration]);
 }).observe({ entryTypes: ['gc'] });
+const longestGcBetween = (from, to) => Math.max(0, ...gcPauses.filter(([start]) => start >= from && start < to).map(([, duration]) => duration));
 
-/** Runs `work`, with its wall and CPU time, the longest event-loop block and GC pause meanwhile. */
+/**
+ * CPU milliseconds the main thread (the event loop) has run, from Linux's schedstat (NaN elsewhere):
+ * unlike process CPU, without V8's GC helper threads (which also sweep the bench's own garbage),
+ * and unlike wall time, without the time the thread waited for a core on a loaded machine.
+ */
+function mainThreadMs() {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs `work`, with its wall, CPU and main-thread CPU time, the longest event-loop block and GC pause meanwhile. */
 async function measure(work) {
   const blocks = loopBlockMeter(1);
   await new Promise((resolve) => setTimeout(resolve, 5));
   blocks.restart();
-  longestGc = 0;
+  gcPauses.length = 0;
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadMs();
   const t0 = performance.now();
   const result = await work();
-  const wallMs = performance.now() - t0;
+  const t1 = performance.now();
+  const wallMs = t1 - t0;
+  const mainMs = mainThreadMs() - main0;
   const cpu = process.cpuUsage(cpu0);
   await new Promise((resolve) => setTimeout(resolve, 5));
   const longest = blocks.stop();
-  return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest), gcMs: longestGc };
+  return { result, wallMs, mainMs, cpuMs: (cpu.user + cpu.system) / 1000, longestMs: Math.max(0, longest), gcMs: longestGcBetween(t0, t1) };
 }
 
-/** What the plan credits: per user, Network and Referral sums; per referral, its points (as text, exact). */
+/**
+ * What the plan credits: per user, Network and Referral sums; per referral, its points (as text,
+ * exact). Plans hold rows as objects (`{ userId, amount }`, qualifiers `{ userId, network }`) or as
+ * columns (`{ length, userIds | referralIds, amounts }`): both read the same.
+ */
 function digest({ planned }) {
+  const rowsOf = function* (rows, key) {
+    if (Array.isArray(rows)) {
+      for (const row of rows) yield [row[key], row.amount ?? row.network];
+      return;
+    }
+    const ids = rows[`${key}s`];
+    for (let i = 0; i < rows.length; i++) yield [ids[i], rows.amounts[i]];
+  };
   const sum = (rows, key) => {
     const map = new Map();
-    for (const row of rows) map.set(row[key], (map.get(row[key]) ?? 0n) + BigInt(row.amount ?? row.network));
+    for (const [id, amount] of rowsOf(rows, key)) map.set(id, (map.get(id) ?? 0n) + BigInt(amount));
     return map;
   };
   const text = (map) => [...map].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(',');
@@ -134,12 +172,14 @@ for (const build of [base, ours]) {
 }
 
 steps.clear();
+stepWalls.clear();
 for (let run = 1; run <= o.runs; run++) {
   const digests = [];
   for (const build of run % 2 === 1 ? [base, ours] : [ours, base]) {
     const entries = entriesFor(build, bucketMs, Date.now());
     gc();
-    const { result, wallMs, cpuMs, longestMs, gcMs } = await measure(() => plan(build, entries));
+    const { result, wallMs, mainMs, cpuMs, longestMs, gcMs } = await measure(() => plan(build, entries));
+    build.main.push(mainMs);
     build.gc.push(gcMs);
     build.wall.push(wallMs);
     build.cpu.push(cpuMs);
@@ -151,10 +191,11 @@ for (let run = 1; run <= o.runs; run++) {
 }
 
 const row = (name, build) =>
-  `${name.padEnd(9)} wall ${fmt(median(build.wall), 0).padStart(5)} ms  cpu ${fmt(median(build.cpu), 0).padStart(5)} ms  longest block median ${fmt(median(build.block), 0)} ms, max ${fmt(Math.max(...build.block), 0)} ms; longest GC pause median ${fmt(median(build.gc), 0)} ms, max ${fmt(Math.max(...build.gc), 0)} ms`;
+  `${name.padEnd(9)} wall ${fmt(median(build.wall), 0).padStart(5)} ms  cpu ${fmt(median(build.cpu), 0).padStart(5)} ms  main thread ${fmt(median(build.main), 0).padStart(5)} ms  longest block median ${fmt(median(build.block), 0)} ms, max ${fmt(Math.max(...build.block), 0)} ms; longest GC pause median ${fmt(median(build.gc), 0)} ms, max ${fmt(Math.max(...build.gc), 0)} ms`;
 console.log(row('baseline', base));
 console.log(row('ours', ours));
 console.log(
-  `ratio ours/baseline: wall ${fmt(median(ours.wall) / median(base.wall), 2)}×, cpu ${fmt(median(ours.cpu) / median(base.cpu), 2)}×; same credits in every run`,
+  `ratio ours/baseline: wall ${fmt(median(ours.wall) / median(base.wall), 2)}×, cpu ${fmt(median(ours.cpu) / median(base.cpu), 2)}×, main thread ${fmt(median(ours.main) / median(base.main), 2)}×; same credits in every run`,
 );
 console.log(`CPU per run by step: ${[...steps].map(([name, ms]) => `${name} ${fmt(ms / o.runs, 0)} ms`).join(', ')}`);
+console.log(`wall per run by step: ${[...stepWalls].map(([name, ms]) => `${name} ${fmt(ms / o.runs, 0)} ms`).join(', ')}`);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { arrayLiteral, LoopSlicer, mapInSlices, orderInSlices, SLICE_MS, sortInSlices, yieldToEventLoop } from './event-loop';
+import { arrayLiteral, columnLiteral, integersLiteral, LoopSlicer, mapInSlices, orderInSlices, SLICE_MS, sortInSlices, yieldToEventLoop } from './event-loop';
 
 describe('yieldToEventLoop', () => {
   it('resumes concurrent yielders one per turn of the event loop, so their slices never add up', async () => {
@@ -57,6 +57,16 @@ describe('arrayLiteral', () => {
     const many = Array.from({ length: 2_501 }, (_, i) => i);
     expect(await arrayLiteral(many, (n) => n * 2)).toBe(`{${many.map((n) => n * 2).join(',')}}`);
     expect(await arrayLiteral([new Date(0)], (at) => at.toISOString())).toBe('{1970-01-01T00:00:00.000Z}');
+  });
+
+  it('formats columns the same: by row index, or integers of a typed array up to its given length', async () => {
+    const many = Array.from({ length: 9_001 }, (_, i) => i * 1_000_003);
+    const expected = `{${many.join(',')}}`;
+    expect(await columnLiteral(many.length, (i) => many[i]!)).toBe(expected);
+    expect(await integersLiteral(Float64Array.from([...many, 7]), many.length)).toBe(expected);
+    expect(await integersLiteral(Float64Array.of(Number.MAX_SAFE_INTEGER, -3), 2)).toBe('{9007199254740991,-3}');
+    expect(await integersLiteral(new Uint32Array(4), 0)).toBe('{}');
+    expect(await columnLiteral(0, () => 1)).toBe('{}');
   });
 });
 

@@ -254,3 +254,29 @@ export async function arrayLiteral<T>(items: readonly T[], format: (item: T) => 
   if (chunk.length > 0) parts.push(chunk.join(','));
   return `{${parts.join(',')}}`;
 }
+
+/** `arrayLiteral` of rows held as columns: `format(i)` is row i's element. */
+export async function columnLiteral(length: number, format: (i: number) => string | number, slicer = new LoopSlicer()): Promise<string> {
+  const parts: string[] = [];
+  const chunk: Array<string | number> = [];
+  await forChunks(
+    length,
+    (start, end) => {
+      chunk.length = 0;
+      for (let i = start; i < end; i++) chunk.push(format(i));
+      parts.push(chunk.join(','));
+    },
+    slicer,
+  );
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * `arrayLiteral` of integers in a typed array (ids, micro-points below 2^53): each chunk formatted
+ * by the typed array's own `join`, with no per-element call.
+ */
+export async function integersLiteral(values: Float64Array | Uint32Array, length: number, slicer = new LoopSlicer()): Promise<string> {
+  const parts: string[] = [];
+  await forChunks(length, (start, end) => parts.push(values.subarray(start, end).join(',')), slicer);
+  return `{${parts.join(',')}}`;
+}

@@ -1,5 +1,5 @@
 import { formatMicroPoints, MicroPoints, microPointsOf, parseMicroPoints } from '../../src/common/points';
-import { LedgerBatch, LedgerResult } from '../../src/modules/earnings/ledger-batch';
+import { LedgerBatch, LedgerResult, NodeProgress } from '../../src/modules/earnings/ledger-batch';
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { EventBus } from '../../src/infra/bus/event-bus';
 import { NetworkRepository } from '../../src/modules/network/network.repository';
@@ -162,7 +162,7 @@ describe('the ledger', () => {
       (await network.connect(alice.id, 'ledger-a2', 'A2', '203.0.113.2', 's-a2')).id,
     ];
     const bobNode = (await network.connect(bob.id, 'ledger-b1', 'B1', '203.0.113.3', 's-b1')).id;
-    const progress = (nodeId: number, points: number): LedgerBatch['nodes'][number] => ({
+    const progress = (nodeId: number, points: number): NodeProgress => ({
       nodeId,
       seconds: 30,
       points: microPointsOf(points),

@@ -114,7 +114,7 @@ describe('referral qualification', () => {
       const checked: number[] = [];
       const repository = app.server.app.get(LedgerRepository);
       const spy = jest.spyOn(repository, 'completeQualified').mockImplementation(async (manager, earners, threshold) => {
-        checked.push(...earners.map((earner) => earner.userId));
+        checked.push(...earners.userIds.subarray(0, earners.length));
         return LedgerRepository.prototype.completeQualified.call(repository, manager, earners, threshold);
       });
       try {

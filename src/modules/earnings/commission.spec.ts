@@ -1,4 +1,5 @@
-import { computeCommission } from './commission';
+import { computeCommission, sumsByKey } from './commission';
+import { bucketRowsOf, referralPointRowsOf } from './ledger-columns';
 import { ReferralChains, ReferralLinkRow } from './referral-chains';
 
 /** Commission arithmetic and the referral chain cache, as pure logic (the ledger e2e tests cover the SQL). */
@@ -24,14 +25,14 @@ describe('computeCommission', () => {
     );
     // 1,000,007 × 0.2 = 200,001.4 → 200,001; × 0.1 → 100,000; × 0.05 → 50,000. 10 × 0.2 = 2, × 0.1 = 1, × 0.05 = 0 (dropped).
     // 3 × 0.2 = 0 (dropped), 3 × 0.1 = 0.
-    expect(commission.buckets).toEqual([
+    expect(bucketRowsOf(commission.buckets)).toEqual([
       { userId: 1, bucket, epoch: 7, amount: 50_000n },
       { userId: 2, bucket, epoch: 7, amount: 100_000n },
       { userId: 2, bucket: later, epoch: 7, amount: 1n },
       { userId: 3, bucket, epoch: 7, amount: 200_001n },
       { userId: 3, bucket: later, epoch: 7, amount: 2n },
     ]);
-    expect(commission.referralPoints).toEqual([
+    expect(referralPointRowsOf(commission.referralPoints)).toEqual([
       { referralId: 20, refereeId: 2, amount: 50_000n },
       { referralId: 30, refereeId: 3, amount: 100_001n },
       { referralId: 40, refereeId: 4, amount: 200_003n },
@@ -42,8 +43,19 @@ describe('computeCommission', () => {
 
   it('stays exact beyond 2^53 micro-points (bigint arithmetic)', async () => {
     const commission = await computeCommission([{ userId: 4, bucket, epoch: 7, amount: 10_000_000_000_000_007n }], chains, rates);
-    expect(commission.buckets.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
-    expect(commission.referralPoints.map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+    expect(bucketRowsOf(commission.buckets).map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+    expect(referralPointRowsOf(commission.referralPoints).map((row) => row.amount)).toEqual([500_000_000_000_000n, 1_000_000_000_000_000n, 2_000_000_000_000_001n]);
+  });
+
+  it('truncates exactly in plain numbers up to the largest products below 2^53', async () => {
+    // Products up to a few hundred million micro-points below 2^53, with all kinds of remainders.
+    const rate = 123_457n;
+    const top = BigInt(Number.MAX_SAFE_INTEGER) / rate;
+    for (let step = 0n; step < 2_000n; step += 7n) {
+      const amount = top - step;
+      const commission = await computeCommission([{ userId: 5, bucket, epoch: 7, amount }], chains, [rate]);
+      expect([amount, bucketRowsOf(commission.buckets)[0]!.amount]).toEqual([amount, (amount * rate) / 1_000_000n]);
+    }
   });
 
   it('pays no more tiers than there are rates, and nothing for a user without a referrer', async () => {
@@ -55,8 +67,25 @@ describe('computeCommission', () => {
       chains,
       [200_000n],
     );
-    expect(commission.buckets).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
-    expect(commission.referralPoints).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
+    expect(bucketRowsOf(commission.buckets)).toEqual([{ userId: 3, bucket, epoch: 7, amount: 200_000n }]);
+    expect(referralPointRowsOf(commission.referralPoints)).toEqual([{ referralId: 40, refereeId: 4, amount: 200_000n }]);
+  });
+});
+
+describe('sumsByKey', () => {
+  it("sums values per key in key order, with each key's first entry, for dense and for sparse keys alike", async () => {
+    for (const scale of [1, 1e9]) {
+      const keys = Float64Array.from([5, 2, 5, 9, 2, 7], (key) => key * scale);
+      const values = Float64Array.from([1, 10, 100, 0, 1_000, 3]);
+      // Six entries given, the last one left out.
+      const sums = await sumsByKey(keys, values, 5);
+      expect([Array.from(sums.keys), Array.from(sums.sums), Array.from(sums.firsts)]).toEqual([
+        [2, 5, 9].map((key) => key * scale),
+        [1_010, 101, 0],
+        [1, 0, 3],
+      ]);
+    }
+    expect((await sumsByKey(new Float64Array(0), new Float64Array(0), 0)).length).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { aggregateCredits, BucketRules } from './credit-columns';
 import { NetworkCredit, NetworkCreditColumns } from './ledger-batch';
+import { bucketRowsOf } from './ledger-columns';
 
 describe('aggregateCredits', () => {
   const hour = 3_600_000;
@@ -23,13 +24,13 @@ describe('aggregateCredits', () => {
     for (const credit of credits) columns.push(credit.userId, Number(credit.amount), credit.at.getTime());
     for (const input of [credits, columns]) {
       const aggregated = await aggregateCredits(input, rules);
-      expect(aggregated!.rows).toEqual([
+      expect(bucketRowsOf(aggregated!)).toEqual([
         { userId: 1, bucket: at(2 * hour), epoch: 0, amount: 2n },
         { userId: 3, bucket: at(2 * hour), epoch: 0, amount: 1n },
         { userId: 7, bucket: at(hour), epoch: 0, amount: 4n },
         { userId: 7, bucket: at(2 * hour), epoch: 0, amount: 11n },
       ]);
-      const { length, userIds, bucketRanks, amounts, buckets, largest, total } = aggregated!.columns;
+      const { length, userIds, bucketRanks, amounts, buckets, largest, total } = aggregated!;
       expect([length, Array.from(userIds.subarray(0, length)), Array.from(bucketRanks.subarray(0, length))]).toEqual([4, [1, 3, 7, 7], [1, 1, 0, 1]]);
       expect(Array.from(amounts.subarray(0, length))).toEqual([2, 1, 4, 11]);
       expect(buckets.map((bucket) => bucket.bucket)).toEqual([at(hour), at(2 * hour)]);
@@ -49,7 +50,7 @@ describe('aggregateCredits', () => {
         rules,
       ),
     ).toBeNull();
-    expect((await aggregateCredits([{ userId: 1, amount: big, at: at(0) }], rules))!.rows[0]!.amount).toBe(big);
+    expect(bucketRowsOf((await aggregateCredits([{ userId: 1, amount: big, at: at(0) }], rules))!)[0]!.amount).toBe(big);
   });
 
   it('columns refuse an amount that is not an exact integer', () => {

@@ -12,7 +12,7 @@ export interface BatchBucket {
  * A batch's Network credits summed per (user, bucket), in key order, as columns: row i is user
  * `userIds[i]`'s `amounts[i]` micro-points in `buckets[bucketRanks[i]]`. The planning of a flush
  * works on these (typed arrays: no object, no bigint per credit, nothing for the garbage collector
- * to trace) and makes the rows the ledger writes only at the end.
+ * to trace), and so do the ledger's statements (`BucketColumns`).
  *
  * Amounts are plain numbers, exact while every sum is a safe integer: `total` (the sum of all
  * amounts) bounds every sum of credits and of commission (the rates add up to at most 1); whoever
@@ -36,15 +36,15 @@ export interface BucketRules {
 }
 
 /**
- * Network credits summed per (user, ledger bucket), positive ones only, in key order: the columns
- * and the rows the ledger writes (`BucketCredit`, one per key, as ON CONFLICT requires). Null
- * when an amount or the batch's total is beyond 2^53 micro-points (bigint arithmetic then).
+ * Network credits summed per (user, ledger bucket), positive ones only, in key order: the rows the
+ * ledger writes (one per key, as ON CONFLICT requires), as columns. Null when an amount or the
+ * batch's total is beyond 2^53 micro-points (bigint arithmetic then).
  */
 export async function aggregateCredits(
   credits: readonly NetworkCredit[] | NetworkCreditColumns,
   rules: BucketRules,
   slicer = new LoopSlicer(),
-): Promise<{ columns: CreditColumns; rows: BucketCredit[] } | null> {
+): Promise<CreditColumns | null> {
   const users = new Float64Array(credits.length);
   const slots = new Uint32Array(credits.length);
   const amounts = new Float64Array(credits.length);
@@ -60,20 +60,31 @@ export async function aggregateCredits(
     await forChunks(
       credits.length,
       (start, end) => {
+        // Locals, written back once a chunk: a running sum kept in the closure's context would
+        // box a new number at every step.
+        const { amounts: given, atMs, userIds } = credits;
+        let n = length;
+        let sum = total;
+        let slot = lastSlot;
+        let at = lastMs;
         for (let i = start; i < end; i++) {
-          const amount = credits.amounts[i]!;
+          const amount = given[i]!;
           if (amount <= 0) continue;
-          if (credits.atMs[i] !== lastMs) {
-            lastMs = credits.atMs[i]!;
-            const ms = rules.bucketStartMs(lastMs);
-            lastSlot = bucketMs.indexOf(ms);
-            if (lastSlot === -1) lastSlot = bucketMs.push(ms) - 1;
+          if (atMs[i] !== at) {
+            at = atMs[i]!;
+            const ms = rules.bucketStartMs(at);
+            slot = bucketMs.indexOf(ms);
+            if (slot === -1) slot = bucketMs.push(ms) - 1;
           }
-          total += amount;
-          users[length] = credits.userIds[i]!;
-          slots[length] = lastSlot;
-          amounts[length++] = amount;
+          sum += amount;
+          users[n] = userIds[i]!;
+          slots[n] = slot;
+          amounts[n++] = amount;
         }
+        length = n;
+        total = sum;
+        lastSlot = slot;
+        lastMs = at;
       },
       slicer,
     );
@@ -106,10 +117,11 @@ export async function aggregateCredits(
     return { bucket, epoch: rules.epochOf(bucket) };
   });
   const keys = new Float64Array(length);
+  const bucketCount = buckets.length;
   await forChunks(
     length,
     (start, end) => {
-      for (let i = start; i < end; i++) keys[i] = users[i]! * buckets.length + rankOf[slots[i]!]!;
+      for (let i = start; i < end; i++) keys[i] = users[i]! * bucketCount + rankOf[slots[i]!]!;
     },
     slicer,
   );
@@ -125,44 +137,32 @@ export async function aggregateCredits(
   await forChunks(
     length,
     (start, end) => {
+      const { userIds, bucketRanks, amounts: sums } = out;
+      let r = rows;
       for (let k = start; k < end; k++) {
         const i = order[k]!;
-        if (rows > 0 && keys[order[k - 1]!] === keys[i]) {
-          out.amounts[rows - 1] += amounts[i]!;
+        if (r > 0 && keys[order[k - 1]!] === keys[i]) {
+          sums[r - 1] += amounts[i]!;
         } else {
-          out.userIds[rows] = users[i]!;
-          out.bucketRanks[rows] = rankOf[slots[i]!]!;
-          out.amounts[rows++] = amounts[i]!;
+          userIds[r] = users[i]!;
+          bucketRanks[r] = rankOf[slots[i]!]!;
+          sums[r++] = amounts[i]!;
         }
       }
+      rows = r;
     },
     slicer,
   );
-  const aggregated: BucketCredit[] = new Array<BucketCredit>(rows);
   await forChunks(
     rows,
     (start, end) => {
-      for (let i = start; i < end; i++) {
-        const amount = out.amounts[i]!;
-        if (amount > largest) largest = amount;
-        const { bucket, epoch } = buckets[out.bucketRanks[i]!]!;
-        aggregated[i] = { userId: out.userIds[i]!, bucket, epoch, amount: BigInt(amount) };
-      }
+      let most = largest;
+      for (let i = start; i < end; i++) if (out.amounts[i]! > most) most = out.amounts[i]!;
+      largest = most;
     },
     slicer,
   );
-  return {
-    columns: {
-      length: rows,
-      userIds: out.userIds,
-      bucketRanks: out.bucketRanks,
-      amounts: out.amounts,
-      buckets,
-      largest,
-      total,
-    },
-    rows: aggregated,
-  };
+  return { length: rows, userIds: out.userIds, bucketRanks: out.bucketRanks, amounts: out.amounts, buckets, largest, total };
 }
 
 /**

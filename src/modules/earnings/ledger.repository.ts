@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { arrayLiteral, LoopSlicer, mapInSlices, sortInSlices } from '../../common/event-loop';
+import { arrayLiteral, columnLiteral, integersLiteral, LoopSlicer, mapInSlices } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
-import type { ReferralPoints } from './commission';
-import { BonusCredit, BonusRow, CompletedReferral, NodeProgress } from './ledger-batch';
+import { BonusCredit, BonusRow, CompletedReferral, NodeColumns } from './ledger-batch';
+import { BalanceColumns, BucketColumns, int8At, MicroColumn, ReferralPointColumns, UserAmounts } from './ledger-columns';
 import type { ReferralLinkRow } from './referral-chains';
 
 /** One aggregated credit: a user's amount in one ledger bucket (which fixes its epoch). */
@@ -14,31 +14,18 @@ export interface BucketCredit {
   readonly amount: MicroPoints;
 }
 
-/** What a batch adds to a user's Network total. */
-export interface NetworkDelta {
-  readonly userId: number;
-  readonly network: MicroPoints;
-}
-
-export interface BalanceDelta {
-  readonly userId: number;
-  readonly network: MicroPoints;
-  readonly referral: MicroPoints;
-  readonly bonus: MicroPoints;
-}
-
 /**
  * Amounts travel as integer micro-points (int8 arrays: cheap to format and to parse) and become
- * NUMERIC(24,6) in SQL by an exact multiplication. Large arrays go as array literals built in
- * slices of the event loop (`arrayLiteral`), so formatting a shard's parameters never blocks it.
+ * NUMERIC(24,6) in SQL by an exact multiplication. Rows come as columns (`ledger-columns.ts`) and
+ * go as array literals built from them in slices of the event loop (`integersLiteral`,
+ * `columnLiteral`), so formatting a shard's parameters never blocks it and needs no row object.
  */
 const MICRO = '0.000001';
 
-/** An int8 array element: a plain number when exact (pg formats those without quoting), else text. */
-function int8(micro: MicroPoints): number | string {
-  return micro <= MAX_SAFE && micro >= -MAX_SAFE ? Number(micro) : micro.toString();
+/** An int8[] literal of micro-point amounts: typed arrays joined as they are, bigints one by one. */
+function microLiteral(amounts: MicroColumn, length: number, slicer: LoopSlicer): Promise<string> {
+  return amounts instanceof Float64Array ? integersLiteral(amounts, length, slicer) : columnLiteral(length, (i) => int8At(amounts, i), slicer);
 }
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The items of a comma-separated list (`string_agg`), split in slices of the event loop. */
 async function splitInSlices(list: string | null, slicer: LoopSlicer): Promise<string[]> {
@@ -53,18 +40,6 @@ async function splitInSlices(list: string | null, slicer: LoopSlicer): Promise<s
     }
     items.push(list.slice(start, end));
     start = end + 1;
-  }
-}
-
-/** Timestamps as text for array parameters, formatted once per distinct value (a batch has few). */
-class TimestampTexts {
-  private readonly texts = new Map<number, string>();
-
-  of(at: Date): string {
-    const ms = at.getTime();
-    let text = this.texts.get(ms);
-    if (text === undefined) this.texts.set(ms, (text = at.toISOString()));
-    return text;
   }
 }
 
@@ -85,9 +60,12 @@ export class LedgerRepository {
   }
 
   /** Adds aggregated credits (in key order) to the (user, source, bucket) rows, creating them as needed. */
-  async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: readonly BucketCredit[]): Promise<void> {
+  async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: BucketColumns): Promise<void> {
     if (credits.length === 0) return;
-    const timestamps = new TimestampTexts();
+    // A batch has few buckets: each one's timestamp is formatted once.
+    const bucketTexts = credits.buckets.map(({ bucket }) => bucket.toISOString());
+    const epochs = credits.buckets.map(({ epoch }) => epoch);
+    const { length, bucketRanks } = credits;
     const slicer = new LoopSlicer();
     await manager.query(
       `INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
@@ -96,10 +74,10 @@ export class LedgerRepository {
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
         source,
-        await arrayLiteral(credits, (credit) => credit.userId, slicer),
-        await arrayLiteral(credits, (credit) => timestamps.of(credit.bucket), slicer),
-        await arrayLiteral(credits, (credit) => credit.epoch, slicer),
-        await arrayLiteral(credits, (credit) => int8(credit.amount), slicer),
+        await integersLiteral(credits.userIds, length, slicer),
+        await columnLiteral(length, (i) => bucketTexts[bucketRanks[i]!]!, slicer),
+        await columnLiteral(length, (i) => epochs[bucketRanks[i]!]!, slicer),
+        await microLiteral(credits.amounts, length, slicer),
       ],
     );
   }
@@ -128,13 +106,14 @@ export class LedgerRepository {
    * Rows with amount 0 are locked without being changed (the earners' own referrals, which
    * qualification may update later in the transaction: see LedgerService for the lock order).
    */
-  async addToReferralPoints(manager: EntityManager, points: readonly ReferralPoints[]): Promise<void> {
+  async addToReferralPoints(manager: EntityManager, points: ReferralPointColumns): Promise<void> {
     if (points.length === 0) return;
+    const slicer = new LoopSlicer();
     await manager.query(
       `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
          FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
         WHERE r.id = t.id`,
-      [await arrayLiteral(points, (row) => row.referralId), await arrayLiteral(points, (row) => int8(row.amount))],
+      [await integersLiteral(points.referralIds, points.length, slicer), await microLiteral(points.amounts, points.length, slicer)],
     );
   }
 
@@ -160,7 +139,7 @@ export class LedgerRepository {
   }
 
   /** Adds to per-user totals (deltas in user order: the lock order), creating the balance row on a user's first credit. */
-  async addToBalances(manager: EntityManager, sorted: readonly BalanceDelta[]): Promise<void> {
+  async addToBalances(manager: EntityManager, sorted: BalanceColumns): Promise<void> {
     if (sorted.length === 0) return;
     const slicer = new LoopSlicer();
     await manager.query(
@@ -173,10 +152,10 @@ export class LedgerRepository {
          bonus = user_balances.bonus + EXCLUDED.bonus,
          updated_at = now()`,
       [
-        await arrayLiteral(sorted, (delta) => delta.userId, slicer),
-        await arrayLiteral(sorted, (delta) => int8(delta.network), slicer),
-        await arrayLiteral(sorted, (delta) => int8(delta.referral), slicer),
-        await arrayLiteral(sorted, (delta) => int8(delta.bonus), slicer),
+        await integersLiteral(sorted.userIds, sorted.length, slicer),
+        await microLiteral(sorted.network, sorted.length, slicer),
+        await microLiteral(sorted.referral, sorted.length, slicer),
+        await microLiteral(sorted.bonus, sorted.length, slicer),
       ],
     );
   }
@@ -186,12 +165,12 @@ export class LedgerRepository {
    * points also count in the node's `points_today` (from zero when `points_day` is not today,
    * UTC), here rather than in a row trigger, which cost a third of this statement. The owners come
    * back as one text row, not one row per node: parsing 25,000 result rows would block the event
-   * loop in one turn.
+   * loop in one turn. Nodes come in node id order (the lock order).
    */
-  async advanceNodes(manager: EntityManager, nodes: readonly NodeProgress[]): Promise<number[]> {
+  async advanceNodes(manager: EntityManager, nodes: NodeColumns): Promise<number[]> {
     if (nodes.length === 0) return [];
     const slicer = new LoopSlicer();
-    const sorted = await sortInSlices(nodes, (a, b) => a.nodeId - b.nodeId, slicer);
+    const { length, seconds, scores } = nodes;
     const [row] = (await manager.query(
       `WITH advanced AS (
        UPDATE network_connections n SET
@@ -210,12 +189,12 @@ export class LedgerRepository {
        RETURNING n.user_id)
        SELECT string_agg(DISTINCT user_id::text, ',') AS owners FROM advanced`,
       [
-        await arrayLiteral(sorted, (node) => node.nodeId, slicer),
-        await arrayLiteral(sorted, (node) => node.seconds.toFixed(3), slicer),
-        await arrayLiteral(sorted, (node) => int8(node.points), slicer),
-        await arrayLiteral(sorted, (node) => Math.min(1, Math.max(0, node.score)), slicer),
+        await integersLiteral(nodes.nodeIds, length, slicer),
+        await columnLiteral(length, (i) => seconds[i]!.toFixed(3), slicer),
+        await microLiteral(nodes.points, length, slicer),
+        await columnLiteral(length, (i) => Math.min(1, Math.max(0, scores[i]!)), slicer),
         // Milliseconds, not ISO text: every node's last heartbeat differs, so formatting them costs a string each.
-        await arrayLiteral(sorted, (node) => node.lastSeenAt.getTime(), slicer),
+        await integersLiteral(nodes.lastSeenMs, length, slicer),
       ],
     )) as Array<{ owners: string | null }>;
     return mapInSlices(await splitInSlices(row?.owners ?? null, slicer), Number, slicer);
@@ -226,12 +205,12 @@ export class LedgerRepository {
    * this batch adds, not yet written) reach the threshold become Completed. The status condition
    * makes this exactly-once: of two concurrent batches, the second finds the row no longer
    * Pending once the first commits. The caller has locked these referral rows already, so the
-   * balances read here include every committed credit of these referees.
+   * balances read here include every committed credit of these referees. Earners (with what this
+   * batch adds to their Network points) come in user order.
    */
-  async completeQualified(manager: EntityManager, earners: readonly NetworkDelta[], threshold: MicroPoints): Promise<CompletedReferral[]> {
+  async completeQualified(manager: EntityManager, earners: UserAmounts, threshold: MicroPoints): Promise<CompletedReferral[]> {
     if (earners.length === 0) return [];
     const slicer = new LoopSlicer();
-    const sorted = await sortInSlices(earners, (a, b) => a.userId - b.userId, slicer);
     const rows = (await manager.query(
       `UPDATE referrals r SET status = 'Completed', completed_at = now(), updated_at = now()
          FROM unnest($1::bigint[], $2::bigint[]) AS t(user_id, micro)
@@ -240,8 +219,8 @@ export class LedgerRepository {
           AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
       [
-        await arrayLiteral(sorted, (earner) => earner.userId, slicer),
-        await arrayLiteral(sorted, (earner) => int8(earner.network), slicer),
+        await integersLiteral(earners.userIds, earners.length, slicer),
+        await microLiteral(earners.amounts, earners.length, slicer),
         formatMicroPoints(threshold),
       ],
     )) as [CompletedReferral[], number];

@@ -4,18 +4,29 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { forChunks, LoopSlicer, mapInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { forChunks, LoopSlicer, orderInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
 import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
-import { Commission, commissionOfColumns, computeCommission, ReferralPoints } from './commission';
+import { Commission, commissionOfColumns, computeCommission } from './commission';
 import { aggregateCredits, BucketRules } from './credit-columns';
-import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeProgress } from './ledger-batch';
+import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeColumns, NodeProgressColumns } from './ledger-batch';
+import {
+  BucketColumns,
+  bucketColumnsOf,
+  bucketRowsOf,
+  pickReferralPoints,
+  ReferralPointColumns,
+  sliceBuckets,
+  sliceUserAmounts,
+  sumRuns,
+  UserAmounts,
+} from './ledger-columns';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
-import { BucketCredit, LedgerRepository, NetworkDelta } from './ledger.repository';
+import { BucketCredit, LedgerRepository } from './ledger.repository';
 import { LedgerMetrics } from './ledger.metrics';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
@@ -144,33 +155,37 @@ export class LedgerService {
    * bucket and per referral: the ledger then writes each row once.
    */
   private async plan(batch: LedgerBatch): Promise<LedgerShard> {
-    // Columns and plain numbers while the amounts allow (`CreditColumns`), bigints otherwise.
+    // Columns and plain numbers while the amounts allow (`CreditColumns`), bigints otherwise; the
+    // plan and its shards are columns either way (`ledger-columns.ts`), down to the statements.
     const aggregated = await aggregateCredits(batch.network, this.bucketRules);
     await yieldToEventLoop();
-    let network: BucketCredit[];
+    let network: BucketColumns;
     let commission: Commission | null = null;
     if (aggregated !== null) {
-      network = aggregated.rows;
-      const { columns } = aggregated;
-      if (columns.length > 0 && this.rates.length > 0) {
-        const chains = await this.chains.columnsOf(columns.userIds, columns.length, this.rates.length);
+      network = aggregated;
+      if (aggregated.length > 0 && this.rates.length > 0) {
+        const chains = await this.chains.columnsOf(aggregated.userIds, aggregated.length, this.rates.length);
         await yieldToEventLoop();
-        commission = await commissionOfColumns(columns, chains, this.rates);
+        commission = await commissionOfColumns(aggregated, chains, this.rates);
       }
     } else {
-      network = await this.aggregate(batch.network instanceof NetworkCreditColumns ? batch.network.toCredits() : batch.network);
+      network = bucketColumnsOf(
+        await this.aggregate(batch.network instanceof NetworkCreditColumns ? batch.network.toCredits() : batch.network),
+      );
     }
     await yieldToEventLoop();
     if (commission === null) {
+      // Beyond 2^53 micro-points (or no rates): bigint arithmetic on rows.
+      const rows = bucketRowsOf(network);
       const chains =
-        network.length === 0 || this.rates.length === 0
+        rows.length === 0 || this.rates.length === 0
           ? new Map<number, ReferralLink[]>()
           : await this.chains.chainsOf(
-              network.map((credit) => credit.userId),
+              rows.map((credit) => credit.userId),
               this.rates.length,
             );
       await yieldToEventLoop();
-      commission = await computeCommission(network, chains, this.rates);
+      commission = await computeCommission(rows, chains, this.rates);
       await yieldToEventLoop();
     }
     return {
@@ -180,7 +195,7 @@ export class LedgerService {
       qualifiers: await this.qualifiersOf(network),
       referral: commission.buckets,
       referralPoints: commission.referralPoints,
-      nodes: await sortInSlices(batch.nodes, (a, b) => a.nodeId - b.nodeId),
+      nodes: await nodeColumnsOf(batch.nodes),
       bonuses: batch.bonuses,
     };
   }
@@ -190,18 +205,29 @@ export class LedgerService {
    * Network points; in user order. Users without a referrer and referrals known to be settled
    * are left out (most of a mature network's earners), so qualification reads only the rest.
    */
-  private async qualifiersOf(network: readonly BucketCredit[]): Promise<NetworkDelta[]> {
+  private async qualifiersOf(network: BucketColumns): Promise<UserAmounts> {
     // `network` is in user order: a user's credits (one per bucket) are next to each other.
-    const qualifiers: Array<{ userId: number; network: MicroPoints }> = [];
-    await forChunks(network.length, (start, end) => {
-      for (let i = start; i < end; i++) {
-        const credit = network[i]!;
-        const last = qualifiers.at(-1);
-        if (last?.userId === credit.userId) last.network += credit.amount;
-        else if (this.chains.mayQualify(credit.userId)) qualifiers.push({ userId: credit.userId, network: credit.amount });
-      }
-    });
-    return qualifiers;
+    const slicer = new LoopSlicer();
+    const userIds = new Float64Array(network.length);
+    const starts = new Uint32Array(network.length);
+    const ends = new Uint32Array(network.length);
+    let count = 0;
+    await forChunks(
+      network.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) {
+          const userId = network.userIds[i]!;
+          if (count > 0 && userIds[count - 1] === userId) ends[count - 1] = i + 1;
+          else if (this.chains.mayQualify(userId)) {
+            userIds[count] = userId;
+            starts[count] = i;
+            ends[count++] = i + 1;
+          }
+        }
+      },
+      slicer,
+    );
+    return { length: count, userIds: userIds.subarray(0, count), amounts: await sumRuns(network.amounts, starts, ends, count, slicer) };
   }
 
   /**
@@ -214,58 +240,70 @@ export class LedgerService {
   private async shard(id: string, plan: LedgerShard): Promise<LedgerShard[]> {
     // plan.network is in user order already: its distinct users come out sorted.
     const slicer = new LoopSlicer();
-    const users: number[] = [];
+    const users = new Float64Array(plan.network.length);
+    let userCount = 0;
     await forChunks(
       plan.network.length,
       (start, end) => {
-        for (let i = start; i < end; i++) if (users.at(-1) !== plan.network[i]!.userId) users.push(plan.network[i]!.userId);
+        for (let i = start; i < end; i++) {
+          if (userCount === 0 || users[userCount - 1] !== plan.network.userIds[i]) users[userCount++] = plan.network.userIds[i]!;
+        }
       },
       slicer,
     );
-    const count = Math.min(this.config.earnings.flushShards, Math.floor(users.length / this.config.earnings.flushShardMinUsers));
+    const count = Math.min(this.config.earnings.flushShards, Math.floor(userCount / this.config.earnings.flushShardMinUsers));
     if (count <= 1) return [plan];
     // Shard k holds users from bounds[k] (inclusive) up to bounds[k + 1].
-    const bounds = Array.from({ length: count }, (_, k) => (k === 0 ? -Infinity : users[Math.floor((k * users.length) / count)]!));
+    const bounds = Array.from({ length: count }, (_, k) => (k === 0 ? -Infinity : users[Math.floor((k * userCount) / count)]!));
     const shardOf = (userId: number): number => {
       let k = count - 1;
       while (userId < bounds[k]!) k--;
       return k;
     };
-    const parts = Array.from({ length: count }, () => ({
-      network: [] as BucketCredit[],
-      qualifiers: [] as NetworkDelta[],
-      referral: [] as BucketCredit[],
-      referralPoints: [] as ReferralPoints[],
-      nodes: [] as NodeProgress[],
-      bonuses: [] as BonusCredit[],
-    }));
-    // These three are in user order: each shard's rows are one slice of them.
-    for (let k = 0; k < count; k++) {
-      const part = parts[k]!;
-      const from = bounds[k]!;
-      const to = k + 1 < count ? bounds[k + 1]! : Infinity;
-      part.network = plan.network.slice(firstAtOrAfter(plan.network, from), firstAtOrAfter(plan.network, to));
-      part.qualifiers = plan.qualifiers.slice(firstAtOrAfter(plan.qualifiers, from), firstAtOrAfter(plan.qualifiers, to));
-      part.referral = plan.referral.slice(firstAtOrAfter(plan.referral, from), firstAtOrAfter(plan.referral, to));
-      await slicer.yield();
-    }
+    // Referral points are by referral id, sharded by referee: each shard picks its rows' indices.
+    const points = plan.referralPoints;
+    const shardOfPoint = new Uint8Array(points.length);
+    const pointCounts = new Uint32Array(count);
     await forChunks(
-      plan.referralPoints.length,
+      points.length,
       (start, end) => {
-        for (let i = start; i < end; i++) parts[shardOf(plan.referralPoints[i]!.refereeId)]!.referralPoints.push(plan.referralPoints[i]!);
+        for (let i = start; i < end; i++) pointCounts[(shardOfPoint[i] = shardOf(points.refereeIds[i]!))]!++;
       },
       slicer,
     );
-    for (const bonus of plan.bonuses) parts[shardOf(bonus.userId)]!.bonuses.push(bonus);
-    // Each node row is in one shard, whichever: spread them evenly.
+    const picked = Array.from({ length: count }, (_, k) => new Uint32Array(pointCounts[k]!));
+    const filled = new Uint32Array(count);
+    await forChunks(
+      points.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) picked[shardOfPoint[i]!]![filled[shardOfPoint[i]!]!++] = i;
+      },
+      slicer,
+    );
+    const shards: LedgerShard[] = [];
     for (let k = 0; k < count; k++) {
-      parts[k]!.nodes = plan.nodes.slice(Math.ceil((k * plan.nodes.length) / count), Math.ceil(((k + 1) * plan.nodes.length) / count));
+      const from = bounds[k]!;
+      const to = k + 1 < count ? bounds[k + 1]! : Infinity;
+      // These three are in user order: each shard's rows are one slice (a view) of them.
+      const network = sliceBuckets(plan.network, firstAtOrAfter(plan.network.userIds, plan.network.length, from), firstAtOrAfter(plan.network.userIds, plan.network.length, to));
+      const qualifiers = sliceUserAmounts(plan.qualifiers, firstAtOrAfter(plan.qualifiers.userIds, plan.qualifiers.length, from), firstAtOrAfter(plan.qualifiers.userIds, plan.qualifiers.length, to));
+      const referral = sliceBuckets(plan.referral, firstAtOrAfter(plan.referral.userIds, plan.referral.length, from), firstAtOrAfter(plan.referral.userIds, plan.referral.length, to));
+      // Each node row is in one shard, whichever: spread them evenly.
+      const nodes = sliceNodes(plan.nodes, Math.ceil((k * plan.nodes.length) / count), Math.ceil(((k + 1) * plan.nodes.length) / count));
+      const bonuses = plan.bonuses.filter((bonus) => shardOf(bonus.userId) === k);
+      shards.push({
+        id: `${id}#${k + 1}/${count}`,
+        creditCount: network.length + nodes.length + bonuses.length,
+        network,
+        qualifiers,
+        referral,
+        referralPoints: pickReferralPoints(points, picked[k]!, picked[k]!.length),
+        nodes,
+        bonuses,
+      });
+      await slicer.yield();
     }
-    return parts.map((part, k) => ({
-      id: `${id}#${k + 1}/${count}`,
-      creditCount: part.network.length + part.nodes.length + part.bonuses.length,
-      ...part,
-    }));
+    return shards;
   }
 
   /**
@@ -333,13 +371,17 @@ export class LedgerService {
 
     // shard.referral is in user order: its distinct users are the ones next to each other.
     const referralChanged: number[] = [];
-    for (const credit of shard.referral) {
-      if (slicer.due()) await slicer.yield();
-      if (referralChanged.at(-1) !== credit.userId) referralChanged.push(credit.userId);
-    }
+    const { userIds: referralUsers } = shard.referral;
+    await forChunks(
+      shard.referral.length,
+      (start, end) => {
+        for (let i = start; i < end; i++) if (referralChanged.at(-1) !== referralUsers[i]) referralChanged.push(referralUsers[i]!);
+      },
+      slicer,
+    );
     return {
       applied: true,
-      earningsChanged: await mapInSlices(deltas, (delta) => delta.userId, slicer),
+      earningsChanged: Array.from(deltas.userIds),
       referralChanged: unique([...referralChanged, ...completed.map((referral) => referral.referrerId)]),
       networkChanged,
       completedReferrals: completed,
@@ -393,19 +435,21 @@ export class LedgerService {
   }
 }
 
-/** What one transaction of a batch writes, worked out before it starts. */
+/** What one transaction of a batch writes, worked out before it starts; rows as columns. */
 interface LedgerShard {
   /** The batch id, or for a shard `<batch id>#<k>/<n>`. */
   readonly id: string;
   readonly creditCount: number;
   /** Network bucket credits of the earners, in key order. */
-  readonly network: BucketCredit[];
+  readonly network: BucketColumns;
   /** Earners whose referral may still qualify, with this batch's Network points; in user order. */
-  readonly qualifiers: NetworkDelta[];
+  readonly qualifiers: UserAmounts;
   /** Referral bucket credits of their ancestors, in key order. */
-  readonly referral: BucketCredit[];
-  readonly referralPoints: ReferralPoints[];
-  readonly nodes: NodeProgress[];
+  readonly referral: BucketColumns;
+  /** By referral id. */
+  readonly referralPoints: ReferralPointColumns;
+  /** In node id order. */
+  readonly nodes: NodeColumns;
   readonly bonuses: readonly BonusCredit[];
 }
 
@@ -440,16 +484,46 @@ async function mergeResults(results: readonly LedgerResult[]): Promise<LedgerRes
   };
 }
 
-/** The index of the first row of `rows` (in user order) whose user is `userId` or later. */
-function firstAtOrAfter(rows: ReadonlyArray<{ readonly userId: number }>, userId: number): number {
+/** The index of the first of `userIds[0 … length)` (in user order) that is `userId` or later. */
+function firstAtOrAfter(userIds: Float64Array, length: number, userId: number): number {
   let low = 0;
-  let high = rows.length;
+  let high = length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (rows[middle]!.userId < userId) low = middle + 1;
+    if (userIds[middle]! < userId) low = middle + 1;
     else high = middle;
   }
   return low;
+}
+
+/** A batch's node progress as columns in node id order (a flush's come so; objects are sorted and converted). */
+async function nodeColumnsOf(nodes: LedgerBatch['nodes']): Promise<NodeColumns> {
+  if (nodes instanceof NodeProgressColumns) return nodes;
+  const objects = nodes;
+  const slicer = new LoopSlicer();
+  const order = await orderInSlices(Float64Array.from(objects, (node) => node.nodeId), objects.length, slicer);
+  const sorted = Array.from(order, (i) => objects[i]!);
+  const safe = sorted.every((node) => node.points <= MAX_SAFE && node.points >= -MAX_SAFE);
+  return {
+    length: sorted.length,
+    nodeIds: Float64Array.from(sorted, (node) => node.nodeId),
+    seconds: Float64Array.from(sorted, (node) => node.seconds),
+    points: safe ? Float64Array.from(sorted, (node) => Number(node.points)) : sorted.map((node) => node.points),
+    scores: Float64Array.from(sorted, (node) => node.score),
+    lastSeenMs: Float64Array.from(sorted, (node) => node.lastSeenAt.getTime()),
+  };
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function sliceNodes(nodes: NodeColumns, from: number, to: number): NodeColumns {
+  return {
+    length: to - from,
+    nodeIds: nodes.nodeIds.subarray(from, to),
+    seconds: nodes.seconds.subarray(from, to),
+    points: nodes.points instanceof Float64Array ? nodes.points.subarray(from, to) : nodes.points.slice(from, to),
+    scores: nodes.scores.subarray(from, to),
+    lastSeenMs: nodes.lastSeenMs.subarray(from, to),
+  };
 }
 
 function unique(ids: number[]): number[] {

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModul
 import { AppConfig } from '../../../config';
 import { forChunks, LoopSlicer, orderInSlices } from '../../../common/event-loop';
 import { newId } from '../../../common/ids';
-import { LedgerBatch, NetworkCreditColumns, NodeProgress } from '../../earnings/ledger-batch';
+import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualBuffer, AccrualEntry } from './accrual-buffer';
@@ -122,7 +122,7 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
   /**
    * The ledger batch of drained entries; yields to the event loop now and then (heartbeats keep
    * flowing). Network credits go as columns (`NetworkCreditColumns`: no object or bigint per
-   * credit); node progress in node order (the order the ledger locks node rows in), summed over
+   * credit), and so does node progress (`NodeProgressColumns`), in node order (the order the ledger locks node rows in), summed over
    * buckets only when the entries span more than one (a flush's usually fall into one).
    */
   private async toBatch(entries: readonly AccrualEntry[]): Promise<LedgerBatch> {
@@ -146,13 +146,13 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     const nodes = oneBucket ? entries : await sumPerNode(entries, slicer);
     if (!oneBucket) for (let i = 0; i < nodes.length; i++) nodeIds[i] = nodes[i]!.nodeId;
     const order = await orderInSlices(nodeIds, nodes.length, slicer);
-    const progress = new Array<NodeProgress>(nodes.length);
+    const progress = new NodeProgressColumns(nodes.length);
     await forChunks(
       nodes.length,
       (start, end) => {
         for (let k = start; k < end; k++) {
           const node = nodes[order[k]!]!;
-          progress[k] = { nodeId: node.nodeId, seconds: node.seconds, points: BigInt(node.micro), score: node.score, lastSeenAt: new Date(node.lastSeenMs) };
+          progress.push(node.nodeId, node.seconds, node.micro, node.score, node.lastSeenMs);
         }
       },
       slicer,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../../../config';
-import { LedgerBatch, NetworkCreditColumns } from '../../earnings/ledger-batch';
+import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualFlusher } from './accrual-flusher.service';
@@ -25,6 +25,7 @@ describe('AccrualFlusher', () => {
     return { flusher, attempts };
   }
 
+  const nodesOf = (batch: LedgerBatch) => (batch.nodes instanceof NodeProgressColumns ? batch.nodes.toProgress() : batch.nodes);
   const total = (batch: LedgerBatch) => {
     const network = batch.network instanceof NetworkCreditColumns ? batch.network.toCredits() : batch.network;
     return network.reduce((sum, credit) => sum + credit.amount, 0n);
@@ -40,7 +41,7 @@ describe('AccrualFlusher', () => {
     expect(attempts).toHaveLength(2);
     expect(attempts[1]!.id).not.toBe(attempts[0]!.id);
     expect(total(attempts[1]!)).toBe(800n);
-    expect(attempts[1]!.nodes).toEqual([expect.objectContaining({ nodeId: 1, seconds: 60, points: 800n })]);
+    expect(nodesOf(attempts[1]!)).toEqual([expect.objectContaining({ nodeId: 1, seconds: 60, points: 800n })]);
     expect(flusher.idle).toBe(true);
   });
 
@@ -70,7 +71,7 @@ describe('AccrualFlusher', () => {
       { userId: 11, amount: 200n, at: new Date(0) },
       { userId: 10, amount: 100n, at: new Date(3_600_000) },
     ]);
-    expect(attempts[0]!.nodes).toEqual([
+    expect(nodesOf(attempts[0]!)).toEqual([
       { nodeId: 1, seconds: 30, points: 200n, score: 1, lastSeenAt: new Date(1_500) },
       { nodeId: 3, seconds: 40, points: 600n, score: 0.75, lastSeenAt: new Date(3_600_500) },
     ]);
@@ -78,7 +79,7 @@ describe('AccrualFlusher', () => {
     flusher.buffer.add(9, 12, 0, 30, 1, 1, 2_000);
     flusher.buffer.add(4, 13, 0, 30, 2, 1, 2_000);
     await flusher.flush();
-    expect(attempts[1]!.nodes.map((node) => node.nodeId)).toEqual([4, 9]);
+    expect(nodesOf(attempts[1]!).map((node) => node.nodeId)).toEqual([4, 9]);
   });
 
   it('does not overlap flushes', async () => {
