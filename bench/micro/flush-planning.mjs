@@ -158,6 +158,16 @@ function digest({ planned }) {
   ].join('|');
 }
 
+/**
+ * A full collection, then time for V8 to finish sweeping it (concurrently and lazily, on the next
+ * allocations): without the pause the run after a forced gc() pays for sweeping the previous run's
+ * garbage, which a service's flush, 5 s after the last one, does not.
+ */
+async function collectAndSettle() {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
 let base;
 base = load(o.base);
 const ours = load(o.ours);
@@ -166,7 +176,7 @@ console.log(`${o.users} users, 3 tiers (fanout ${o.fanout}), ${o.runs} runs each
 // The first plan of each build loads every link (through the fake repository): the first flush after a start.
 for (const build of [base, ours]) {
   const entries = entriesFor(build, bucketMs, Date.now());
-  gc();
+  await collectAndSettle();
   const { wallMs, cpuMs, longestMs } = await measure(() => plan(build, entries));
   console.log(`cold cache, ${build === base ? 'baseline' : 'ours'}: ${fmt(wallMs, 0)} ms wall, ${fmt(cpuMs, 0)} ms CPU, longest block ${fmt(longestMs, 0)} ms`);
 }
@@ -177,7 +187,7 @@ for (let run = 1; run <= o.runs; run++) {
   const digests = [];
   for (const build of run % 2 === 1 ? [base, ours] : [ours, base]) {
     const entries = entriesFor(build, bucketMs, Date.now());
-    gc();
+    await collectAndSettle();
     const { result, wallMs, mainMs, cpuMs, longestMs, gcMs } = await measure(() => plan(build, entries));
     build.main.push(mainMs);
     build.gc.push(gcMs);
