@@ -102,40 +102,7 @@ describe('per-socket limits and flow control', () => {
   });
 
   it('holds updates for a reader that does not read, and closes it with 1013 when it stays far behind', async () => {
-    const reader = await registerUser(app);
-    // Many nodes make a large NetworkUpdate (hundreds of KB per frame).
-    await sql(
-      app.database.url,
-      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected)
-       SELECT $1, 'bulk-' || g, repeat('n', 64), '198.51.100.' || (g % 250), false FROM generate_series(1, 2500) g`,
-      [reader.id],
-    );
-    const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: reader.accessToken });
-    await socket.connect({ device_id: 'slow-viewer', role: 'viewer' });
-    await socket.next('NetworkUpdate');
-    // Stop reading: the kernel buffers fill, then the server's send buffer.
-    (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const realtime = app.server.app.get(RealtimeServer);
-    const connection = [...realtime.connectionsOf(reader.id)][0]!;
-    const bus = app.server.app.get(EventBus);
-    let maxPending = 0;
-    let maxBuffered = 0;
-    // Every node changes, again and again: each NetworkUpdate delta carries all of them.
-    let pumping = true;
-    const pump = (async () => {
-      while (pumping) {
-        await sql(app.database.url, `UPDATE network_connections SET network_score = random() WHERE user_id = $1`, [reader.id]);
-        await bus.publish({ type: 'network.changed', userIds: [reader.id] });
-        maxPending = Math.max(maxPending, connection.pending?.size ?? 0);
-        maxBuffered = Math.max(maxBuffered, connection.ws.bufferedAmount);
-      }
-    })();
-    try {
-      await waitUntil(() => connection.isClosed, { timeoutMs: 30_000, what: 'the slow reader to be closed' });
-    } finally {
-      pumping = false;
-      await pump;
-    }
+    const { maxPending, maxBuffered } = await readerLeftBehind(app);
     // Held updates are coalesced (one per type), and the send buffer stayed bounded: it only ever
     // grows by frames written while it was under the low-water mark.
     expect(maxPending).toBeLessThanOrEqual(3);
@@ -143,6 +110,76 @@ describe('per-socket limits and flow control', () => {
     const text = await fetch(`${app.url}/metrics`).then((response) => response.text());
     expect(text).toMatch(/^dashboard_ws_closes_total\{endpoint="dashboard",code="1013"\} [1-9]/m);
     expect(text).toMatch(/^dashboard_ws_messages_dropped_total\{endpoint="dashboard",type="NetworkUpdate",reason="coalesced"\} [1-9]/m);
+  });
+});
+
+/**
+ * A dashboard reader that stops reading while its 2,500 nodes change again and again (each
+ * NetworkUpdate delta carries all of them), until the server closes it. Returns what the server
+ * held for it meanwhile and how long it had been behind when it was cut.
+ */
+async function readerLeftBehind(app: TestApp): Promise<{ maxPending: number; maxBuffered: number; behindMs: number }> {
+  const reader = await registerUser(app);
+  // Many nodes make a large NetworkUpdate (hundreds of KB per frame).
+  await sql(
+    app.database.url,
+    `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected)
+     SELECT $1, 'bulk-' || g, repeat('n', 64), '198.51.100.' || (g % 250), false FROM generate_series(1, 2500) g`,
+    [reader.id],
+  );
+  const socket = await TestSocket.open(app.wsUrl, '/ws/dashboard', { token: reader.accessToken });
+  await socket.connect({ device_id: 'slow-viewer', role: 'viewer' });
+  await socket.next('NetworkUpdate');
+  // Stop reading: the kernel buffers fill, then the server's send buffer.
+  (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  const realtime = app.server.app.get(RealtimeServer);
+  const connection = [...realtime.connectionsOf(reader.id)][0]!;
+  const bus = app.server.app.get(EventBus);
+  let maxPending = 0;
+  let maxBuffered = 0;
+  let pumping = true;
+  const pump = (async () => {
+    while (pumping) {
+      await sql(app.database.url, `UPDATE network_connections SET network_score = random() WHERE user_id = $1`, [reader.id]);
+      await bus.publish({ type: 'network.changed', userIds: [reader.id] });
+      maxPending = Math.max(maxPending, connection.pending?.size ?? 0);
+      maxBuffered = Math.max(maxBuffered, connection.ws.bufferedAmount);
+    }
+  })();
+  let closedAt = 0;
+  try {
+    await waitUntil(() => connection.isClosed && (closedAt ||= Date.now()) > 0, { timeoutMs: 30_000, what: 'the slow reader to be closed' });
+  } finally {
+    pumping = false;
+    await pump;
+  }
+  // The client, paused, would not see the close: it is let go here.
+  socket.ws.terminate();
+  return { maxPending, maxBuffered, behindMs: closedAt - connection.backloggedSince };
+}
+
+describe('a short WS_SLOW_CONSUMER_MS', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ label: 'ws_slow_consumer', env: { WS_SLOW_CONSUMER_MS: '300', CLIENT_TIMEOUT_MS: '60000' } });
+  });
+  afterAll(() => app.close());
+
+  it('cuts a reader far behind once it has been behind that long, well before the default 5 s', async () => {
+    const slowCloses = async (): Promise<number> => {
+      const text = await fetch(`${app.url}/metrics`).then((response) => response.text());
+      return Number(/^dashboard_ws_closes_total\{endpoint="dashboard",code="1013"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    // One registry per process: other suites' apps in this worker count their closes there too.
+    const before = await slowCloses();
+    const { behindMs, maxBuffered } = await readerLeftBehind(app);
+    // Behind (over the low-water mark) for the setting and at most one sweep more, never the
+    // default; the hard size limit (4 MiB) was not what cut it.
+    expect(behindMs).toBeGreaterThanOrEqual(300);
+    expect(behindMs).toBeLessThan(5_000);
+    expect(maxBuffered).toBeLessThan(4 * 1024 * 1024);
+    expect(await slowCloses()).toBe(before + 1);
   });
 });
 
