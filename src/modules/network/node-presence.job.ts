@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '../../common/lifecycle/periodic-task';
 import { AppConfig } from '../../config';
 import { ClusterLockKey, runAsClusterJob } from '../../database/cluster-lock';
 import { DatabaseTarget } from '../../database/data-source-options';
@@ -22,7 +23,7 @@ const EVERY_MS = 5_000;
 @Injectable()
 export class NodePresenceJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('NodePresence');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task = new PeriodicTask(() => this.run());
   private running = false;
 
   constructor(
@@ -36,12 +37,12 @@ export class NodePresenceJob implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), EVERY_MS);
-    this.timer.unref();
+    this.task.start(EVERY_MS);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  /** Before the database closes: a pass under way finishes first. */
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   async run(): Promise<void> {

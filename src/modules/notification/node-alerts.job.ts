@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { PeriodicTask } from '../../common/lifecycle/periodic-task';
 import { AppConfig } from '../../config';
 import { NetworkRepository } from '../network/network.repository';
 import { NotificationOutbox, NotificationRecord } from './outbox/notification-outbox.service';
@@ -19,7 +20,7 @@ const CLAIM_BATCH = 2_000;
 @Injectable()
 export class NodeAlertsJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('NodeAlerts');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task = new PeriodicTask(() => this.run());
   private running = false;
 
   constructor(
@@ -32,12 +33,12 @@ export class NodeAlertsJob implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     // Often enough that an alert comes close to on time, rarely enough to cost nothing.
     const everyMs = Math.min(5_000, Math.max(100, Math.floor(this.config.notifications.nodeOfflineAlertMs / 4)));
-    this.timer = setInterval(() => void this.run(), everyMs);
-    this.timer.unref();
+    this.task.start(everyMs);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  /** Before the database closes: a pass under way finishes first. */
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass; returns how many alerts of each kind it recorded. */

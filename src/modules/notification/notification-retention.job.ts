@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '../../common/lifecycle/periodic-task';
 import { AppConfig } from '../../config';
 import { ClusterLockKey, runAsClusterJob } from '../../database/cluster-lock';
 import { DatabaseTarget } from '../../database/data-source-options';
@@ -18,7 +19,7 @@ const PRUNE_BATCH = 10_000;
 @Injectable()
 export class NotificationRetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('NotificationRetention');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task = new PeriodicTask(() => this.run());
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -29,12 +30,12 @@ export class NotificationRetentionJob implements OnApplicationBootstrap, OnModul
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), EVERY_MS);
-    this.timer.unref();
+    this.task.start(EVERY_MS);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  /** Before the database closes: a pass under way finishes first. */
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Returns how many were pruned (0 when another instance holds the job). */
