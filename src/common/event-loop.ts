@@ -240,19 +240,8 @@ function scatter(keys: Uint32Array, shift: number, order: Uint32Array, into: Uin
  * (`$1::bigint[]`), it spares the driver's own array formatting: one synchronous step per array,
  * tens of milliseconds for a shard's 25,000 rows.
  */
-export async function arrayLiteral<T>(items: readonly T[], format: (item: T) => string | number, slicer = new LoopSlicer()): Promise<string> {
-  const parts: string[] = [];
-  let chunk: Array<string | number> = [];
-  for (const item of items) {
-    if (slicer.due()) await slicer.yield();
-    chunk.push(format(item));
-    if (chunk.length === 1_000) {
-      parts.push(chunk.join(','));
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) parts.push(chunk.join(','));
-  return `{${parts.join(',')}}`;
+export function arrayLiteral<T>(items: readonly T[], format: (item: T) => string | number, slicer = new LoopSlicer()): Promise<string> {
+  return columnLiteral(items.length, (i) => format(items[i]!), slicer);
 }
 
 /** `arrayLiteral` of rows held as columns: `format(i)` is row i's element. */

@@ -52,13 +52,18 @@ export interface BalanceColumns {
   readonly bonus: MicroColumn;
 }
 
+/** True when `micro` is exact as a plain number (what a `Float64Array` column may hold). */
+export function isSafeMicro(micro: MicroPoints): boolean {
+  return micro <= MAX_SAFE && micro >= -MAX_SAFE;
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** One amount as an int8 array element: a plain number when exact (formatted without quoting), else text. */
 export function int8At(amounts: MicroColumn, i: number): number | string {
   if (amounts instanceof Float64Array) return amounts[i]!;
   const micro = amounts[i]!;
-  return micro <= MAX_SAFE && micro >= -MAX_SAFE ? Number(micro) : micro.toString();
+  return isSafeMicro(micro) ? Number(micro) : micro.toString();
 }
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** One amount as a bigint (for the few places, and the tests, that need one). */
 export function microAt(amounts: MicroColumn, i: number): MicroPoints {

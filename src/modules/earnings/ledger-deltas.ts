@@ -1,6 +1,6 @@
 import { CHUNK, LoopSlicer } from '../../common/event-loop';
 import { MicroPoints } from '../../common/points';
-import { BalanceColumns, BucketColumns, MicroColumn, sumRuns } from './ledger-columns';
+import { BalanceColumns, BucketColumns, isSafeMicro, MicroColumn, sumRuns } from './ledger-columns';
 
 /** A credit to a user's Bonus total (an individual bonus row). */
 export interface BonusDelta {
@@ -67,7 +67,7 @@ export async function balanceDeltas(
 
 /** Each row's bonus: plain numbers while every sum is exact as one (always, in practice), else bigints. */
 function bonusColumn(userIds: Float64Array, length: number, sums: ReadonlyMap<number, MicroPoints>): MicroColumn {
-  const safe = [...sums.values()].every((sum) => sum <= MAX_SAFE && sum >= -MAX_SAFE);
+  const safe = [...sums.values()].every(isSafeMicro);
   if (!safe) return Array.from(userIds.subarray(0, length), (userId) => sums.get(userId) ?? 0n);
   const column = new Float64Array(length);
   if (sums.size === 0) return column;
@@ -77,4 +77,3 @@ function bonusColumn(userIds: Float64Array, length: number, sums: ReadonlyMap<nu
   }
   return column;
 }
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

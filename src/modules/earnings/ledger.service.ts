@@ -18,8 +18,10 @@ import {
   BucketColumns,
   bucketColumnsOf,
   bucketRowsOf,
+  isSafeMicro,
   pickReferralPoints,
   ReferralPointColumns,
+  sliceAmounts,
   sliceBuckets,
   sliceUserAmounts,
   sumRuns,
@@ -285,9 +287,13 @@ export class LedgerService {
       const from = bounds[k]!;
       const to = k + 1 < count ? bounds[k + 1]! : Infinity;
       // These three are in user order: each shard's rows are one slice (a view) of them.
-      const network = sliceBuckets(plan.network, firstAtOrAfter(plan.network.userIds, plan.network.length, from), firstAtOrAfter(plan.network.userIds, plan.network.length, to));
-      const qualifiers = sliceUserAmounts(plan.qualifiers, firstAtOrAfter(plan.qualifiers.userIds, plan.qualifiers.length, from), firstAtOrAfter(plan.qualifiers.userIds, plan.qualifiers.length, to));
-      const referral = sliceBuckets(plan.referral, firstAtOrAfter(plan.referral.userIds, plan.referral.length, from), firstAtOrAfter(plan.referral.userIds, plan.referral.length, to));
+      const rowsOfShard = (rows: { userIds: Float64Array; length: number }): [number, number] => [
+        firstAtOrAfter(rows.userIds, rows.length, from),
+        firstAtOrAfter(rows.userIds, rows.length, to),
+      ];
+      const network = sliceBuckets(plan.network, ...rowsOfShard(plan.network));
+      const qualifiers = sliceUserAmounts(plan.qualifiers, ...rowsOfShard(plan.qualifiers));
+      const referral = sliceBuckets(plan.referral, ...rowsOfShard(plan.referral));
       // Each node row is in one shard, whichever: spread them evenly.
       const nodes = sliceNodes(plan.nodes, Math.ceil((k * plan.nodes.length) / count), Math.ceil(((k + 1) * plan.nodes.length) / count));
       const bonuses = plan.bonuses.filter((bonus) => shardOf(bonus.userId) === k);
@@ -503,7 +509,7 @@ async function nodeColumnsOf(nodes: LedgerBatch['nodes']): Promise<NodeColumns> 
   const slicer = new LoopSlicer();
   const order = await orderInSlices(Float64Array.from(objects, (node) => node.nodeId), objects.length, slicer);
   const sorted = Array.from(order, (i) => objects[i]!);
-  const safe = sorted.every((node) => node.points <= MAX_SAFE && node.points >= -MAX_SAFE);
+  const safe = sorted.every((node) => isSafeMicro(node.points));
   return {
     length: sorted.length,
     nodeIds: Float64Array.from(sorted, (node) => node.nodeId),
@@ -513,14 +519,13 @@ async function nodeColumnsOf(nodes: LedgerBatch['nodes']): Promise<NodeColumns> 
     lastSeenMs: Float64Array.from(sorted, (node) => node.lastSeenAt.getTime()),
   };
 }
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function sliceNodes(nodes: NodeColumns, from: number, to: number): NodeColumns {
   return {
     length: to - from,
     nodeIds: nodes.nodeIds.subarray(from, to),
     seconds: nodes.seconds.subarray(from, to),
-    points: nodes.points instanceof Float64Array ? nodes.points.subarray(from, to) : nodes.points.slice(from, to),
+    points: sliceAmounts(nodes.points, from, to),
     scores: nodes.scores.subarray(from, to),
     lastSeenMs: nodes.lastSeenMs.subarray(from, to),
   };
