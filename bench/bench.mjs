@@ -18,7 +18,7 @@
  *   alerts      10,000 nodes dropping at once (their instance SIGKILLed): node.offline for each,
  *               by webhook to a local receiver, while the survivor's other nodes keep heartbeating
  *
- * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--storm-rate R] [--keep-users FILE] [--repeat N]
+ * Usage: node bench/bench.mjs [--smoke] [--only memory,heartbeat,…] [--out bench/results] [--profile] [--rest-ms 3000] [--compare-root DIR] [--storm-rounds N] [--storm-users N] [--storm-rate R] [--keep-users FILE] [--repeat N] [--service-flags=--flag1,--flag2]
  * The service under test is pinned to CPU 0 and the load generators to CPU 1 (taskset), so the
  * server side gets one whole core, like a container with one CPU.
  */
@@ -50,7 +50,7 @@ import { fmt, Histogram, median, nowMs } from './lib/stats.mjs';
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
-const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '', stormRounds: 1, stormUsers: 0, stormRate: 0, keepUsers: '', repeat: 1 });
+const options = parseArgs(process.argv.slice(2), { smoke: false, only: '', out: '', pin: true, profile: false, serviceEnv: '', nice: -10, restMs: 0, compareRoot: '', rates: '', stormRounds: 1, stormUsers: 0, stormRate: 0, keepUsers: '', repeat: 1, serviceFlags: '' });
 /** --service-env A=1,B=2: extra environment for every service instance (for diagnosis). */
 const SERVICE_ENV = Object.fromEntries(options.serviceEnv.split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
 const SMOKE = options.smoke;
@@ -141,8 +141,12 @@ async function progressWhile(fleet, label, work) {
 }
 
 /** With --profile: V8 CPU profiles of the servers under test, into <out>/profiles. */
+/** --service-flags=--trace-gc,--max-semi-space-size=8: extra Node/V8 flags for every server under test (diagnosis; output goes to bench.log). */
+const SERVICE_FLAGS = options.serviceFlags.split(',').filter(Boolean);
+
 function profileArgs(label) {
-  return options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT, 'profiles')}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [];
+  const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT, 'profiles')}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [];
+  return [...SERVICE_FLAGS, ...profile];
 }
 
 /** Median of `samples` RSS readings one second apart. */

@@ -223,7 +223,10 @@ export function parseArgs(argv, defaults) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) continue;
-    const [key, inline] = arg.slice(2).split('=', 2);
+    // Split at the first '=' only: a value may hold '=' itself (--service-flags=--max-semi-space-size=8).
+    const eq = arg.indexOf('=');
+    const key = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
     const name = key.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     let value = inline;
     if (value === undefined) {

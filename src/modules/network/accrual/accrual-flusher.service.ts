@@ -5,7 +5,7 @@ import { newId } from '../../../common/ids';
 import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
-import { AccrualBuffer, AccrualEntry } from './accrual-buffer';
+import { AccrualBuffer, AccrualColumns } from './accrual-buffer';
 
 /** How long a graceful stop keeps retrying the last flush before giving up. */
 const FINAL_FLUSH_DEADLINE_MS = 15_000;
@@ -20,8 +20,8 @@ const FINAL_FLUSH_DEADLINE_MS = 15_000;
 export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('AccrualFlusher');
   readonly buffer = new AccrualBuffer();
-  /** Batches whose outcome is unknown, oldest first, with the entries they carry. */
-  private readonly uncertain: Array<{ batch: LedgerBatch; entries: AccrualEntry[] }> = [];
+  /** Batches whose outcome is unknown, oldest first, with the accruals they carry. */
+  private readonly uncertain: Array<{ batch: LedgerBatch; accruals: AccrualColumns }> = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private failing = false;
@@ -82,14 +82,14 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // Retry batches of unknown outcome first, in order, under their own ids.
     while (this.uncertain.length > 0) {
       const head = this.uncertain[0]!;
-      if (!(await this.write(head.batch, head.entries))) return;
+      if (!(await this.write(head.batch, head.accruals))) return;
       this.uncertain.shift();
     }
     // The gauge shows what each flush found buffered (node × bucket accruals); after a failed
     // write it shows what is held for the retry.
-    const entries = this.buffer.drain();
-    this.metrics.bufferSize.set(entries.length);
-    if (entries.length > 0 && !(await this.write(await this.toBatch(entries), entries))) {
+    const accruals = this.buffer.drain();
+    this.metrics.bufferSize.set(accruals.length);
+    if (accruals.length > 0 && !(await this.write(await this.toBatch(accruals), accruals))) {
       this.metrics.bufferSize.set(this.buffer.size);
       return;
     }
@@ -97,12 +97,12 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
   }
 
   /** Writes one batch; false when it failed (and was put back for a retry). */
-  private async write(batch: LedgerBatch, entries: AccrualEntry[]): Promise<boolean> {
+  private async write(batch: LedgerBatch, accruals: AccrualColumns): Promise<boolean> {
     const stopTimer = this.metrics.flushDuration.startTimer();
     try {
       await this.ledger.apply(batch);
       stopTimer();
-      this.metrics.flushRows.observe(entries.length);
+      this.metrics.flushRows.observe(accruals.length);
       if (this.failing) this.logger.log('Accrual flushes succeed again');
       this.failing = false;
       return true;
@@ -111,48 +111,46 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       if (!this.failing) this.logger.error({ err: error }, 'Accrual flush failed; will retry');
       this.failing = true;
       if (error instanceof LedgerOutcomeUnknown) {
-        if (!this.uncertain.some((item) => item.batch.id === batch.id)) this.uncertain.push({ batch, entries });
+        if (!this.uncertain.some((item) => item.batch.id === batch.id)) this.uncertain.push({ batch, accruals });
       } else {
-        this.buffer.restore(entries);
+        this.buffer.restore(accruals);
       }
       return false;
     }
   }
 
   /**
-   * The ledger batch of drained entries; yields to the event loop now and then (heartbeats keep
+   * The ledger batch of drained accruals; yields to the event loop now and then (heartbeats keep
    * flowing). Network credits go as columns (`NetworkCreditColumns`: no object or bigint per
-   * credit), and so does node progress (`NodeProgressColumns`), in node order (the order the ledger locks node rows in), summed over
-   * buckets only when the entries span more than one (a flush's usually fall into one).
+   * credit), and so does node progress (`NodeProgressColumns`), in node order (the order the
+   * ledger locks node rows in), summed over buckets only when the accruals span more than one (a
+   * flush's usually fall into one).
    */
-  private async toBatch(entries: readonly AccrualEntry[]): Promise<LedgerBatch> {
-    const network = new NetworkCreditColumns(entries.length);
-    const nodeIds = new Float64Array(entries.length);
+  private async toBatch(accruals: AccrualColumns): Promise<LedgerBatch> {
+    const network = new NetworkCreditColumns(accruals.length);
     const slicer = new LoopSlicer();
     let oneBucket = true;
     await forChunks(
-      entries.length,
+      accruals.length,
       (start, end) => {
+        const { userIds, micro, bucketMs } = accruals;
         for (let i = start; i < end; i++) {
-          const entry = entries[i]!;
-          if (entry.micro > 0) network.push(entry.userId, entry.micro, entry.bucketMs);
-          nodeIds[i] = entry.nodeId;
-          if (entry.bucketMs !== entries[0]!.bucketMs) oneBucket = false;
+          if (micro[i]! > 0) network.push(userIds[i]!, micro[i]!, bucketMs[i]!);
+          if (bucketMs[i] !== bucketMs[0]) oneBucket = false;
         }
       },
       slicer,
     );
-    // In one bucket, each node has one entry; otherwise a node's entries are summed first.
-    const nodes = oneBucket ? entries : await sumPerNode(entries, slicer);
-    if (!oneBucket) for (let i = 0; i < nodes.length; i++) nodeIds[i] = nodes[i]!.nodeId;
-    const order = await orderInSlices(nodeIds, nodes.length, slicer);
+    // In one bucket, each node has one row; otherwise a node's rows are summed first.
+    const nodes = oneBucket ? accruals : await sumPerNode(accruals, slicer);
+    const order = await orderInSlices(nodes.nodeIds, nodes.length, slicer);
     const progress = new NodeProgressColumns(nodes.length);
     await forChunks(
       nodes.length,
       (start, end) => {
         for (let k = start; k < end; k++) {
-          const node = nodes[order[k]!]!;
-          progress.push(node.nodeId, node.seconds, node.micro, node.score, node.lastSeenMs);
+          const row = order[k]!;
+          progress.push(nodes.nodeIds[row]!, nodes.seconds[row]!, nodes.micro[row]!, nodes.scores[row]!, nodes.lastSeenMs[row]!);
         }
       },
       slicer,
@@ -161,22 +159,19 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
   }
 }
 
-/** Entries of several buckets summed per node (the latest score and last-seen win). */
-async function sumPerNode(entries: readonly AccrualEntry[], slicer: LoopSlicer): Promise<AccrualEntry[]> {
-  const nodes = new Map<number, AccrualEntry>();
-  for (const entry of entries) {
+/** Accruals of several buckets summed per node (the latest score and last-seen win); bucket of a row: its first. */
+async function sumPerNode(accruals: AccrualColumns, slicer: LoopSlicer): Promise<AccrualColumns> {
+  const nodes = new AccrualColumns(accruals.length);
+  const rowOfNode = new Map<number, number>();
+  for (let i = 0; i < accruals.length; i++) {
     if (slicer.due()) await slicer.yield();
-    const node = nodes.get(entry.nodeId);
-    if (node === undefined) {
-      nodes.set(entry.nodeId, { ...entry });
+    const nodeId = accruals.nodeIds[i]!;
+    const row = rowOfNode.get(nodeId);
+    if (row === undefined) {
+      rowOfNode.set(nodeId, nodes.append(nodeId, accruals.userIds[i]!, accruals.bucketMs[i]!, accruals.seconds[i]!, accruals.micro[i]!, accruals.scores[i]!, accruals.lastSeenMs[i]!));
     } else {
-      node.seconds += entry.seconds;
-      node.micro += entry.micro;
-      if (entry.lastSeenMs >= node.lastSeenMs) {
-        node.lastSeenMs = entry.lastSeenMs;
-        node.score = entry.score;
-      }
+      nodes.merge(row, accruals.seconds[i]!, accruals.micro[i]!, accruals.scores[i]!, accruals.lastSeenMs[i]!);
     }
   }
-  return [...nodes.values()];
+  return nodes;
 }
