@@ -8,14 +8,17 @@
  * upper bound, since back-to-back event-loop turns (a yield with nothing else queued) show no idle
  * sample between them.
  *
- * Usage: node bench/long-tasks.mjs <file.cpuprofile> [--gaps blocks.json] [--min-ms 20] [--top 8]
+ * --last-s N: only blocks that start in the profile's last N seconds (a bench phase at the end of
+ * a server's life, such as the heartbeat steps after the memory phase).
+ *
+ * Usage: node bench/long-tasks.mjs <file.cpuprofile> [--gaps blocks.json] [--min-ms 20] [--top 8] [--last-s N]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from './lib/proc.mjs';
 
 const args = process.argv.slice(2);
 const file = args.find((arg, i) => !arg.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
-const { minMs, top, gaps } = parseArgs(args, { minMs: 20, top: 8, gaps: '' });
+const { minMs, top, gaps, lastS } = parseArgs(args, { minMs: 20, top: 8, gaps: '', lastS: 0 });
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map();
@@ -62,6 +65,7 @@ if (gaps !== '') {
   windows = windows.filter((window) => (window.end - window.start) / 1000 >= minMs);
 }
 
+if (lastS > 0) windows = windows.filter((window) => window.start >= profile.endTime - lastS * 1e6);
 console.log(`${file}: ${windows.length} blocks${gaps === '' ? ` (busy stretches of ${minMs} ms or more)` : ` (from ${gaps})`}`);
 const add = (map, key, us) => map.set(key, (map.get(key) ?? 0) + us);
 const totals = new Map();
