@@ -14,7 +14,7 @@ import { DomainEvent } from '../infra/bus/domain-event';
 import { EventBus, Unsubscribe } from '../infra/bus/event-bus';
 import { SessionValidator } from '../modules/auth/session-validator.service';
 import { TokenService } from '../modules/auth/token.service';
-import { decodeFrame, EncodedFrame, encodeFrame, encodeShared, SEND_OPTIONS, WireFormat } from './codec';
+import { decodeFrame, EncodedFrame, encodeFrame, SEND_OPTIONS, WireFormat } from './codec';
 import { SharedUpdate, writeWireFrame } from './prepared-frame';
 import { Connection, HeldUpdate } from './connection';
 import { closeGradually } from './gradual-close';
@@ -91,7 +91,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
   private readonly nodes = new Map<string, Connection>();
   private readonly userEventListeners: UserEventListener[] = [];
   private readonly trust: (address: string, hop: number) => boolean;
-  private readonly heartbeatFrames: Record<WireFormat, EncodedFrame>;
+  /** The Heartbeat reply, encoded and framed once per wire format. */
+  private readonly heartbeatAcks: Record<WireFormat, SharedUpdate>;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly heldTimer: NodeJS.Timeout;
   private sweeping = false;
@@ -119,9 +120,9 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     @Inject(INSTANCE_ID) private readonly instanceId: string,
   ) {
     this.trust = proxyAddr.compile([...config.http.trustedProxies]);
-    this.heartbeatFrames = {
-      json: encodeShared({ type: 'Heartbeat' }, 'json'),
-      msgpack: encodeShared({ type: 'Heartbeat' }, 'msgpack'),
+    this.heartbeatAcks = {
+      json: new SharedUpdate({ type: 'Heartbeat' }, 'json'),
+      msgpack: new SharedUpdate({ type: 'Heartbeat' }, 'msgpack'),
     };
     // The sweep of every socket runs often enough for the shortest timeout; held updates, which
     // must go out close to on time, are looked at more often but only on the sockets holding any.
@@ -362,7 +363,8 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
           this.sendError(connection, DashboardErrorType.MessageParseError, 'Send Connect first');
           return;
         }
-        this.write(connection, this.heartbeatFrames[connection.format], 'Heartbeat');
+        // The ack is the same bytes for every socket: written whole, as a fan-out frame is.
+        this.write(connection, this.heartbeatAcks[connection.format].payload, 'Heartbeat', this.heartbeatAcks[connection.format].wireBytes);
         if (connection.role === 'node') this.nodeHandler?.heartbeat(connection, now);
         return;
       case 'Disconnect':
