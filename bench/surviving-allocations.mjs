@@ -1,9 +1,10 @@
 /**
  * What a running service allocates that survives the young generation: V8's sampling heap
  * profiler, attached through the inspector, keeps the samples of objects that a scavenge did not
- * collect (promoted, or still alive at the end) and drops those it did. Objects that live past a
- * scavenge or two are copied and promoted, so they set how long scavenges take (the event loop's
- * p99 under heartbeats, issue 14) and how far the old generation grows between full collections.
+ * collect (promoted, allocated straight in the old generation by V8's pretenuring, or still alive
+ * at the end) and drops those it did. Objects that live past a scavenge or two are copied and
+ * promoted, so they set how long scavenges take (the event loop's p99 under heartbeats, issue 14);
+ * with the pretenured ones they set how fast the old generation grows between full collections.
  *
  * Run it beside a bench phase against a service started with --inspect (bench.mjs starts every
  * server under test that way; its bench.log has the "Debugger listening on ws://…" line):
