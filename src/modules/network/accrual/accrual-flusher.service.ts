@@ -82,7 +82,7 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // Retry batches of unknown outcome first, in order, under their own ids.
     while (this.uncertain.length > 0) {
       const head = this.uncertain[0]!;
-      if (!(await this.write(head.batch, head.accruals))) return;
+      if (!(await this.write(head.batch, head.accruals, { uncertain: true }))) return;
       this.uncertain.shift();
     }
     // The gauge shows what each flush found buffered (node × bucket accruals); after a failed
@@ -96,8 +96,12 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     this.metrics.lastFlushSuccess.setToCurrentTime();
   }
 
-  /** Writes one batch; false when it failed (and was put back for a retry). */
-  private async write(batch: LedgerBatch, accruals: AccrualColumns): Promise<boolean> {
+  /**
+   * Writes one batch; false when it failed (and was kept for a retry). A batch of unknown outcome
+   * stays that batch, whatever its retry fails with: it may be in the ledger already, so its
+   * accruals must never go back into the buffer (a new id would write them twice).
+   */
+  private async write(batch: LedgerBatch, accruals: AccrualColumns, { uncertain = false } = {}): Promise<boolean> {
     const stopTimer = this.metrics.flushDuration.startTimer();
     try {
       await this.ledger.apply(batch);
@@ -110,8 +114,10 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       this.metrics.flushFailures.inc();
       if (!this.failing) this.logger.error({ err: error }, 'Accrual flush failed; will retry');
       this.failing = true;
-      if (error instanceof LedgerOutcomeUnknown) {
-        if (!this.uncertain.some((item) => item.batch.id === batch.id)) this.uncertain.push({ batch, accruals });
+      if (uncertain) {
+        // Still at the head of `uncertain`, retried first by the next flush.
+      } else if (error instanceof LedgerOutcomeUnknown) {
+        this.uncertain.push({ batch, accruals });
       } else {
         this.buffer.restore(accruals);
       }

@@ -59,6 +59,24 @@ describe('AccrualFlusher', () => {
     expect(flusher.idle).toBe(true);
   });
 
+  it('keeps a batch of unknown outcome as it is when its retry fails before commit (never re-buffered under a new id)', async () => {
+    // The outage case: COMMIT lost, then the database refuses connections for a while.
+    const { flusher, attempts } = setup(['unknown', 'fail', 'fail', 'ok', 'ok']);
+    flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+    await flusher.flush();
+    await flusher.flush();
+    expect(flusher.buffer.size).toBe(0);
+    flusher.buffer.add(1, 10, 0, 30, 300, 1, 2_000);
+    await flusher.flush();
+    await flusher.flush();
+    expect(attempts.map((batch) => batch.id)).toEqual([attempts[0]!.id, attempts[0]!.id, attempts[0]!.id, attempts[0]!.id, attempts[4]!.id]);
+    expect(attempts[4]!.id).not.toBe(attempts[0]!.id);
+    expect(total(attempts[3]!)).toBe(500n);
+    // The newer accruals alone: the uncertain batch's 500 is not written a second time.
+    expect(total(attempts[4]!)).toBe(300n);
+    expect(flusher.idle).toBe(true);
+  });
+
   it('sends credits per bucket and node progress in node order, summed over buckets', async () => {
     const { flusher, attempts } = setup(['ok', 'ok']);
     flusher.buffer.add(3, 10, 0, 30, 500, 0.5, 1_000);
