@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { arrayLiteral, columnLiteral, integersLiteral, LoopSlicer, mapInSlices } from '../../common/event-loop';
+import { columnLiteral, forChunks, integersLiteral, LoopSlicer, mapInSlices } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
 import { BonusCredit, BonusRow, CompletedReferral, NodeColumns } from './ledger-batch';
 import { BalanceColumns, BucketColumns, int8At, MicroColumn, ReferralPointColumns, UserAmounts } from './ledger-columns';
-import type { ReferralLinkRow } from './referral-chains';
+import type { ReferralLinkColumns } from './referral-chains';
 
 /** One aggregated credit: a user's amount in one ledger bucket (which fixes its epoch). */
 export interface BucketCredit {
@@ -41,6 +41,56 @@ async function splitInSlices(list: string | null, slicer: LoopSlicer): Promise<s
     items.push(list.slice(start, end));
     start = end + 1;
   }
+}
+
+const COMMA = 44;
+const COLON = 58;
+const ZERO = 48;
+
+/**
+ * Links as `string_agg` gives them (`id:referrer:referee:settled`, comma-separated; null: none),
+ * at most `capacity` of them, parsed digit by digit in slices of the event loop.
+ */
+async function linkColumnsOf(text: string | null, capacity: number, slicer: LoopSlicer): Promise<ReferralLinkColumns> {
+  const referralIds = new Float64Array(capacity);
+  const referrerIds = new Float64Array(capacity);
+  const refereeIds = new Float64Array(capacity);
+  const settled = new Uint8Array(capacity);
+  if (text === null || text === '') return { length: 0, referralIds, referrerIds, refereeIds, settled };
+  // The parse's state between chunks: the row, the field within it, the field's value so far.
+  let row = 0;
+  let field = 0;
+  let value = 0;
+  const store = (): void => {
+    if (field === 0) referralIds[row] = value;
+    else if (field === 1) referrerIds[row] = value;
+    else if (field === 2) refereeIds[row] = value;
+    else settled[row] = value;
+  };
+  await forChunks(
+    text.length,
+    (start, end) => {
+      for (let at = start; at < end; at++) {
+        const code = text.charCodeAt(at);
+        if (code === COLON) {
+          store();
+          field++;
+          value = 0;
+        } else if (code === COMMA) {
+          store();
+          row++;
+          field = 0;
+          value = 0;
+        } else {
+          value = value * 10 + (code - ZERO);
+        }
+      }
+    },
+    slicer,
+  );
+  store();
+  row++;
+  return { length: row, referralIds, referrerIds, refereeIds, settled };
 }
 
 /**
@@ -82,23 +132,21 @@ export class LedgerRepository {
     );
   }
 
-  /** The referral rows of these referees (who referred them), read from the primary. */
-  async referralLinksOf(manager: EntityManager, refereeIds: readonly number[]): Promise<ReferralLinkRow[]> {
-    if (refereeIds.length === 0) return [];
+  /**
+   * The referral rows of these referees (who referred them), read from the primary, as columns. The
+   * rows come back as one text (`id:referrer:referee:settled,…`), parsed in slices of the event
+   * loop straight into typed arrays: no result row, string or object per link.
+   */
+  async referralLinksOf(manager: EntityManager, refereeIds: Float64Array): Promise<ReferralLinkColumns> {
     const slicer = new LoopSlicer();
+    if (refereeIds.length === 0) return linkColumnsOf(null, 0, slicer);
     const [row] = (await manager.query(
       `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id || ':' || (status <> 'Pending')::int, ',') AS links
          FROM referrals WHERE referee_id = ANY($1::bigint[])`,
-      [await arrayLiteral(refereeIds, (id) => id, slicer)],
+      [await integersLiteral(refereeIds, refereeIds.length, slicer)],
     )) as Array<{ links: string | null }>;
-    return mapInSlices(
-      await splitInSlices(row?.links ?? null, slicer),
-      (link) => {
-        const [referralId, referrerId, refereeId, settled] = link.split(':').map(Number) as [number, number, number, number];
-        return { referralId, referrerId, refereeId, settled: settled === 1 };
-      },
-      slicer,
-    );
+    // A referee has at most one referral (unique referee_id): at most one row per id asked.
+    return linkColumnsOf(row?.links ?? null, refereeIds.length, slicer);
   }
 
   /**
@@ -164,8 +212,8 @@ export class LedgerRepository {
    * Adds uptime and points to nodes and sets their latest score; returns the owners touched. The
    * points also count in the node's `points_today` (from zero when `points_day` is not today,
    * UTC), here rather than in a row trigger, which cost a third of this statement. The owners come
-   * back as one text row, not one row per node: parsing 25,000 result rows would block the event
-   * loop in one turn. Nodes come in node id order (the lock order).
+   * back as one text row (ascending), not one row per node: parsing 25,000 result rows would block
+   * the event loop in one turn. Nodes come in node id order (the lock order).
    */
   async advanceNodes(manager: EntityManager, nodes: NodeColumns): Promise<number[]> {
     if (nodes.length === 0) return [];
@@ -187,7 +235,7 @@ export class LedgerRepository {
          FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::bigint[]) AS t(id, seconds, micro, score, seen_ms)
         WHERE n.id = t.id
        RETURNING n.user_id)
-       SELECT string_agg(DISTINCT user_id::text, ',') AS owners FROM advanced`,
+       SELECT string_agg(user_id::text, ',' ORDER BY user_id) AS owners FROM (SELECT DISTINCT user_id FROM advanced) AS owner`,
       [
         await integersLiteral(nodes.nodeIds, length, slicer),
         await columnLiteral(length, (i) => seconds[i]!.toFixed(3), slicer),
