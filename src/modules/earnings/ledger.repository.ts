@@ -3,7 +3,16 @@ import { EntityManager } from 'typeorm';
 import { columnLiteral, forChunks, integersLiteral, LoopSlicer, mapInSlices } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
 import { BonusCredit, BonusRow, CompletedReferral, NodeColumns } from './ledger-batch';
-import { BalanceColumns, BucketColumns, int8At, MicroColumn, ReferralPointColumns, UserAmounts } from './ledger-columns';
+import {
+  BalanceColumns,
+  BucketColumns,
+  int8At,
+  MicroColumn,
+  ReferralPointColumns,
+  sliceBalances,
+  sliceBuckets,
+  UserAmounts,
+} from './ledger-columns';
 import type { ReferralLinkColumns } from './referral-chains';
 
 /** One aggregated credit: a user's amount in one ledger bucket (which fixes its epoch). */
@@ -21,6 +30,25 @@ export interface BucketCredit {
  * `columnLiteral`), so formatting a shard's parameters never blocks it and needs no row object.
  */
 const MICRO = '0.000001';
+
+/**
+ * Rows one INSERT … ON CONFLICT of a ledger write carries at most: such a pass over more rows (a
+ * shard of a 1M-user flush has 250,000) is several statements, one after the other in key order,
+ * so each row is still locked in the same order, and a statement's parameters (megabytes of text,
+ * built and written by the driver in single turns of the event loop) stay small. An insert costs
+ * PostgreSQL the same per row in any number of statements. The UPDATE … FROM unnest passes stay
+ * one statement each: PostgreSQL joins them to their table by the array's size (at 250,000 a hash
+ * join over one scan of the table, at 50,000 a merge join along its index from the start), so
+ * split they scanned the table once per statement (a 1M flush's referral points 2-3x slower).
+ */
+export const LEDGER_STATEMENT_ROWS = 50_000;
+
+/** Consecutive [from, to) ranges of at most LEDGER_STATEMENT_ROWS of `length` rows. */
+function statementRanges(length: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let from = 0; from < length; from += LEDGER_STATEMENT_ROWS) ranges.push([from, Math.min(length, from + LEDGER_STATEMENT_ROWS)]);
+  return ranges;
+}
 
 /** An int8[] literal of micro-point amounts: typed arrays joined as they are, bigints one by one. */
 function microLiteral(amounts: MicroColumn, length: number, slicer: LoopSlicer): Promise<string> {
@@ -111,7 +139,10 @@ export class LedgerRepository {
 
   /** Adds aggregated credits (in key order) to the (user, source, bucket) rows, creating them as needed. */
   async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: BucketColumns): Promise<void> {
-    if (credits.length === 0) return;
+    for (const [from, to] of statementRanges(credits.length)) await this.addToBucketsAtOnce(manager, source, sliceBuckets(credits, from, to));
+  }
+
+  private async addToBucketsAtOnce(manager: EntityManager, source: 'Network' | 'Referral', credits: BucketColumns): Promise<void> {
     // A batch has few buckets: each one's timestamp is formatted once.
     const bucketTexts = credits.buckets.map(({ bucket }) => bucket.toISOString());
     const epochs = credits.buckets.map(({ epoch }) => epoch);
@@ -188,7 +219,10 @@ export class LedgerRepository {
 
   /** Adds to per-user totals (deltas in user order: the lock order), creating the balance row on a user's first credit. */
   async addToBalances(manager: EntityManager, sorted: BalanceColumns): Promise<void> {
-    if (sorted.length === 0) return;
+    for (const [from, to] of statementRanges(sorted.length)) await this.addToBalancesAtOnce(manager, sliceBalances(sorted, from, to));
+  }
+
+  private async addToBalancesAtOnce(manager: EntityManager, sorted: BalanceColumns): Promise<void> {
     const slicer = new LoopSlicer();
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)

@@ -20,8 +20,8 @@ import {
   isSafeMicro,
   pickReferralPoints,
   ReferralPointColumns,
-  sliceAmounts,
   sliceBuckets,
+  sliceNodes,
   sliceUserAmounts,
   sumRuns,
   UserAmounts,
@@ -309,7 +309,7 @@ export class LedgerService {
         network,
         qualifiers,
         referral,
-        referralPoints: pickReferralPoints(points, picked[k]!, picked[k]!.length),
+        referralPoints: await pickReferralPoints(points, picked[k]!, picked[k]!.length, slicer),
         nodes,
         bonuses,
       });
@@ -515,17 +515,6 @@ async function nodeColumnsOf(nodes: LedgerBatch['nodes']): Promise<NodeColumns> 
     points: safe ? Float64Array.from(sorted, (node) => Number(node.points)) : sorted.map((node) => node.points),
     scores: Float64Array.from(sorted, (node) => node.score),
     lastSeenMs: Float64Array.from(sorted, (node) => node.lastSeenAt.getTime()),
-  };
-}
-
-function sliceNodes(nodes: NodeColumns, from: number, to: number): NodeColumns {
-  return {
-    length: to - from,
-    nodeIds: nodes.nodeIds.subarray(from, to),
-    seconds: nodes.seconds.subarray(from, to),
-    points: sliceAmounts(nodes.points, from, to),
-    scores: nodes.scores.subarray(from, to),
-    lastSeenMs: nodes.lastSeenMs.subarray(from, to),
   };
 }
 
