@@ -7,6 +7,7 @@ import {
   integersLiteral,
   LoopSlicer,
   mapInSlices,
+  numbersOf,
   orderInSlices,
   SLICE_MS,
   sortInSlices,
@@ -122,5 +123,15 @@ describe('distinctOfLists', () => {
     const evens = Array.from({ length: 9_000 }, (_, i) => i * 2);
     const threes = Array.from({ length: 6_000 }, (_, i) => i * 3);
     expect(await distinctOfLists([evens, threes])).toEqual([...new Set([...evens, ...threes])].sort((a, b) => a - b));
+  });
+});
+
+describe('numbersOf', () => {
+  it('gives the first `length` values of a typed array as an array of numbers', async () => {
+    const values = Float64Array.from({ length: 10_000 }, (_, i) => i * 3 + 0.5);
+    const numbers = await numbersOf(values, 9_999);
+    expect(Array.isArray(numbers)).toBe(true);
+    expect(numbers).toEqual(Array.from(values.subarray(0, 9_999)));
+    expect(await numbersOf(values, 0)).toEqual([]);
   });
 });

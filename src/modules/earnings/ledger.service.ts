@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { distinctOfLists, forChunks, LoopSlicer, orderInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { distinctOfLists, forChunks, LoopSlicer, numbersOf, orderInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -384,7 +384,7 @@ export class LedgerService {
     const rewardedReferrers = completed.map((referral) => referral.referrerId).sort((a, b) => a - b);
     return {
       applied: true,
-      earningsChanged: Array.from(deltas.userIds),
+      earningsChanged: await numbersOf(deltas.userIds, deltas.length, slicer),
       // shard.referral is in user order (repeats adjacent): merged with the rewarded referrers, ascending.
       referralChanged: await distinctOfLists([shard.referral.userIds, rewardedReferrers], slicer),
       networkChanged,
