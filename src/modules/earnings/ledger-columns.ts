@@ -121,17 +121,19 @@ export async function pickReferralPoints(rows: ReferralPointColumns, picked: Uin
   await forChunks(
     count,
     (start, end) => {
-      for (let k = start; k < end; k++) {
-        const row = picked[k]!;
-        referralIds[k] = rows.referralIds[row]!;
-        refereeIds[k] = rows.refereeIds[row]!;
-        if (numbers !== null) numbers[k] = (source as Float64Array)[row]!;
-      }
+      pickInto(rows.referralIds, picked, referralIds, start, end);
+      pickInto(rows.refereeIds, picked, refereeIds, start, end);
+      if (numbers !== null) pickInto(source as Float64Array, picked, numbers, start, end);
     },
     slicer,
   );
   const amounts: MicroColumn = numbers ?? Array.from(picked.subarray(0, count), (i) => (source as readonly MicroPoints[])[i]!);
   return { length: count, referralIds, refereeIds, amounts };
+}
+
+/** into[k] = from[picked[k]] for k in start … end − 1. */
+function pickInto(from: Float64Array, picked: Uint32Array, into: Float64Array, start: number, end: number): void {
+  for (let k = start; k < end; k++) into[k] = from[picked[k]!]!;
 }
 
 /**

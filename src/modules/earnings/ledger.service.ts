@@ -9,6 +9,7 @@ import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
 import { EventBus } from '../../infra/bus/event-bus';
+import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { Commission, commissionOfColumns, computeCommission } from './commission';
 import { aggregateCredits, BucketRules } from './credit-columns';
@@ -429,19 +430,26 @@ export class LedgerService {
     return epochOf(at, this.config.earnings);
   }
 
-  /** The users whose state changed, in events of at most ANNOUNCED_USERS_PER_EVENT users each. */
+  /** The users whose state changed (`changeEvents`), a turn of the event loop between events once the slice is spent. */
   private async announce(result: LedgerResult): Promise<void> {
     const slicer = new LoopSlicer();
-    const changes = [
-      ['earnings.changed', result.earningsChanged],
-      ['referral.changed', result.referralChanged],
-      ['network.changed', result.networkChanged],
-    ] as const;
-    for (const [type, userIds] of changes) {
-      for (let from = 0; from < userIds.length; from += ANNOUNCED_USERS_PER_EVENT) {
-        if (slicer.spent()) await slicer.yield();
-        await this.bus.publishAfterCommit({ type, userIds: userIds.slice(from, from + ANNOUNCED_USERS_PER_EVENT) });
-      }
+    for (const event of changeEvents(result)) {
+      if (slicer.spent()) await slicer.yield();
+      await this.bus.publishAfterCommit(event);
+    }
+  }
+}
+
+/** The domain events of a batch's changes: each list of users in events of at most ANNOUNCED_USERS_PER_EVENT. */
+export function* changeEvents(result: LedgerResult): Generator<DomainEvent> {
+  const changes = [
+    ['earnings.changed', result.earningsChanged],
+    ['referral.changed', result.referralChanged],
+    ['network.changed', result.networkChanged],
+  ] as const;
+  for (const [type, userIds] of changes) {
+    for (let from = 0; from < userIds.length; from += ANNOUNCED_USERS_PER_EVENT) {
+      yield { type, userIds: userIds.slice(from, from + ANNOUNCED_USERS_PER_EVENT) };
     }
   }
 }
