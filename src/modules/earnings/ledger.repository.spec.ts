@@ -39,4 +39,13 @@ describe('LedgerRepository', () => {
     expect(statements).toHaveLength(1);
     expect(idsOf(statements[0]!.params[0])).toEqual(Array.from(referralIds));
   });
+
+  it("reads the node owners' text as numbers, many chunks of it, and none as none", async () => {
+    const owners = Array.from({ length: 20_000 }, (_, i) => i * 7 + 1_000_000);
+    const nodes = { length: 1, nodeIds: Float64Array.of(1), seconds: Float64Array.of(30), points: Float64Array.of(5), scores: Float64Array.of(1), lastSeenMs: Float64Array.of(0) };
+    const { manager } = recordingManager(() => [{ owners: owners.join(',') }]);
+    expect(await repository.advanceNodes(manager, nodes)).toEqual(owners);
+    const { manager: none } = recordingManager(() => [{ owners: null }]);
+    expect(await repository.advanceNodes(none, nodes)).toEqual([]);
+  });
 });
