@@ -1,5 +1,18 @@
 import { performance } from 'node:perf_hooks';
-import { arrayLiteral, columnLiteral, integersLiteral, LoopSlicer, mapInSlices, orderInSlices, SLICE_MS, sortInSlices, yieldToEventLoop } from './event-loop';
+import {
+  arrayLiteral,
+  columnLiteral,
+  distinctInSlices,
+  distinctOfLists,
+  integersLiteral,
+  LoopSlicer,
+  mapInSlices,
+  numbersOf,
+  orderInSlices,
+  SLICE_MS,
+  sortInSlices,
+  yieldToEventLoop,
+} from './event-loop';
 
 describe('yieldToEventLoop', () => {
   it('resumes concurrent yielders one per turn of the event loop, so their slices never add up', async () => {
@@ -90,5 +103,35 @@ describe('LoopSlicer', () => {
   it('maps in slices like Array.prototype.map', async () => {
     const items = Array.from({ length: 10_000 }, (_, i) => i);
     expect(await mapInSlices(items, (n) => n + 1)).toEqual(items.map((n) => n + 1));
+  });
+});
+
+describe('distinctInSlices', () => {
+  it('gives the distinct values ascending, of the given length only', async () => {
+    expect(Array.from(await distinctInSlices(Float64Array.of(5, 3, 5, 1, 3, 9, 7), 6))).toEqual([1, 3, 5, 9]);
+    expect(Array.from(await distinctInSlices(new Float64Array(0), 0))).toEqual([]);
+    const many = Float64Array.from({ length: 50_000 }, (_, i) => (i * 7_919) % 20_011);
+    expect(Array.from(await distinctInSlices(many, many.length))).toEqual([...new Set(many)].sort((a, b) => a - b));
+  });
+});
+
+describe('distinctOfLists', () => {
+  it('merges ascending lists in order, each value once', async () => {
+    expect(await distinctOfLists([[1, 1, 4, 9], Float64Array.of(2, 4, 4, 10), [], [0, 9]])).toEqual([0, 1, 2, 4, 9, 10]);
+    expect(await distinctOfLists([])).toEqual([]);
+    // More than one chunk of the merge.
+    const evens = Array.from({ length: 9_000 }, (_, i) => i * 2);
+    const threes = Array.from({ length: 6_000 }, (_, i) => i * 3);
+    expect(await distinctOfLists([evens, threes])).toEqual([...new Set([...evens, ...threes])].sort((a, b) => a - b));
+  });
+});
+
+describe('numbersOf', () => {
+  it('gives the first `length` values of a typed array as an array of numbers', async () => {
+    const values = Float64Array.from({ length: 10_000 }, (_, i) => i * 3 + 0.5);
+    const numbers = await numbersOf(values, 9_999);
+    expect(Array.isArray(numbers)).toBe(true);
+    expect(numbers).toEqual(Array.from(values.subarray(0, 9_999)));
+    expect(await numbersOf(values, 0)).toEqual([]);
   });
 });

@@ -149,8 +149,9 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
   let order = new Uint32Array(length);
   let largest = 0;
   let sorted = true;
+  // Each chunk is thousands of items: the budget is checked per chunk (`spent`), not every 64th call (`due`).
   for (let start = 0; start < length; start += RADIX_CHUNK) {
-    if (slicer.due()) await slicer.yield();
+    if (slicer.spent()) await slicer.yield();
     const end = Math.min(length, start + RADIX_CHUNK);
     for (let i = start; i < end; i++) order[i] = i;
     largest = Math.max(largest, largestOf(keys, start, end));
@@ -170,7 +171,7 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
     for (let shift = 0; shift === 0 || (shift < 32 && largest >= 2 ** shift); shift += RADIX_BITS) {
       counts.fill(0);
       for (let start = 0; start < length; start += RADIX_CHUNK) {
-        if (slicer.due()) await slicer.yield();
+        if (slicer.spent()) await slicer.yield();
         countDigits(narrow, shift, start, Math.min(length, start + RADIX_CHUNK), counts);
       }
       for (let digit = 0, place = 0; digit < RADIX; digit++) {
@@ -179,7 +180,7 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
         place += count;
       }
       for (let start = 0; start < length; start += RADIX_CHUNK) {
-        if (slicer.due()) await slicer.yield();
+        if (slicer.spent()) await slicer.yield();
         scatter(narrow, shift, order, spare, start, Math.min(length, start + RADIX_CHUNK), counts);
       }
       [order, spare] = [spare, order];
@@ -206,6 +207,87 @@ export async function orderInSlices(keys: Float64Array, length: number, slicer =
     [order, spare] = [spare, order];
   }
   return order;
+}
+
+/**
+ * `Array.from(values.subarray(0, length))` in slices of the event loop, the array sized once
+ * (`Array.from` of a typed array grows its result as it goes: a shard's 250,000 ids took one
+ * block of tens of milliseconds).
+ */
+export async function numbersOf(values: Float64Array, length: number, slicer = new LoopSlicer()): Promise<number[]> {
+  const numbers = new Array<number>(length);
+  await forChunks(
+    length,
+    (start, end) => {
+      for (let i = start; i < end; i++) numbers[i] = values[i]!;
+    },
+    slicer,
+  );
+  return numbers;
+}
+
+/**
+ * The distinct values of `values[0 … length)` (non-negative integers: ids), ascending, in slices
+ * of the event loop: ordered by `orderInSlices` (radix, typed arrays), then each run kept once.
+ * What a `Set` of a million ids would do, without the set's rehashing (one long block each time
+ * it grows) and with its result in key order.
+ */
+export async function distinctInSlices(values: Float64Array, length: number, slicer = new LoopSlicer()): Promise<Float64Array> {
+  const order = await orderInSlices(values, length, slicer);
+  const distinct = new Float64Array(length);
+  let count = 0;
+  await forChunks(
+    length,
+    (start, end) => {
+      let n = count;
+      for (let k = start; k < end; k++) {
+        const value = values[order[k]!]!;
+        if (n === 0 || distinct[n - 1] !== value) distinct[n++] = value;
+      }
+      count = n;
+    },
+    slicer,
+  );
+  return distinct.subarray(0, count);
+}
+
+/**
+ * The values of several ascending lists (repeats allowed) merged in order, each value once, in
+ * slices of the event loop: the shards' user lists of a flush, which a `Set` of a million ids
+ * would merge in long blocks (its rehashing) and out of order.
+ */
+export async function distinctOfLists(lists: ReadonlyArray<ArrayLike<number>>, slicer = new LoopSlicer()): Promise<number[]> {
+  const merged = new Array<number>(lists.reduce((sum, list) => sum + list.length, 0));
+  const heads = new Uint32Array(lists.length);
+  let count = 0;
+  for (;;) {
+    if (slicer.spent()) await slicer.yield();
+    const next = mergeDistinct(lists, heads, merged, count, CHUNK);
+    const done = next - count < CHUNK;
+    count = next;
+    if (done) break;
+  }
+  merged.length = count;
+  return merged;
+}
+
+/** Up to `steps` more values of `distinctOfLists` into `out` from `count` on; the new count (fewer than `steps` more: all merged). */
+function mergeDistinct(lists: ReadonlyArray<ArrayLike<number>>, heads: Uint32Array, out: number[], count: number, steps: number): number {
+  let n = count;
+  for (let step = 0; step < steps; step++) {
+    let smallest = Infinity;
+    for (let k = 0; k < lists.length; k++) {
+      const list = lists[k]!;
+      if (heads[k]! < list.length && list[heads[k]!]! < smallest) smallest = list[heads[k]!]!;
+    }
+    if (smallest === Infinity) break;
+    for (let k = 0; k < lists.length; k++) {
+      const list = lists[k]!;
+      while (heads[k]! < list.length && list[heads[k]!] === smallest) heads[k]!++;
+    }
+    out[n++] = smallest;
+  }
+  return n;
 }
 
 /** Items of one radix step between yield checks (well under a millisecond). */
@@ -257,7 +339,7 @@ export async function columnLiteral(length: number, format: (i: number) => strin
     },
     slicer,
   );
-  return `{${parts.join(',')}}`;
+  return braced(parts);
 }
 
 /**
@@ -267,5 +349,17 @@ export async function columnLiteral(length: number, format: (i: number) => strin
 export async function integersLiteral(values: Float64Array | Uint32Array, length: number, slicer = new LoopSlicer()): Promise<string> {
   const parts: string[] = [];
   await forChunks(length, (start, end) => parts.push(values.subarray(start, end).join(',')), slicer);
-  return `{${parts.join(',')}}`;
+  return braced(parts);
+}
+
+/**
+ * `{part,part,…}` as one flat string, built by one `join`: the braces go onto the first and last
+ * (small) parts. A template around the joined text would be a rope that the driver flattens again
+ * (another copy of megabytes, in one turn of the event loop) when it writes the parameter.
+ */
+function braced(parts: string[]): string {
+  if (parts.length === 0) return '{}';
+  parts[0] = `{${parts[0]!}`;
+  parts[parts.length - 1] = `${parts[parts.length - 1]!}}`;
+  return parts.join(',');
 }

@@ -1,6 +1,6 @@
 import { computeCommission, sumsByKey } from './commission';
 import { bucketRowsOf, referralPointRowsOf } from './ledger-columns';
-import { ReferralChains, ReferralLinkRow } from './referral-chains';
+import { REFERRAL_LINK_QUERY_USERS, ReferralChains } from './referral-chains';
 
 /** Commission arithmetic and the referral chain cache, as pure logic (the ledger e2e tests cover the SQL). */
 describe('computeCommission', () => {
@@ -92,13 +92,20 @@ describe('sumsByKey', () => {
 describe('ReferralChains', () => {
   // A line 1 ← 2 ← 3 ← 4 ← 5 (user i + 1 referred by i, referral id 100 + i + 1); 1 has no referrer.
   // User 3's referral is settled (Completed or Rewarded) already.
-  const rows: ReferralLinkRow[] = [2, 3, 4, 5].map((i) => ({ referralId: 100 + i, referrerId: i - 1, refereeId: i, settled: i === 3 }));
+  const rows = [2, 3, 4, 5].map((i) => ({ referralId: 100 + i, referrerId: i - 1, refereeId: i, settled: i === 3 }));
 
   function setup(capacity?: number) {
     const loads: number[][] = [];
     const chains = new ReferralChains((ids) => {
-      loads.push([...ids].sort((a, b) => a - b));
-      return Promise.resolve(rows.filter((row) => ids.includes(row.refereeId)));
+      loads.push(Array.from(ids));
+      const found = rows.filter((row) => ids.includes(row.refereeId));
+      return Promise.resolve({
+        length: found.length,
+        referralIds: Float64Array.from(found, (row) => row.referralId),
+        referrerIds: Float64Array.from(found, (row) => row.referrerId),
+        refereeIds: Float64Array.from(found, (row) => row.refereeId),
+        settled: Uint8Array.from(found, (row) => (row.settled ? 1 : 0)),
+      });
     }, capacity);
     return { chains, loads };
   }
@@ -162,6 +169,40 @@ describe('ReferralChains', () => {
         });
       }
       expect(chains.size).toBeLessThanOrEqual(capacity);
+    }
+  });
+
+  it('loads a cold batch in queries of at most REFERRAL_LINK_QUERY_USERS referees, each in id order, each user once', async () => {
+    // User i (> 1) referred by ⌊i / 2⌋ through referral i; rows of a user repeated, users out of order.
+    const users = REFERRAL_LINK_QUERY_USERS + 5_000;
+    const asked: number[][] = [];
+    const chains = new ReferralChains((ids) => {
+      asked.push(Array.from(ids));
+      const found = Array.from(ids).filter((id) => id > 1);
+      return Promise.resolve({
+        length: found.length,
+        referralIds: Float64Array.from(found),
+        referrerIds: Float64Array.from(found, (id) => Math.floor(id / 2)),
+        refereeIds: Float64Array.from(found),
+        settled: new Uint8Array(found.length),
+      });
+    }, 4 * users);
+    const rows = Float64Array.from({ length: 2 * users }, (_, i) => users - Math.floor(i / 2));
+    const columns = await chains.columnsOf(rows, rows.length, 2);
+    expect(asked.every((ids) => ids.length <= REFERRAL_LINK_QUERY_USERS)).toBe(true);
+    expect(asked.every((ids) => ids.every((id, k) => k === 0 || ids[k - 1]! < id))).toBe(true);
+    expect(asked.flat().length).toBe(new Set(asked.flat()).size);
+    expect(asked[0]).toHaveLength(REFERRAL_LINK_QUERY_USERS);
+    for (const row of [0, 1, 2, rows.length - 3, rows.length - 1]) {
+      const userId = rows[row]!;
+      const parent = Math.floor(userId / 2);
+      expect([userId, ...columns.referralIds.subarray(row * 2, row * 2 + 2), ...columns.referrerIds.subarray(row * 2, row * 2 + 2)]).toEqual([
+        userId,
+        userId > 1 ? userId : 0,
+        parent > 1 ? parent : 0,
+        userId > 1 ? parent : 0,
+        parent > 1 ? Math.floor(parent / 2) : 0,
+      ]);
     }
   });
 

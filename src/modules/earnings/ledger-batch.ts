@@ -142,11 +142,11 @@ export interface BonusRow {
 export interface LedgerResult {
   /** False when the batch had been applied before (nothing was credited this time). */
   readonly applied: boolean;
-  /** Users whose balances changed. */
+  /** Users whose balances changed, ascending. */
   readonly earningsChanged: readonly number[];
-  /** Users whose referral data changed (commission received, a referral rewarded). */
+  /** Users whose referral data changed (commission received, a referral rewarded), ascending. */
   readonly referralChanged: readonly number[];
-  /** Owners of nodes that were updated. */
+  /** Owners of nodes that were updated, ascending. */
   readonly networkChanged: readonly number[];
   readonly completedReferrals: readonly CompletedReferral[];
   readonly bonusRows: readonly BonusRow[];

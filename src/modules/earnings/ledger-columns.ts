@@ -1,6 +1,7 @@
 import { forChunks, LoopSlicer } from '../../common/event-loop';
 import { MicroPoints } from '../../common/points';
 import type { BatchBucket } from './credit-columns';
+import type { NodeColumns } from './ledger-batch';
 import type { BucketCredit } from './ledger.repository';
 
 /**
@@ -89,24 +90,50 @@ export function sliceUserAmounts(rows: UserAmounts, from: number, to: number): U
   return { length: to - from, userIds: rows.userIds.subarray(from, to), amounts: sliceAmounts(rows.amounts, from, to) };
 }
 
-/** Rows `picked[0 … count)` of referral points, in that order (a shard's share). */
-export function pickReferralPoints(rows: ReferralPointColumns, picked: Uint32Array, count: number): ReferralPointColumns {
+export function sliceBalances(rows: BalanceColumns, from: number, to: number): BalanceColumns {
+  return {
+    length: to - from,
+    userIds: rows.userIds.subarray(from, to),
+    network: sliceAmounts(rows.network, from, to),
+    referral: sliceAmounts(rows.referral, from, to),
+    bonus: sliceAmounts(rows.bonus, from, to),
+  };
+}
+
+export function sliceNodes(nodes: NodeColumns, from: number, to: number): NodeColumns {
+  return {
+    length: to - from,
+    nodeIds: nodes.nodeIds.subarray(from, to),
+    seconds: nodes.seconds.subarray(from, to),
+    points: sliceAmounts(nodes.points, from, to),
+    scores: nodes.scores.subarray(from, to),
+    lastSeenMs: nodes.lastSeenMs.subarray(from, to),
+  };
+}
+
+/** Rows `picked[0 … count)` of referral points, in that order (a shard's share), in slices of the event loop. */
+export async function pickReferralPoints(rows: ReferralPointColumns, picked: Uint32Array, count: number, slicer = new LoopSlicer()): Promise<ReferralPointColumns> {
   const referralIds = new Float64Array(count);
   const refereeIds = new Float64Array(count);
-  for (let k = 0; k < count; k++) {
-    referralIds[k] = rows.referralIds[picked[k]!]!;
-    refereeIds[k] = rows.refereeIds[picked[k]!]!;
-  }
   const source = rows.amounts;
-  let amounts: MicroColumn;
-  if (source instanceof Float64Array) {
-    const numbers = new Float64Array(count);
-    for (let k = 0; k < count; k++) numbers[k] = source[picked[k]!]!;
-    amounts = numbers;
-  } else {
-    amounts = Array.from(picked.subarray(0, count), (i) => source[i]!);
-  }
+  // Plain-number amounts are picked with the ids; the (rare) bigint ones after, one by one.
+  const numbers = source instanceof Float64Array ? new Float64Array(count) : null;
+  await forChunks(
+    count,
+    (start, end) => {
+      pickInto(rows.referralIds, picked, referralIds, start, end);
+      pickInto(rows.refereeIds, picked, refereeIds, start, end);
+      if (numbers !== null) pickInto(source as Float64Array, picked, numbers, start, end);
+    },
+    slicer,
+  );
+  const amounts: MicroColumn = numbers ?? Array.from(picked.subarray(0, count), (i) => (source as readonly MicroPoints[])[i]!);
   return { length: count, referralIds, refereeIds, amounts };
+}
+
+/** into[k] = from[picked[k]] for k in start … end − 1. */
+function pickInto(from: Float64Array, picked: Uint32Array, into: Float64Array, start: number, end: number): void {
+  for (let k = start; k < end; k++) into[k] = from[picked[k]!]!;
 }
 
 /**

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { arrayLiteral, columnLiteral, integersLiteral, LoopSlicer, mapInSlices } from '../../common/event-loop';
+import { columnLiteral, forChunks, integersLiteral, LoopSlicer } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
 import { BonusCredit, BonusRow, CompletedReferral, NodeColumns } from './ledger-batch';
-import { BalanceColumns, BucketColumns, int8At, MicroColumn, ReferralPointColumns, UserAmounts } from './ledger-columns';
-import type { ReferralLinkRow } from './referral-chains';
+import {
+  BalanceColumns,
+  BucketColumns,
+  int8At,
+  MicroColumn,
+  ReferralPointColumns,
+  sliceBalances,
+  sliceBuckets,
+  UserAmounts,
+} from './ledger-columns';
+import type { ReferralLinkColumns } from './referral-chains';
 
 /** One aggregated credit: a user's amount in one ledger bucket (which fixes its epoch). */
 export interface BucketCredit {
@@ -22,25 +31,109 @@ export interface BucketCredit {
  */
 const MICRO = '0.000001';
 
+/**
+ * Rows one INSERT … ON CONFLICT of a ledger write carries at most: such a pass over more rows (a
+ * shard of a 1M-user flush has 250,000) is several statements, one after the other in key order,
+ * so each row is still locked in the same order, and a statement's parameters (megabytes of text,
+ * built and written by the driver in single turns of the event loop) stay small. An insert costs
+ * PostgreSQL the same per row in any number of statements. The UPDATE … FROM unnest passes stay
+ * one statement each: PostgreSQL joins them to their table by the array's size (at 250,000 a hash
+ * join over one scan of the table, at 50,000 a merge join along its index from the start), so
+ * split they scanned the table once per statement (a 1M flush's referral points 2-3x slower).
+ */
+export const LEDGER_STATEMENT_ROWS = 50_000;
+
+/** Consecutive [from, to) ranges of at most LEDGER_STATEMENT_ROWS of `length` rows. */
+function statementRanges(length: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let from = 0; from < length; from += LEDGER_STATEMENT_ROWS) ranges.push([from, Math.min(length, from + LEDGER_STATEMENT_ROWS)]);
+  return ranges;
+}
+
 /** An int8[] literal of micro-point amounts: typed arrays joined as they are, bigints one by one. */
 function microLiteral(amounts: MicroColumn, length: number, slicer: LoopSlicer): Promise<string> {
   return amounts instanceof Float64Array ? integersLiteral(amounts, length, slicer) : columnLiteral(length, (i) => int8At(amounts, i), slicer);
 }
 
-/** The items of a comma-separated list (`string_agg`), split in slices of the event loop. */
-async function splitInSlices(list: string | null, slicer: LoopSlicer): Promise<string[]> {
-  const items: string[] = [];
-  if (list === null || list === '') return items;
-  for (let start = 0; ; ) {
-    if (slicer.due()) await slicer.yield();
-    const end = list.indexOf(',', start);
-    if (end === -1) {
-      items.push(list.slice(start));
-      return items;
-    }
-    items.push(list.slice(start, end));
-    start = end + 1;
-  }
+/** Character codes the parsers of `string_agg` texts look for. */
+const COMMA = 44;
+const COLON = 58;
+const ZERO = 48;
+
+/**
+ * The non-negative integers of a comma-separated list (`string_agg` of ids; null: none), parsed
+ * digit by digit in slices of the event loop: no substring per item (a shard's 250,000 node
+ * owners split into strings blocked for 20-30 ms at a time, and their garbage for more).
+ */
+async function integersOfList(list: string | null, slicer: LoopSlicer): Promise<number[]> {
+  const integers: number[] = [];
+  if (list === null || list === '') return integers;
+  let value = 0;
+  await forChunks(
+    list.length,
+    (start, end) => {
+      let v = value;
+      for (let at = start; at < end; at++) {
+        const code = list.charCodeAt(at);
+        if (code === COMMA) {
+          integers.push(v);
+          v = 0;
+        } else {
+          v = v * 10 + (code - ZERO);
+        }
+      }
+      value = v;
+    },
+    slicer,
+  );
+  integers.push(value);
+  return integers;
+}
+
+/**
+ * Links as `string_agg` gives them (`id:referrer:referee:settled`, comma-separated; null: none),
+ * at most `capacity` of them, parsed digit by digit in slices of the event loop.
+ */
+async function linkColumnsOf(text: string | null, capacity: number, slicer: LoopSlicer): Promise<ReferralLinkColumns> {
+  const referralIds = new Float64Array(capacity);
+  const referrerIds = new Float64Array(capacity);
+  const refereeIds = new Float64Array(capacity);
+  const settled = new Uint8Array(capacity);
+  if (text === null || text === '') return { length: 0, referralIds, referrerIds, refereeIds, settled };
+  // The parse's state between chunks: the row, the field within it, the field's value so far.
+  let row = 0;
+  let field = 0;
+  let value = 0;
+  const store = (): void => {
+    if (field === 0) referralIds[row] = value;
+    else if (field === 1) referrerIds[row] = value;
+    else if (field === 2) refereeIds[row] = value;
+    else settled[row] = value;
+  };
+  await forChunks(
+    text.length,
+    (start, end) => {
+      for (let at = start; at < end; at++) {
+        const code = text.charCodeAt(at);
+        if (code === COLON) {
+          store();
+          field++;
+          value = 0;
+        } else if (code === COMMA) {
+          store();
+          row++;
+          field = 0;
+          value = 0;
+        } else {
+          value = value * 10 + (code - ZERO);
+        }
+      }
+    },
+    slicer,
+  );
+  store();
+  row++;
+  return { length: row, referralIds, referrerIds, refereeIds, settled };
 }
 
 /**
@@ -61,7 +154,10 @@ export class LedgerRepository {
 
   /** Adds aggregated credits (in key order) to the (user, source, bucket) rows, creating them as needed. */
   async addToBuckets(manager: EntityManager, source: 'Network' | 'Referral', credits: BucketColumns): Promise<void> {
-    if (credits.length === 0) return;
+    for (const [from, to] of statementRanges(credits.length)) await this.addToBucketsAtOnce(manager, source, sliceBuckets(credits, from, to));
+  }
+
+  private async addToBucketsAtOnce(manager: EntityManager, source: 'Network' | 'Referral', credits: BucketColumns): Promise<void> {
     // A batch has few buckets: each one's timestamp is formatted once.
     const bucketTexts = credits.buckets.map(({ bucket }) => bucket.toISOString());
     const epochs = credits.buckets.map(({ epoch }) => epoch);
@@ -82,23 +178,21 @@ export class LedgerRepository {
     );
   }
 
-  /** The referral rows of these referees (who referred them), read from the primary. */
-  async referralLinksOf(manager: EntityManager, refereeIds: readonly number[]): Promise<ReferralLinkRow[]> {
-    if (refereeIds.length === 0) return [];
+  /**
+   * The referral rows of these referees (who referred them), read from the primary, as columns. The
+   * rows come back as one text (`id:referrer:referee:settled,…`), parsed in slices of the event
+   * loop straight into typed arrays: no result row, string or object per link.
+   */
+  async referralLinksOf(manager: EntityManager, refereeIds: Float64Array): Promise<ReferralLinkColumns> {
     const slicer = new LoopSlicer();
+    if (refereeIds.length === 0) return linkColumnsOf(null, 0, slicer);
     const [row] = (await manager.query(
       `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id || ':' || (status <> 'Pending')::int, ',') AS links
          FROM referrals WHERE referee_id = ANY($1::bigint[])`,
-      [await arrayLiteral(refereeIds, (id) => id, slicer)],
+      [await integersLiteral(refereeIds, refereeIds.length, slicer)],
     )) as Array<{ links: string | null }>;
-    return mapInSlices(
-      await splitInSlices(row?.links ?? null, slicer),
-      (link) => {
-        const [referralId, referrerId, refereeId, settled] = link.split(':').map(Number) as [number, number, number, number];
-        return { referralId, referrerId, refereeId, settled: settled === 1 };
-      },
-      slicer,
-    );
+    // A referee has at most one referral (unique referee_id): at most one row per id asked.
+    return linkColumnsOf(row?.links ?? null, refereeIds.length, slicer);
   }
 
   /**
@@ -140,7 +234,10 @@ export class LedgerRepository {
 
   /** Adds to per-user totals (deltas in user order: the lock order), creating the balance row on a user's first credit. */
   async addToBalances(manager: EntityManager, sorted: BalanceColumns): Promise<void> {
-    if (sorted.length === 0) return;
+    for (const [from, to] of statementRanges(sorted.length)) await this.addToBalancesAtOnce(manager, sliceBalances(sorted, from, to));
+  }
+
+  private async addToBalancesAtOnce(manager: EntityManager, sorted: BalanceColumns): Promise<void> {
     const slicer = new LoopSlicer();
     await manager.query(
       `INSERT INTO user_balances (user_id, network, referral, bonus, updated_at)
@@ -164,8 +261,8 @@ export class LedgerRepository {
    * Adds uptime and points to nodes and sets their latest score; returns the owners touched. The
    * points also count in the node's `points_today` (from zero when `points_day` is not today,
    * UTC), here rather than in a row trigger, which cost a third of this statement. The owners come
-   * back as one text row, not one row per node: parsing 25,000 result rows would block the event
-   * loop in one turn. Nodes come in node id order (the lock order).
+   * back as one text row (ascending), not one row per node: parsing 25,000 result rows would block
+   * the event loop in one turn. Nodes come in node id order (the lock order).
    */
   async advanceNodes(manager: EntityManager, nodes: NodeColumns): Promise<number[]> {
     if (nodes.length === 0) return [];
@@ -187,7 +284,7 @@ export class LedgerRepository {
          FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::float8[], $5::bigint[]) AS t(id, seconds, micro, score, seen_ms)
         WHERE n.id = t.id
        RETURNING n.user_id)
-       SELECT string_agg(DISTINCT user_id::text, ',') AS owners FROM advanced`,
+       SELECT string_agg(user_id::text, ',' ORDER BY user_id) AS owners FROM (SELECT DISTINCT user_id FROM advanced) AS owner`,
       [
         await integersLiteral(nodes.nodeIds, length, slicer),
         await columnLiteral(length, (i) => seconds[i]!.toFixed(3), slicer),
@@ -197,7 +294,7 @@ export class LedgerRepository {
         await integersLiteral(nodes.lastSeenMs, length, slicer),
       ],
     )) as Array<{ owners: string | null }>;
-    return mapInSlices(await splitInSlices(row?.owners ?? null, slicer), Number, slicer);
+    return integersOfList(row?.owners ?? null, slicer);
   }
 
   /**

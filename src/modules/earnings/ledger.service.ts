@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config';
 import { DashboardError } from '../../common/errors';
 import { epochOf, ledgerBucketStartMs } from '../../common/epoch';
-import { forChunks, LoopSlicer, orderInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
+import { distinctOfLists, forChunks, LoopSlicer, numbersOf, orderInSlices, sortInSlices, yieldToEventLoop } from '../../common/event-loop';
 import { newId } from '../../common/ids';
 import { MicroPoints, microPointsOf, parseMicroPoints } from '../../common/points';
 import { isTransientConflict } from '../../database/pg-errors';
@@ -21,8 +21,8 @@ import {
   isSafeMicro,
   pickReferralPoints,
   ReferralPointColumns,
-  sliceAmounts,
   sliceBuckets,
+  sliceNodes,
   sliceUserAmounts,
   sumRuns,
   UserAmounts,
@@ -34,6 +34,13 @@ import { ReferralChains, ReferralLink } from './referral-chains';
 
 /** Attempts of a batch that meets a deadlock or serialization failure with a concurrent batch. */
 const TRANSIENT_ATTEMPTS = 5;
+
+/**
+ * Users one domain event of a batch names at most: a flush's changes go out as many events,
+ * with a turn of the event loop between them once its slice is spent, since the bus and its
+ * subscribers work per user (a shard's 250,000 users in one event blocked for over half a second).
+ */
+export const ANNOUNCED_USERS_PER_EVENT = 4_096;
 
 /**
  * The one way points enter the ledger. A batch (node uptime accrual, admin bonus, …) is applied
@@ -303,7 +310,7 @@ export class LedgerService {
         network,
         qualifiers,
         referral,
-        referralPoints: pickReferralPoints(points, picked[k]!, picked[k]!.length),
+        referralPoints: await pickReferralPoints(points, picked[k]!, picked[k]!.length, slicer),
         nodes,
         bonuses,
       });
@@ -375,20 +382,12 @@ export class LedgerService {
       referralBonus: this.referralBonus,
     });
 
-    // shard.referral is in user order: its distinct users are the ones next to each other.
-    const referralChanged: number[] = [];
-    const { userIds: referralUsers } = shard.referral;
-    await forChunks(
-      shard.referral.length,
-      (start, end) => {
-        for (let i = start; i < end; i++) if (referralChanged.at(-1) !== referralUsers[i]) referralChanged.push(referralUsers[i]!);
-      },
-      slicer,
-    );
+    const rewardedReferrers = completed.map((referral) => referral.referrerId).sort((a, b) => a - b);
     return {
       applied: true,
-      earningsChanged: Array.from(deltas.userIds),
-      referralChanged: unique([...referralChanged, ...completed.map((referral) => referral.referrerId)]),
+      earningsChanged: await numbersOf(deltas.userIds, deltas.length, slicer),
+      // shard.referral is in user order (repeats adjacent): merged with the rewarded referrers, ascending.
+      referralChanged: await distinctOfLists([shard.referral.userIds, rewardedReferrers], slicer),
       networkChanged,
       completedReferrals: completed,
       bonusRows: [...bonusRows, ...referralBonusRows],
@@ -431,13 +430,27 @@ export class LedgerService {
     return epochOf(at, this.config.earnings);
   }
 
+  /** The users whose state changed (`changeEvents`), a turn of the event loop between events once the slice is spent. */
   private async announce(result: LedgerResult): Promise<void> {
-    const events: DomainEvent[] = [
-      { type: 'earnings.changed', userIds: result.earningsChanged },
-      { type: 'referral.changed', userIds: result.referralChanged },
-      { type: 'network.changed', userIds: result.networkChanged },
-    ];
-    for (const event of events) await this.bus.publishAfterCommit(event);
+    const slicer = new LoopSlicer();
+    for (const event of changeEvents(result)) {
+      if (slicer.spent()) await slicer.yield();
+      await this.bus.publishAfterCommit(event);
+    }
+  }
+}
+
+/** The domain events of a batch's changes: each list of users in events of at most ANNOUNCED_USERS_PER_EVENT. */
+export function* changeEvents(result: LedgerResult): Generator<DomainEvent> {
+  const changes = [
+    ['earnings.changed', result.earningsChanged],
+    ['referral.changed', result.referralChanged],
+    ['network.changed', result.networkChanged],
+  ] as const;
+  for (const [type, userIds] of changes) {
+    for (let from = 0; from < userIds.length; from += ANNOUNCED_USERS_PER_EVENT) {
+      yield { type, userIds: userIds.slice(from, from + ANNOUNCED_USERS_PER_EVENT) };
+    }
   }
 }
 
@@ -467,24 +480,17 @@ export class LedgerOutcomeUnknown extends Error {
   }
 }
 
-/** The shards' results as one; the user lists of a large flush are merged in slices of the event loop. */
+/**
+ * The shards' results as one. Each shard's user lists are ascending, so they are merged in order
+ * (`distinctOfLists`), each user once, in slices of the event loop.
+ */
 async function mergeResults(results: readonly LedgerResult[]): Promise<LedgerResult> {
   const slicer = new LoopSlicer();
-  const merged = async (list: (result: LedgerResult) => readonly number[]): Promise<number[]> => {
-    const ids = new Set<number>();
-    for (const result of results) {
-      for (const id of list(result)) {
-        if (slicer.due()) await slicer.yield();
-        ids.add(id);
-      }
-    }
-    return [...ids];
-  };
   return {
     applied: results.some((result) => result.applied),
-    earningsChanged: await merged((result) => result.earningsChanged),
-    referralChanged: await merged((result) => result.referralChanged),
-    networkChanged: await merged((result) => result.networkChanged),
+    earningsChanged: await distinctOfLists(results.map((result) => result.earningsChanged), slicer),
+    referralChanged: await distinctOfLists(results.map((result) => result.referralChanged), slicer),
+    networkChanged: await distinctOfLists(results.map((result) => result.networkChanged), slicer),
     completedReferrals: results.flatMap((result) => result.completedReferrals),
     bonusRows: results.flatMap((result) => result.bonusRows),
   };
@@ -518,21 +524,6 @@ async function nodeColumnsOf(nodes: LedgerBatch['nodes']): Promise<NodeColumns> 
     scores: Float64Array.from(sorted, (node) => node.score),
     lastSeenMs: Float64Array.from(sorted, (node) => node.lastSeenAt.getTime()),
   };
-}
-
-function sliceNodes(nodes: NodeColumns, from: number, to: number): NodeColumns {
-  return {
-    length: to - from,
-    nodeIds: nodes.nodeIds.subarray(from, to),
-    seconds: nodes.seconds.subarray(from, to),
-    points: sliceAmounts(nodes.points, from, to),
-    scores: nodes.scores.subarray(from, to),
-    lastSeenMs: nodes.lastSeenMs.subarray(from, to),
-  };
-}
-
-function unique(ids: number[]): number[] {
-  return [...new Set(ids)];
 }
 
 function emptyResult(applied: boolean): LedgerResult {

@@ -1,4 +1,4 @@
-import { forChunks, LoopSlicer } from '../../common/event-loop';
+import { distinctInSlices, forChunks, LoopSlicer } from '../../common/event-loop';
 
 /** The referral that brought a user: who referred them, and that referral's row. */
 export interface ReferralLink {
@@ -6,11 +6,17 @@ export interface ReferralLink {
   readonly referrerId: number;
 }
 
-/** A referral row as loaded: its referee, referrer and id, and whether it is still Pending. */
-export interface ReferralLinkRow extends ReferralLink {
-  readonly refereeId: number;
-  /** Completed or Rewarded: it can never qualify again. */
-  readonly settled: boolean;
+/**
+ * Referral rows as loaded, as columns: row i is referral `referralIds[i]`, which brought referee
+ * `refereeIds[i]` to referrer `referrerIds[i]`; `settled[i]` is 1 when it is Completed or Rewarded
+ * (it can never qualify again). A million links cost four typed arrays, no object each.
+ */
+export interface ReferralLinkColumns {
+  readonly length: number;
+  readonly referralIds: Float64Array;
+  readonly referrerIds: Float64Array;
+  readonly refereeIds: Float64Array;
+  readonly settled: Uint8Array;
 }
 
 /**
@@ -38,7 +44,14 @@ export function chainColumnsOf(userIds: Float64Array, length: number, chains: Re
 }
 
 /** Loads the referral links of these referees (users without a referrer have no row). */
-export type ReferralLinkLoader = (refereeIds: readonly number[]) => Promise<readonly ReferralLinkRow[]>;
+export type ReferralLinkLoader = (refereeIds: Float64Array) => Promise<ReferralLinkColumns>;
+
+/**
+ * Referees whose links one query loads at most: a cold flush of a million users asks in queries
+ * of this many (in id order), so no one result (its text, its parsing) blocks the event loop for
+ * long or holds all of them in memory at once.
+ */
+export const REFERRAL_LINK_QUERY_USERS = 32_768;
 
 /**
  * How many users' referral links the ledger keeps in memory. Users with an id below it are held
@@ -75,16 +88,17 @@ class DenseLinks {
     return { referralId: this.referralIds[userId]!, referrerId: this.referrerIds[userId]! };
   }
 
-  set(userId: number, link: ReferralLink | null, settled: boolean): void {
+  /** Stores a user's link; referral id 0: registered without a referrer. */
+  set(userId: number, referralId: number, referrerId: number, settled: boolean): void {
     if (userId >= this.state.length) this.grow(userId);
     if (this.state[userId] === UNKNOWN) this.count++;
-    if (link === null) {
+    if (referralId === 0) {
       this.state[userId] = NO_REFERRER;
       return;
     }
     this.state[userId] = settled ? LINKED | SETTLED : LINKED;
-    this.referralIds[userId] = link.referralId;
-    this.referrerIds[userId] = link.referrerId;
+    this.referralIds[userId] = referralId;
+    this.referrerIds[userId] = referrerId;
   }
 
   private grow(userId: number): void {
@@ -183,7 +197,16 @@ export class ReferralChains {
       else chains.set(userId, chain);
     }
     if (incomplete.size === 0) return chains;
-    for (const [userId, chain] of await this.load([...incomplete], tiers, slicer)) chains.set(userId, chain);
+    const users = Float64Array.from(incomplete);
+    const loaded = await this.load(users, users.length, tiers, slicer);
+    for (let i = 0; i < users.length; i++) {
+      if (slicer.due()) await slicer.yield();
+      const chain: ReferralLink[] = [];
+      for (let at = i * tiers; chain.length < tiers && loaded.referralIds[at] !== 0; at++) {
+        chain.push({ referralId: loaded.referralIds[at]!, referrerId: loaded.referrerIds[at]! });
+      }
+      chains.set(users[i]!, chain);
+    }
     return chains;
   }
 
@@ -195,15 +218,17 @@ export class ReferralChains {
   async columnsOf(userIds: Float64Array, length: number, tiers: number): Promise<ChainColumns> {
     const referralIds = new Float64Array(length * tiers);
     const referrerIds = new Float64Array(length * tiers);
-    const incomplete: number[] = [];
+    // Rows with a link missing somewhere in their chain (ascending).
+    const incomplete = new Uint32Array(length);
+    let incompleteCount = 0;
     const slicer = new LoopSlicer();
     const dense = this.dense;
     const warm = (start: number, end: number): void => {
       for (let i = start; i < end; i++) {
         const base = i * tiers;
         if (i > 0 && userIds[i] === userIds[i - 1]) {
-          if (incomplete.at(-1) === i - 1) {
-            incomplete.push(i);
+          if (incompleteCount > 0 && incomplete[incompleteCount - 1] === i - 1) {
+            incomplete[incompleteCount++] = i;
             continue;
           }
           referralIds.copyWithin(base, base - tiers, base);
@@ -230,104 +255,165 @@ export class ReferralChains {
           }
         }
         // A link the cache lacks (not a chain that ends: a user without a referrer).
-        if (missing) incomplete.push(i);
+        if (missing) incomplete[incompleteCount++] = i;
       }
     };
     await forChunks(length, warm, slicer);
-    if (incomplete.length > 0) {
-      const loaded = await this.load(
-        [...new Set(incomplete.map((i) => userIds[i]!))],
-        tiers,
-        slicer,
-      );
-      for (const i of incomplete) {
-        if (slicer.due()) await slicer.yield();
-        const chain = loaded.get(userIds[i]!)!;
-        for (let tier = 0; tier < tiers; tier++) {
-          referralIds[i * tiers + tier] = chain[tier]?.referralId ?? 0;
-          referrerIds[i * tiers + tier] = chain[tier]?.referrerId ?? 0;
-        }
-      }
-    }
+    if (incompleteCount > 0) await this.completeRows(userIds, incomplete.subarray(0, incompleteCount), { tiers, referralIds, referrerIds }, slicer);
     return { tiers, referralIds, referrerIds };
   }
 
-  /** The chains of these distinct users, loading the links the cache lacks one tier at a time. */
-  private async load(distinct: readonly number[], tiers: number, slicer: LoopSlicer): Promise<Map<number, ReferralLink[]>> {
-    const gathered = new Map<number, ReferralLink | null>();
-    let frontier = [...distinct];
-    for (let tier = 0; tier < tiers && frontier.length > 0; tier++) {
-      const missing: number[] = [];
-      const current = frontier;
-      await forChunks(
-        current.length,
-        (start, end) => {
-          for (let i = start; i < end; i++) {
-            const userId = current[i]!;
-            if (gathered.has(userId)) continue;
-            const link = this.linkOf(userId);
-            if (link === undefined) missing.push(userId);
-            else gathered.set(userId, link);
-          }
-        },
-        slicer,
-      );
-      if (missing.length > 0) {
-        const rows = await this.loadLinks(missing);
-        const byReferee = new Map<number, ReferralLinkRow>();
-        await forChunks(
-          rows.length,
-          (start, end) => {
-            for (let i = start; i < end; i++) byReferee.set(rows[i]!.refereeId, rows[i]!);
-          },
-          slicer,
-        );
-        await forChunks(
-          missing.length,
-          (start, end) => {
-            for (let i = start; i < end; i++) {
-              const userId = missing[i]!;
-              const row = byReferee.get(userId);
-              const link = row === undefined ? null : { referralId: row.referralId, referrerId: row.referrerId };
-              gathered.set(userId, link);
-              this.remember(userId, link, row?.settled ?? false);
-            }
-          },
-          slicer,
-        );
-      }
-      const next = new Set<number>();
-      await forChunks(
-        current.length,
-        (start, end) => {
-          for (let i = start; i < end; i++) {
-            const link = gathered.get(current[i]!);
-            if (link) next.add(link.referrerId);
-          }
-        },
-        slicer,
-      );
-      frontier = [...next];
-    }
-
-    const chains = new Map<number, ReferralLink[]>();
+  /**
+   * Fills in the chains of these rows (`rows`: ascending row indices, a user's rows next to each
+   * other) by loading the links the cache lacks: each user once, however many rows they have.
+   */
+  private async completeRows(userIds: Float64Array, rows: Uint32Array, into: ChainColumns, slicer: LoopSlicer): Promise<void> {
+    const { tiers, referralIds, referrerIds } = into;
+    // The rows' users, each once (a user's rows are adjacent), and each row's index among them.
+    const users = new Float64Array(rows.length);
+    const userOfRow = new Uint32Array(rows.length);
+    let userCount = 0;
     await forChunks(
-      distinct.length,
+      rows.length,
       (start, end) => {
-        for (let i = start; i < end; i++) {
-          const chain: ReferralLink[] = [];
-          for (let link = gathered.get(distinct[i]!); link && chain.length < tiers; link = gathered.get(link.referrerId)) {
-            chain.push(link);
-          }
-          chains.set(distinct[i]!, chain);
+        for (let k = start; k < end; k++) {
+          const userId = userIds[rows[k]!]!;
+          if (userCount === 0 || users[userCount - 1] !== userId) users[userCount++] = userId;
+          userOfRow[k] = userCount - 1;
         }
       },
       slicer,
     );
-    return chains;
+    const loaded = await this.load(users, userCount, tiers, slicer);
+    await forChunks(
+      rows.length,
+      (start, end) => {
+        for (let k = start; k < end; k++) {
+          const from = userOfRow[k]! * tiers;
+          const to = rows[k]! * tiers;
+          referralIds.set(loaded.referralIds.subarray(from, from + tiers), to);
+          referrerIds.set(loaded.referrerIds.subarray(from, from + tiers), to);
+        }
+      },
+      slicer,
+    );
   }
 
-  private remember(userId: number, link: ReferralLink | null, settled: boolean): void {
+  /**
+   * The chains of `users[0 … count)` (each user's row of the result is its index), up to `tiers`
+   * links, loading the links the cache lacks one tier at a time: every user of a tier whose link
+   * is unknown, each once, in id order (`loadMissing`). Columns throughout (a cold flush of a
+   * million users would otherwise build maps and sets of a million entries, whose rehashing alone
+   * blocks the event loop for a tenth of a second at a time).
+   */
+  private async load(users: Float64Array, count: number, tiers: number, slicer: LoopSlicer): Promise<ChainColumns> {
+    const referralIds = new Float64Array(count * tiers);
+    const referrerIds = new Float64Array(count * tiers);
+    // Links of users beyond the dense columns as this call found them, so that an eviction meanwhile
+    // cannot cut a chain short (dense links are never evicted: they are read from the cache).
+    const gathered = new Map<number, ReferralLink | null>();
+    // The user whose link is the next tier of each chain; 0 once that chain has ended.
+    const next = users.slice(0, count);
+    const missing = new Float64Array(count);
+    const dense = this.dense;
+    for (let tier = 0; tier < tiers; tier++) {
+      let missingCount = 0;
+      await forChunks(
+        count,
+        (start, end) => {
+          for (let i = start; i < end; i++) {
+            const userId = next[i]!;
+            if (userId !== 0 && !this.gather(userId, gathered)) missing[missingCount++] = userId;
+          }
+        },
+        slicer,
+      );
+      if (missingCount > 0) await this.loadMissing(await distinctInSlices(missing, missingCount, slicer), gathered, slicer);
+      let open = 0;
+      await forChunks(
+        count,
+        (start, end) => {
+          for (let i = start; i < end; i++) {
+            const userId = next[i]!;
+            if (userId === 0) continue;
+            const at = i * tiers + tier;
+            if (dense.holds(userId)) {
+              if (((dense.state[userId] ?? UNKNOWN) & LINKED) === 0) {
+                next[i] = 0;
+                continue;
+              }
+              referralIds[at] = dense.referralIds[userId]!;
+              next[i] = referrerIds[at] = dense.referrerIds[userId]!;
+            } else {
+              const link = gathered.get(userId);
+              if (!link) {
+                next[i] = 0;
+                continue;
+              }
+              referralIds[at] = link.referralId;
+              next[i] = referrerIds[at] = link.referrerId;
+            }
+            open++;
+          }
+        },
+        slicer,
+      );
+      if (open === 0) break;
+    }
+    return { tiers, referralIds, referrerIds };
+  }
+
+  /**
+   * Whether this user's link is known: in the dense columns, or gathered by this call; a link the
+   * map holds is gathered (kept for this call) on the way.
+   */
+  private gather(userId: number, gathered: Map<number, ReferralLink | null>): boolean {
+    if (this.dense.holds(userId)) return (this.dense.state[userId] ?? UNKNOWN) !== UNKNOWN;
+    if (gathered.has(userId)) return true;
+    const link = this.links.get(userId);
+    if (link === undefined) return false;
+    gathered.set(userId, link);
+    return true;
+  }
+
+  /**
+   * Loads and remembers the links of these users (distinct, ascending), REFERRAL_LINK_QUERY_USERS
+   * at a time; a user without a row registered without a referrer.
+   */
+  private async loadMissing(userIds: Float64Array, gathered: Map<number, ReferralLink | null>, slicer: LoopSlicer): Promise<void> {
+    for (let from = 0; from < userIds.length; from += REFERRAL_LINK_QUERY_USERS) {
+      const asked = userIds.subarray(from, Math.min(userIds.length, from + REFERRAL_LINK_QUERY_USERS));
+      const rows = await this.loadLinks(asked);
+      await forChunks(
+        rows.length,
+        (start, end) => {
+          for (let i = start; i < end; i++) {
+            const refereeId = rows.refereeIds[i]!;
+            const referralId = rows.referralIds[i]!;
+            const referrerId = rows.referrerIds[i]!;
+            this.remember(refereeId, referralId, referrerId, rows.settled[i] === 1);
+            if (!this.dense.holds(refereeId)) gathered.set(refereeId, { referralId, referrerId });
+          }
+        },
+        slicer,
+      );
+      await forChunks(
+        asked.length,
+        (start, end) => {
+          for (let i = start; i < end; i++) {
+            const userId = asked[i]!;
+            if (this.gather(userId, gathered)) continue;
+            this.remember(userId, 0, 0, false);
+            gathered.set(userId, null);
+          }
+        },
+        slicer,
+      );
+    }
+  }
+
+  /** Keeps a user's link (referral id 0: registered without a referrer) within the cache's bound. */
+  private remember(userId: number, referralId: number, referrerId: number, settled: boolean): void {
     // Oldest-inserted map link out first: a bound on memory, not a recency policy. Dense links stay
     // (ids below the capacity: fewer than it); when they fill the whole bound, a map link is not kept.
     const dense = this.dense.holds(userId);
@@ -341,10 +427,10 @@ export class ReferralChains {
       }
     }
     if (dense) {
-      this.dense.set(userId, link, settled);
+      this.dense.set(userId, referralId, referrerId, settled);
       return;
     }
-    this.links.set(userId, link);
+    this.links.set(userId, referralId === 0 ? null : { referralId, referrerId });
     if (settled) this.settled.add(userId);
   }
 }
