@@ -42,8 +42,18 @@ const config = {
 const referrerOf = (userId) => Math.floor((userId - 2) / o.fanout) + 1;
 /** The repository's one read the planning makes (links of users the chain cache lacks). */
 const repository = {
-  referralLinksOf: async (_manager, refereeIds) =>
-    refereeIds.filter((id) => id > 1).map((id) => ({ referralId: id - 1, referrerId: referrerOf(id), refereeId: id, settled: false })),
+  referralLinksOf: async (_manager, refereeIds) => {
+    const ids = Array.from(refereeIds).filter((id) => id > 1);
+    // Builds before the 1M round take an array and want row objects; since, a Float64Array and columns.
+    if (!(refereeIds instanceof Float64Array)) return ids.map((id) => ({ referralId: id - 1, referrerId: referrerOf(id), refereeId: id, settled: false }));
+    return {
+      length: ids.length,
+      referralIds: Float64Array.from(ids, (id) => id - 1),
+      referrerIds: Float64Array.from(ids, referrerOf),
+      refereeIds: Float64Array.from(ids),
+      settled: new Uint8Array(ids.length),
+    };
+  },
 };
 const metrics = new Proxy({}, { get: () => ({ set() {}, inc() {}, observe() {}, setToCurrentTime() {}, startTimer: () => () => 0 }) });
 
