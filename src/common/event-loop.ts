@@ -76,16 +76,6 @@ export async function forChunks(length: number, step: (start: number, end: numbe
   }
 }
 
-/** `items.map(fn)` in slices of the event loop. */
-export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U, slicer = new LoopSlicer()): Promise<U[]> {
-  const mapped = new Array<U>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    if (slicer.due()) await slicer.yield();
-    mapped[i] = fn(items[i]!);
-  }
-  return mapped;
-}
-
 /**
  * A sorted copy of `items`, in slices of the event loop: runs of LOOP_SLICE / 2 items sorted at
  * once (a few milliseconds each), then merged pairwise, yielding as the budget runs out. Stable.
@@ -318,15 +308,11 @@ function scatter(keys: Uint32Array, shift: number, order: Uint32Array, into: Uin
 
 /**
  * A PostgreSQL array literal (`{1,2,3}`) of values that need no quoting (numbers, ISO timestamps,
- * plain decimals), built in slices of the event loop. Passed as a text parameter and cast in SQL
- * (`$1::bigint[]`), it spares the driver's own array formatting: one synchronous step per array,
- * tens of milliseconds for a shard's 25,000 rows.
+ * plain decimals), built in slices of the event loop; `format(i)` is row i's element (rows held as
+ * columns). Passed as a text parameter and cast in SQL (`$1::bigint[]`), it spares the driver's
+ * own array formatting: one synchronous step per array, tens of milliseconds for a shard's 25,000
+ * rows.
  */
-export function arrayLiteral<T>(items: readonly T[], format: (item: T) => string | number, slicer = new LoopSlicer()): Promise<string> {
-  return columnLiteral(items.length, (i) => format(items[i]!), slicer);
-}
-
-/** `arrayLiteral` of rows held as columns: `format(i)` is row i's element. */
 export async function columnLiteral(length: number, format: (i: number) => string | number, slicer = new LoopSlicer()): Promise<string> {
   const parts: string[] = [];
   const chunk: Array<string | number> = [];
@@ -343,7 +329,7 @@ export async function columnLiteral(length: number, format: (i: number) => strin
 }
 
 /**
- * `arrayLiteral` of integers in a typed array (ids, micro-points below 2^53): each chunk formatted
+ * `columnLiteral` of integers in a typed array (ids, micro-points below 2^53): each chunk formatted
  * by the typed array's own `join`, with no per-element call.
  */
 export async function integersLiteral(values: Float64Array | Uint32Array, length: number, slicer = new LoopSlicer()): Promise<string> {
