@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, registerUser } from '../support/api-client';
 import { spawnService } from '../support/service-process';
+import { TestSocket } from '../support/ws-client';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { TEST_JWT_SECRET } from '../support/test-app';
 import { waitUntil } from '../support/wait';
@@ -68,6 +69,15 @@ describe('the service as a process', () => {
       expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' } } });
       const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8');
       const user = await registerUser({ url });
+      // A node's uptime goes through the ledger's statements (binary array parameters included)
+      // on the embedded database too; SIGTERM flushes it.
+      const node = await TestSocket.open(url.replace(/^http/, 'ws'), '/ws/dashboard', { token: user.accessToken });
+      await node.connect({ device_id: 'embedded-node', role: 'node' });
+      for (let beat = 0; beat < 2; beat++) {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        node.send({ type: 'Heartbeat' });
+        await node.next('Heartbeat');
+      }
       first.kill('SIGTERM');
       expect((await first.exited).code).toBe(0);
 
@@ -77,6 +87,16 @@ describe('the service as a process', () => {
       const login = await api({ url: secondUrl }, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
       expect(login.status).toBe(200);
       expect((await api({ url: secondUrl }, 'GET', '/api/user/me', { token: user.accessToken })).body.id).toBe(user.id);
+      const [credited] = (await api({ url: secondUrl }, 'GET', '/api/networks', { token: user.accessToken })).body.items as Array<{
+        device_id: string;
+        connection_time: number;
+        points_earned: number;
+      }>;
+      expect(credited).toMatchObject({ device_id: 'embedded-node' });
+      expect(credited!.connection_time).toBeGreaterThan(0);
+      expect(credited!.points_earned).toBeGreaterThan(0);
+      const summary = (await api({ url: secondUrl }, 'GET', '/api/earnings/summary', { token: user.accessToken })).body as { total: number };
+      expect(summary.total).toBe(credited!.points_earned);
       // Same database: migrations already applied; same generated secret.
       expect(second.stdout.join('\n')).not.toContain('Ran migrations');
       expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
