@@ -3,6 +3,7 @@ import {
   columnLiteral,
   distinctInSlices,
   distinctOfLists,
+  integersLiteral,
   LoopSlicer,
   numbersOf,
   orderInSlices,
@@ -70,10 +71,13 @@ describe('columnLiteral', () => {
     expect(await literalOf([new Date(0)], (at) => at.toISOString())).toBe('{1970-01-01T00:00:00.000Z}');
   });
 
-  it('formats a long column by row index across chunks, and an empty one', async () => {
+  it('formats columns the same: by row index, or integers of a typed array up to its given length', async () => {
     const many = Array.from({ length: 9_001 }, (_, i) => i * 1_000_003);
     const expected = `{${many.join(',')}}`;
     expect(await columnLiteral(many.length, (i) => many[i]!)).toBe(expected);
+    expect(await integersLiteral(Float64Array.from([...many, 7]), many.length)).toBe(expected);
+    expect(await integersLiteral(Float64Array.of(Number.MAX_SAFE_INTEGER, -3), 2)).toBe('{9007199254740991,-3}');
+    expect(await integersLiteral(new Uint32Array(4), 0)).toBe('{}');
     expect(await columnLiteral(0, () => 1)).toBe('{}');
   });
 });

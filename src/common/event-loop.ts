@@ -329,6 +329,16 @@ export async function columnLiteral(length: number, format: (i: number) => strin
 }
 
 /**
+ * `columnLiteral` of integers in a typed array (ids, micro-points below 2^53): each chunk formatted
+ * by the typed array's own `join`, with no per-element call.
+ */
+export async function integersLiteral(values: Float64Array | Uint32Array, length: number, slicer = new LoopSlicer()): Promise<string> {
+  const parts: string[] = [];
+  await forChunks(length, (start, end) => parts.push(values.subarray(start, end).join(',')), slicer);
+  return braced(parts);
+}
+
+/**
  * `{part,part,…}` as one flat string, built by one `join`: the braces go onto the first and last
  * (small) parts. A template around the joined text would be a rope that the driver flattens again
  * (another copy of megabytes, in one turn of the event loop) when it writes the parameter.

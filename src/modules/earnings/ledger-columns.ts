@@ -59,6 +59,13 @@ export function isSafeMicro(micro: MicroPoints): boolean {
 }
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** One amount as an int8 array element: a plain number when exact (formatted without quoting), else text. */
+export function int8At(amounts: MicroColumn, i: number): number | string {
+  if (amounts instanceof Float64Array) return amounts[i]!;
+  const micro = amounts[i]!;
+  return isSafeMicro(micro) ? Number(micro) : micro.toString();
+}
+
 /** One amount as a bigint (for the few places, and the tests, that need one). */
 export function microAt(amounts: MicroColumn, i: number): MicroPoints {
   return amounts instanceof Float64Array ? BigInt(amounts[i]!) : amounts[i]!;

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { columnLiteral, forChunks, LoopSlicer } from '../../common/event-loop';
+import { columnLiteral, forChunks, integersLiteral, LoopSlicer } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
-import { float8ArrayOf, int4ArrayOf, int8Array, int8ArrayOf, timestamptzArrayOf } from '../../database/binary-arrays';
 import { BonusCredit, BonusRow, CompletedReferral, NodeColumns } from './ledger-batch';
 import {
   BalanceColumns,
   BucketColumns,
+  int8At,
   MicroColumn,
   ReferralPointColumns,
   sliceBalances,
@@ -24,12 +24,10 @@ export interface BucketCredit {
 }
 
 /**
- * Amounts travel as integer micro-points (int8 arrays) and become NUMERIC(24,6) in SQL by an
- * exact multiplication. Rows come as columns (`ledger-columns.ts`) and go as arrays in
- * PostgreSQL's binary format built from them in slices of the event loop (`binary-arrays.ts`):
- * no number is formatted as text on the way and none parsed from text on arrival, and building a
- * shard's parameters never blocks the loop or needs a row object. Node uptime (NUMERIC(20,3),
- * rounded as `toFixed(3)` rounds) is the one column still sent as a text literal.
+ * Amounts travel as integer micro-points (int8 arrays: cheap to format and to parse) and become
+ * NUMERIC(24,6) in SQL by an exact multiplication. Rows come as columns (`ledger-columns.ts`) and
+ * go as array literals built from them in slices of the event loop (`integersLiteral`,
+ * `columnLiteral`), so formatting a shard's parameters never blocks it and needs no row object.
  */
 const MICRO = '0.000001';
 
@@ -52,9 +50,9 @@ function statementRanges(length: number): Array<[number, number]> {
   return ranges;
 }
 
-/** An int8[] of micro-point amounts: typed arrays as they are, bigints one by one. */
-function microArray(amounts: MicroColumn, length: number, slicer: LoopSlicer): Promise<Buffer> {
-  return amounts instanceof Float64Array ? int8Array(amounts, length, slicer) : int8ArrayOf(length, (i) => amounts[i]!, slicer);
+/** An int8[] literal of micro-point amounts: typed arrays joined as they are, bigints one by one. */
+function microLiteral(amounts: MicroColumn, length: number, slicer: LoopSlicer): Promise<string> {
+  return amounts instanceof Float64Array ? integersLiteral(amounts, length, slicer) : columnLiteral(length, (i) => int8At(amounts, i), slicer);
 }
 
 /** Character codes the parsers of `string_agg` texts look for. */
@@ -160,7 +158,8 @@ export class LedgerRepository {
   }
 
   private async addToBucketsAtOnce(manager: EntityManager, source: 'Network' | 'Referral', credits: BucketColumns): Promise<void> {
-    const bucketMs = credits.buckets.map(({ bucket }) => bucket.getTime());
+    // A batch has few buckets: each one's timestamp is formatted once.
+    const bucketTexts = credits.buckets.map(({ bucket }) => bucket.toISOString());
     const epochs = credits.buckets.map(({ epoch }) => epoch);
     const { length, bucketRanks } = credits;
     const slicer = new LoopSlicer();
@@ -171,10 +170,10 @@ export class LedgerRepository {
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount`,
       [
         source,
-        await int8Array(credits.userIds, length, slicer),
-        await timestamptzArrayOf(length, (i) => bucketMs[bucketRanks[i]!]!, slicer),
-        await int4ArrayOf(length, (i) => epochs[bucketRanks[i]!]!, slicer),
-        await microArray(credits.amounts, length, slicer),
+        await integersLiteral(credits.userIds, length, slicer),
+        await columnLiteral(length, (i) => bucketTexts[bucketRanks[i]!]!, slicer),
+        await columnLiteral(length, (i) => epochs[bucketRanks[i]!]!, slicer),
+        await microLiteral(credits.amounts, length, slicer),
       ],
     );
   }
@@ -190,7 +189,7 @@ export class LedgerRepository {
     const [row] = (await manager.query(
       `SELECT string_agg(id || ':' || referrer_id || ':' || referee_id || ':' || (status <> 'Pending')::int, ',') AS links
          FROM referrals WHERE referee_id = ANY($1::bigint[])`,
-      [await int8Array(refereeIds, refereeIds.length, slicer)],
+      [await integersLiteral(refereeIds, refereeIds.length, slicer)],
     )) as Array<{ links: string | null }>;
     // A referee has at most one referral (unique referee_id): at most one row per id asked.
     return linkColumnsOf(row?.links ?? null, refereeIds.length, slicer);
@@ -208,7 +207,7 @@ export class LedgerRepository {
       `UPDATE referrals r SET points = r.points + t.micro * ${MICRO}, updated_at = CASE WHEN t.micro > 0 THEN now() ELSE r.updated_at END
          FROM unnest($1::bigint[], $2::bigint[]) AS t(id, micro)
         WHERE r.id = t.id`,
-      [await int8Array(points.referralIds, points.length, slicer), await microArray(points.amounts, points.length, slicer)],
+      [await integersLiteral(points.referralIds, points.length, slicer), await microLiteral(points.amounts, points.length, slicer)],
     );
   }
 
@@ -250,10 +249,10 @@ export class LedgerRepository {
          bonus = user_balances.bonus + EXCLUDED.bonus,
          updated_at = now()`,
       [
-        await int8Array(sorted.userIds, sorted.length, slicer),
-        await microArray(sorted.network, sorted.length, slicer),
-        await microArray(sorted.referral, sorted.length, slicer),
-        await microArray(sorted.bonus, sorted.length, slicer),
+        await integersLiteral(sorted.userIds, sorted.length, slicer),
+        await microLiteral(sorted.network, sorted.length, slicer),
+        await microLiteral(sorted.referral, sorted.length, slicer),
+        await microLiteral(sorted.bonus, sorted.length, slicer),
       ],
     );
   }
@@ -287,12 +286,12 @@ export class LedgerRepository {
        RETURNING n.user_id)
        SELECT string_agg(user_id::text, ',' ORDER BY user_id) AS owners FROM (SELECT DISTINCT user_id FROM advanced) AS owner`,
       [
-        await int8Array(nodes.nodeIds, length, slicer),
+        await integersLiteral(nodes.nodeIds, length, slicer),
         await columnLiteral(length, (i) => seconds[i]!.toFixed(3), slicer),
-        await microArray(nodes.points, length, slicer),
-        await float8ArrayOf(length, (i) => Math.min(1, Math.max(0, scores[i]!)), slicer),
+        await microLiteral(nodes.points, length, slicer),
+        await columnLiteral(length, (i) => Math.min(1, Math.max(0, scores[i]!)), slicer),
         // Milliseconds, not ISO text: every node's last heartbeat differs, so formatting them costs a string each.
-        await int8Array(nodes.lastSeenMs, length, slicer),
+        await integersLiteral(nodes.lastSeenMs, length, slicer),
       ],
     )) as Array<{ owners: string | null }>;
     return integersOfList(row?.owners ?? null, slicer);
@@ -317,8 +316,8 @@ export class LedgerRepository {
           AND COALESCE(b.network, 0) + t.micro * ${MICRO} >= $3::numeric
        RETURNING r.id AS "referralId", r.referrer_id AS "referrerId", r.referee_id AS "refereeId"`,
       [
-        await int8Array(earners.userIds, earners.length, slicer),
-        await microArray(earners.amounts, earners.length, slicer),
+        await integersLiteral(earners.userIds, earners.length, slicer),
+        await microLiteral(earners.amounts, earners.length, slicer),
         formatMicroPoints(threshold),
       ],
     )) as [CompletedReferral[], number];
