@@ -69,8 +69,8 @@ describe('the service as a process', () => {
       expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' } } });
       const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8');
       const user = await registerUser({ url });
-      // A node's uptime goes through the ledger's statements (binary array parameters included)
-      // on the embedded database too; SIGTERM flushes it.
+      // A node's uptime goes through the ledger's statements on the embedded database too; SIGTERM
+      // flushes it. Uptime is the time between heartbeats, so some must pass: the waits are the input.
       const node = await TestSocket.open(url.replace(/^http/, 'ws'), '/ws/dashboard', { token: user.accessToken });
       await node.connect({ device_id: 'embedded-node', role: 'node' });
       for (let beat = 0; beat < 2; beat++) {
