@@ -4,9 +4,11 @@ import { RunningServer, startServer } from './server';
 
 /**
  * Hard limit for a graceful stop beyond the configured waits (SHUTDOWN_DELAY_MS, SHUTDOWN_DRAIN_MS);
- * past it the process exits non-zero rather than hang.
+ * past it the process exits non-zero rather than hang. It covers the final accrual flush
+ * (SHUTDOWN_FLUSH_MS) with time to spare for the spill after it.
  */
 const SHUTDOWN_TIMEOUT_MS = 60_000;
+const SPILL_SPARE_MS = 30_000;
 
 async function main(): Promise<void> {
   let config;
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => {
       process.stderr.write(`Graceful shutdown after ${signal} timed out; exiting\n`);
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS + server.config.shutdown.delayMs + server.config.shutdown.drainMs);
+    }, Math.max(SHUTDOWN_TIMEOUT_MS, server.config.shutdown.flushMs + SPILL_SPARE_MS) + server.config.shutdown.delayMs + server.config.shutdown.drainMs);
     timer.unref();
     server.stop().then(
       () => process.exit(0),

@@ -87,6 +87,11 @@ export interface AppConfigValues {
      * closes; 0 closes them all at once. Lets the other instances absorb the reconnects gradually.
      */
     readonly drainMs: number;
+    /**
+     * How long the last accrual flush is retried before what the database has not taken is
+     * spilled to DATA_DIR (written by the next start).
+     */
+    readonly flushMs: number;
   };
   readonly metrics: {
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

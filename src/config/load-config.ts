@@ -144,6 +144,7 @@ export function loadConfig(env: Env): AppConfig {
     shutdown: {
       delayMs: read('SHUTDOWN_DELAY_MS', 0, (raw) => parseInteger(raw, 0, 300_000)),
       drainMs: read('SHUTDOWN_DRAIN_MS', 0, (raw) => parseInteger(raw, 0, 600_000)),
+      flushMs: read('SHUTDOWN_FLUSH_MS', 15_000, (raw) => parseInteger(raw, 0, 600_000)),
     },
     metrics: {
       token: read<string | null>('METRICS_TOKEN', null, (raw) => {

@@ -115,10 +115,26 @@ describe('a sharded ledger batch', () => {
     // written shard again.
     const broken = batch(`broken-${process.pid}-${Date.now()}`, [...credits.slice(0, 4), { userId: 2 ** 40, amount: 1n, at }, { userId: 2 ** 40 + 1, amount: 1n, at }]);
     await expect(ledger.apply(broken)).rejects.toBeInstanceOf(LedgerOutcomeUnknown);
-    await expect(ledger.apply(broken)).rejects.toBeInstanceOf(LedgerOutcomeUnknown);
+    // The error names the split, which a retry after a restart must keep (`LedgerBatch.shards`).
+    await expect(ledger.apply(broken)).rejects.toMatchObject({ shards: 3 });
     const final = await balances(ids);
     expect(ids.map((userId) => final.get(userId)!.network)).toEqual(['2.000000', '2.000000', '1.000000', '1.000000', '1.000000', '1.000000']);
     expect(await ledgerMismatches(app.database.url)).toEqual([]);
+  });
+
+  it('splits a batch that carries its shard count that way, whatever the configuration says', async () => {
+    const users: RegisteredUser[] = [];
+    for (let i = 0; i < 6; i++) users.push(await registerUser(app));
+    const at = new Date();
+    const id = `fixed-${process.pid}-${Date.now()}`;
+    const credits = users.map((user) => ({ userId: user.id, amount: microPointsOf(1), at }));
+    expect((await ledger.apply({ ...batch(id, credits), shards: 2 })).applied).toBe(true);
+    const claimed = await sql<{ id: string }>(app.database.url, `SELECT id FROM ledger_flushes WHERE id LIKE $1 ORDER BY id`, [`${id}%`]);
+    expect(claimed.map((row) => row.id)).toEqual([`${id}#1/2`, `${id}#2/2`]);
+    // Retried split as first written: nothing twice.
+    expect((await ledger.apply({ ...batch(id, credits), shards: 2 })).applied).toBe(false);
+    const after = await balances(users.map((user) => user.id));
+    expect([...after.values()].map((balance) => balance.network)).toEqual(Array(6).fill('1.000000'));
   });
 
   it('two instances flushing disjoint users with shared ancestors at once: exact, no deadlock, no retry', async () => {

@@ -122,6 +122,12 @@ export interface LedgerBatch {
   readonly network: readonly NetworkCredit[] | NetworkCreditColumns;
   readonly nodes: readonly NodeProgress[] | NodeProgressColumns;
   readonly bonuses: readonly BonusCredit[];
+  /**
+   * The shard count of an earlier attempt whose outcome is unknown (`LedgerOutcomeUnknown.shards`):
+   * a retry splits the same way, so its shards' ids match those already written whatever the
+   * configuration is now. Unset: the configuration decides.
+   */
+  readonly shards?: number;
 }
 
 export interface CompletedReferral {

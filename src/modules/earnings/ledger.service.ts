@@ -85,8 +85,12 @@ export class LedgerService {
     // Everything that reads no ledger row is worked out before the transactions, so their locks
     // are held only for the writes (and a retry does not redo it).
     const plan = await this.plan(batch);
-    const shards = await this.shard(batch.id, plan);
-    if (shards.length === 1) return this.applyShard(shards[0]!);
+    const shards = await this.shard(batch.id, plan, batch.shards);
+    if (shards.length === 1) {
+      return this.applyShard(shards[0]!).catch((error: unknown) => {
+        throw error instanceof LedgerOutcomeUnknown ? new LedgerOutcomeUnknown(error.cause, 1) : error;
+      });
+    }
 
     const outcomes = await Promise.allSettled(shards.map((shard) => this.applyShard(shard)));
     const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -97,7 +101,7 @@ export class LedgerService {
     const unknown = failed.find((outcome) => outcome.reason instanceof LedgerOutcomeUnknown);
     if (written === 0 && unknown === undefined) throw failed[0]!.reason;
     // Part of the batch is in the ledger: only a retry under the same id completes it exactly.
-    throw new LedgerOutcomeUnknown(unknown?.reason ?? failed[0]!.reason);
+    throw new LedgerOutcomeUnknown(unknown?.reason ?? failed[0]!.reason, shards.length);
   }
 
   /** One shard in its own transaction, retried on a deadlock or serialization failure; announced after commit. */
@@ -246,7 +250,7 @@ export class LedgerService {
    * (`<id>#<k>/<n>`), so a retry of the batch skips the shards already written. The split
    * depends only on the batch, so a retry splits it the same way.
    */
-  private async shard(id: string, plan: LedgerShard): Promise<LedgerShard[]> {
+  private async shard(id: string, plan: LedgerShard, fixedCount: number | undefined): Promise<LedgerShard[]> {
     // plan.network is in user order already: its distinct users come out sorted.
     const slicer = new LoopSlicer();
     const users = new Float64Array(plan.network.length);
@@ -260,7 +264,10 @@ export class LedgerService {
       },
       slicer,
     );
-    const count = Math.min(this.config.earnings.flushShards, Math.floor(userCount / this.config.earnings.flushShardMinUsers));
+    const count =
+      fixedCount !== undefined
+        ? Math.min(fixedCount, userCount)
+        : Math.min(this.config.earnings.flushShards, Math.floor(userCount / this.config.earnings.flushShardMinUsers));
     if (count <= 1) return [plan];
     // Shard k holds users from bounds[k] (inclusive) up to bounds[k + 1].
     const bounds = Array.from({ length: count }, (_, k) => (k === 0 ? -Infinity : users[Math.floor((k * userCount) / count)]!));
@@ -474,7 +481,14 @@ interface LedgerShard {
 
 /** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */
 export class LedgerOutcomeUnknown extends Error {
-  constructor(cause: unknown) {
+  /**
+   * @param shards How many shards the batch was split into (a retry must split the same way: see
+   *   `LedgerBatch.shards`); unset where only one transaction is known (a shard's own COMMIT).
+   */
+  constructor(
+    cause: unknown,
+    readonly shards?: number,
+  ) {
     super('The ledger commit failed; the batch may or may not have been applied', { cause });
     this.name = 'LedgerOutcomeUnknown';
   }

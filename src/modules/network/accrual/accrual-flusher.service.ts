@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config';
 import { forChunks, LoopSlicer, orderInSlices } from '../../../common/event-loop';
 import { newId } from '../../../common/ids';
@@ -6,22 +6,35 @@ import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../ea
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualBuffer, AccrualColumns } from './accrual-buffer';
+import { AccrualSpill, SpilledBatch } from './accrual-spill';
 
-/** How long a graceful stop keeps retrying the last flush before giving up. */
-const FINAL_FLUSH_DEADLINE_MS = 15_000;
+/** A batch to retry under its id: its outcome is unknown, or it comes from a spill file. */
+interface PendingBatch {
+  readonly batch: LedgerBatch;
+  readonly accruals: AccrualColumns;
+  /** The spill file it was read from (deleted once all of that file's batches are written). */
+  readonly file: string | null;
+}
 
 /**
  * Writes buffered accruals to the ledger every EARNINGS_FLUSH_MS, as one batch. A batch that
  * fails before its COMMIT goes back into the buffer (merged with what came since, so nothing is
  * lost and memory stays bounded); a batch whose COMMIT failed keeps its id and is retried as is,
  * so the ledger applies it at most once.
+ *
+ * A graceful stop keeps flushing for SHUTDOWN_FLUSH_MS; what the database still has not taken
+ * then is spilled to DATA_DIR as batches with ids (`AccrualSpill`), and the next start writes
+ * them first, each exactly once.
  */
 @Injectable()
-export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('AccrualFlusher');
   readonly buffer = new AccrualBuffer();
-  /** Batches whose outcome is unknown, oldest first, with the accruals they carry. */
-  private readonly uncertain: Array<{ batch: LedgerBatch; accruals: AccrualColumns }> = [];
+  /** Batches to retry under their ids, oldest first, with the accruals they carry. */
+  private readonly uncertain: PendingBatch[] = [];
+  /** Spill files being replayed → how many of their batches are not yet written. */
+  private readonly spillFiles = new Map<string, number>();
+  private readonly spill: AccrualSpill;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private failing = false;
@@ -32,13 +45,33 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
     private readonly metrics: RealtimeMetrics,
-  ) {}
+  ) {
+    this.spill = new AccrualSpill(config.dataDir, config.database.url);
+  }
 
   onModuleInit(): void {
     this.metrics.flushInterval.set(this.config.earnings.flushMs / 1000);
     this.metrics.lastFlushSuccess.setToCurrentTime();
     this.timer = setInterval(() => void this.flush(), this.config.earnings.flushMs);
     this.timer.unref();
+  }
+
+  /** Batches a stop spilled are queued first and written at once, under their ids, before anything new. */
+  async onApplicationBootstrap(): Promise<void> {
+    const files = await this.spill.readAll((path, error) =>
+      this.logger.error({ err: error, path }, 'An accrual spill file could not be read; kept as .unreadable, not replayed'),
+    );
+    for (const file of files) {
+      this.spillFiles.set(file.path, file.batches.length);
+      for (const spilled of file.batches) {
+        this.uncertain.push({ batch: await this.toBatch(spilled.accruals, spilled.id, spilled.shards), accruals: spilled.accruals, file: file.path });
+      }
+      const accruals = file.batches.reduce((sum, batch) => sum + batch.accruals.length, 0);
+      this.logger.warn({ path: file.path, batches: file.batches.length, accruals }, 'Writing accruals a previous stop spilled');
+      if (file.batches.length === 0) await this.spill.remove(file.path);
+    }
+    // At once rather than a flush interval later (an outage may follow: the interval retries).
+    if (this.uncertain.length > 0) void this.flush();
   }
 
   onModuleDestroy(): void {
@@ -62,20 +95,44 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
     return this.buffer.size === 0 && this.uncertain.length === 0 && this.running === null;
   }
 
-  /** SIGTERM: node sockets are closed first (their last heartbeats counted), then everything is written. */
+  /**
+   * SIGTERM: node sockets are closed first (their last heartbeats counted), then everything is
+   * written; what the database has not taken by SHUTDOWN_FLUSH_MS is spilled for the next start.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.beforeFinalFlush();
-    const deadline = Date.now() + FINAL_FLUSH_DEADLINE_MS;
-    while (Date.now() < deadline) {
+    const deadline = Date.now() + this.config.shutdown.flushMs;
+    do {
       await this.flush();
       if (this.buffer.size === 0 && this.uncertain.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 250));
+    } while (Date.now() < deadline);
+    await this.spillUnwritten();
+  }
+
+  /**
+   * Writes what is still pending into one spill file: batches of unknown outcome (and earlier
+   * spills') under their ids and shard counts, the buffer as a new batch. Only once that file is
+   * durable are the earlier spill files it covers deleted.
+   */
+  private async spillUnwritten(): Promise<void> {
+    const batches: SpilledBatch[] = this.uncertain.map(({ batch, accruals }) => ({ id: batch.id, shards: batch.shards ?? null, accruals }));
+    const buffered = this.buffer.drain();
+    if (buffered.length > 0) batches.push({ id: newBatchId(), shards: null, accruals: buffered });
+    try {
+      const path = await this.spill.write(batches);
+      for (const file of this.spillFiles.keys()) await this.spill.remove(file);
+      this.logger.warn(
+        { path, batches: batches.length, accruals: batches.reduce((sum, batch) => sum + batch.accruals.length, 0) },
+        'The database did not take every accrual before the stop; spilled them for the next start to write',
+      );
+    } catch (error) {
+      this.logger.error(
+        { err: error, directory: this.spill.directory, buffered: buffered.length, uncertainBatches: this.uncertain.length },
+        'Shutting down with accruals that could not be written nor spilled',
+      );
     }
-    this.logger.error(
-      { buffered: this.buffer.size, uncertainBatches: this.uncertain.length },
-      'Shutting down with accruals that could not be written',
-    );
   }
 
   private async flushOnce(): Promise<void> {
@@ -84,6 +141,7 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       const head = this.uncertain[0]!;
       if (!(await this.write(head.batch, head.accruals, { uncertain: true }))) return;
       this.uncertain.shift();
+      if (head.file !== null) await this.spillBatchWritten(head.file);
     }
     // The gauge shows what each flush found buffered (node × bucket accruals); after a failed
     // write it shows what is held for the retry.
@@ -94,6 +152,23 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       return;
     }
     this.metrics.lastFlushSuccess.setToCurrentTime();
+  }
+
+  /** Deletes a spill file once the last of its batches is in the ledger. */
+  private async spillBatchWritten(file: string): Promise<void> {
+    const left = (this.spillFiles.get(file) ?? 1) - 1;
+    if (left > 0) {
+      this.spillFiles.set(file, left);
+      return;
+    }
+    this.spillFiles.delete(file);
+    try {
+      await this.spill.remove(file);
+      this.logger.log({ path: file }, 'Accruals a previous stop spilled are written');
+    } catch (error) {
+      // Left behind, it is replayed at the next start: its batch ids make that a no-op.
+      this.logger.warn({ err: error, path: file }, 'A replayed accrual spill file could not be deleted');
+    }
   }
 
   /**
@@ -115,9 +190,14 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       if (!this.failing) this.logger.error({ err: error }, 'Accrual flush failed; will retry');
       this.failing = true;
       if (uncertain) {
-        // Still at the head of `uncertain`, retried first by the next flush.
+        // Still at the head of `uncertain`, retried first by the next flush; split as this try was.
+        const head = this.uncertain[0]!;
+        if (error instanceof LedgerOutcomeUnknown && batch.shards === undefined && error.shards !== undefined) {
+          this.uncertain[0] = { ...head, batch: { ...batch, shards: error.shards } };
+        }
       } else if (error instanceof LedgerOutcomeUnknown) {
-        this.uncertain.push({ batch, accruals });
+        // Retried split as it was tried (`LedgerBatch.shards`), so written shards are skipped.
+        this.uncertain.push({ batch: { ...batch, shards: error.shards ?? batch.shards }, accruals, file: null });
       } else {
         this.buffer.restore(accruals);
       }
@@ -132,7 +212,7 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
    * ledger locks node rows in), summed over buckets only when the accruals span more than one (a
    * flush's usually fall into one).
    */
-  private async toBatch(accruals: AccrualColumns): Promise<LedgerBatch> {
+  private async toBatch(accruals: AccrualColumns, id = newBatchId(), shards: number | null = null): Promise<LedgerBatch> {
     const network = new NetworkCreditColumns(accruals.length);
     const slicer = new LoopSlicer();
     let oneBucket = true;
@@ -161,8 +241,12 @@ export class AccrualFlusher implements OnModuleInit, OnModuleDestroy, BeforeAppl
       },
       slicer,
     );
-    return { id: `accrual:${newId()}`, network, nodes: progress, bonuses: [] };
+    return { id, network, nodes: progress, bonuses: [], ...(shards === null ? {} : { shards }) };
   }
+}
+
+function newBatchId(): string {
+  return `accrual:${newId()}`;
 }
 
 /** Accruals of several buckets summed per node (the latest score and last-seen win); bucket of a row: its first. */

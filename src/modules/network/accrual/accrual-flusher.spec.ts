@@ -1,4 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../../config';
 import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../earnings/ledger-batch';
 import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
@@ -10,18 +13,24 @@ describe('AccrualFlusher', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
 
-  function setup(outcomes: Array<'ok' | 'fail' | 'unknown'>) {
+  /** `unknown:N`: the COMMIT outcome of a batch split into N shards is unknown. */
+  type Outcome = 'ok' | 'fail' | 'unknown' | `unknown:${number}`;
+
+  function setup(outcomes: Outcome[], env: Record<string, string> = {}) {
     const attempts: LedgerBatch[] = [];
     const ledger = {
       apply: jest.fn((batch: LedgerBatch) => {
         attempts.push(batch);
         const outcome = outcomes.shift() ?? 'ok';
         if (outcome === 'fail') return Promise.reject(new Error('connection refused'));
-        if (outcome === 'unknown') return Promise.reject(new LedgerOutcomeUnknown(new Error('connection lost during COMMIT')));
+        if (outcome.startsWith('unknown')) {
+          const shards = outcome === 'unknown' ? undefined : Number(outcome.split(':')[1]);
+          return Promise.reject(new LedgerOutcomeUnknown(new Error('connection lost during COMMIT'), shards));
+        }
         return Promise.resolve({ applied: true });
       }),
     } as unknown as LedgerService;
-    const flusher = new AccrualFlusher(ledger, loadConfig({}), new RealtimeMetrics());
+    const flusher = new AccrualFlusher(ledger, loadConfig(env), new RealtimeMetrics());
     return { flusher, attempts };
   }
 
@@ -105,5 +114,77 @@ describe('AccrualFlusher', () => {
     flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
     await Promise.all([flusher.flush(), flusher.flush(), flusher.flush()]);
     expect(attempts).toHaveLength(1);
+  });
+
+  describe('a stop the database does not answer in time', () => {
+    let dataDir: string;
+    beforeEach(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'dash-spill-'));
+    });
+    afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = () => ({ DATA_DIR: dataDir, SHUTDOWN_FLUSH_MS: '0' });
+    const spillFiles = () => readdirSync(join(dataDir, 'unwritten-accruals', 'embedded')).filter((name) => name.endsWith('.accruals'));
+
+    it('spills what is pending and the next start writes it first, under the same ids and shard split', async () => {
+      const first = setup(['unknown:3', 'fail', 'fail'], env());
+      first.flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+      await first.flusher.flush(); // outcome unknown: kept under its id, split in 3
+      first.flusher.buffer.add(2, 11, 0, 30, 700, 0.5, 2_000);
+      await first.flusher.beforeApplicationShutdown(); // one last try fails; spilled
+      expect(spillFiles()).toHaveLength(1);
+      const uncertainId = first.attempts[0]!.id;
+
+      const second = setup(['ok', 'ok'], env());
+      await second.flusher.onApplicationBootstrap();
+      expect(second.flusher.idle).toBe(false);
+      second.flusher.buffer.add(3, 12, 0, 30, 900, 1, 3_000);
+      await second.flusher.flush();
+      const [replayedUncertain, replayedBuffer, fresh] = second.attempts;
+      expect(replayedUncertain!.id).toBe(uncertainId);
+      expect(replayedUncertain!.shards).toBe(3);
+      expect(total(replayedUncertain!)).toBe(500n);
+      // The buffered accruals became a batch with an id of its own when spilled (never tried: no split).
+      expect(replayedBuffer!.id).toMatch(/^accrual:/);
+      expect(replayedBuffer!.id).not.toBe(uncertainId);
+      expect(replayedBuffer!.shards).toBeUndefined();
+      expect(total(replayedBuffer!)).toBe(700n);
+      expect(nodesOf(replayedBuffer!)).toEqual([{ nodeId: 2, seconds: 30, points: 700n, score: 0.5, lastSeenAt: new Date(2_000) }]);
+      // Then what this run buffered.
+      expect(total(fresh!)).toBe(900n);
+      expect(spillFiles()).toEqual([]);
+      expect(second.flusher.idle).toBe(true);
+    });
+
+    it('keeps the spill file until every batch in it is written, and spills again on another failed stop', async () => {
+      const first = setup(['fail'], env());
+      first.flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+      await first.flusher.beforeApplicationShutdown();
+      const [firstFile] = spillFiles();
+
+      const second = setup(['fail', 'fail'], env());
+      await second.flusher.onApplicationBootstrap();
+      await second.flusher.flush();
+      expect(spillFiles()).toEqual([firstFile]);
+      await second.flusher.beforeApplicationShutdown();
+      // One file again: the new one holds the old batch, under its id.
+      const files = spillFiles();
+      expect(files).toHaveLength(1);
+      expect(files[0]).not.toBe(firstFile);
+
+      const third = setup(['ok'], env());
+      await third.flusher.onApplicationBootstrap();
+      await third.flusher.flush();
+      // The id the first spill gave it (its first try failed before COMMIT: a new id was fine then).
+      expect(third.attempts.map((batch) => batch.id)).toEqual([second.attempts[0]!.id]);
+      expect(total(third.attempts[0]!)).toBe(500n);
+      expect(spillFiles()).toEqual([]);
+    });
+
+    it('writes no file when everything was written', async () => {
+      const { flusher } = setup(['ok'], env());
+      flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+      await flusher.beforeApplicationShutdown();
+      expect(() => spillFiles()).toThrow(/ENOENT/);
+    });
   });
 });
