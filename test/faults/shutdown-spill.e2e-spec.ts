@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { registerUser } from '../support/api-client';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { NodeRunner } from '../support/node-runner';
@@ -15,21 +16,21 @@ const HEARTBEAT_MS = 100;
 const ADVISED_HEARTBEAT_MS = HEARTBEAT_MS * NodeRunner.ADVISED_FACTOR;
 
 /**
- * SIGTERM while PostgreSQL is down: the last flush cannot be written, so the accruals are spilled
- * to DATA_DIR; the next start (the database back) writes them, and a spill file replayed a second
- * time credits nothing twice.
+ * SIGTERM while PostgreSQL is down, or while the last flush waits on a lock: the accruals are
+ * spilled to DATA_DIR at SHUTDOWN_FLUSH_MS; the next start writes them, and a spill file replayed
+ * a second time (or holding a batch that committed after all) credits nothing twice.
  */
 describe('a stop the database does not answer', () => {
   let postgres: PrivatePostgres;
   let dataDir: string;
   beforeAll(async () => {
     postgres = await PrivatePostgres.create();
+  });
+  beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'dash-spill-e2e-'));
   });
-  afterAll(async () => {
-    await postgres?.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => postgres?.destroy());
 
   const env = () => ({
     DATABASE_URL: postgres.url,
@@ -45,10 +46,11 @@ describe('a stop the database does not answer', () => {
     REFERRAL_QUALIFY_POINTS: '1000000',
   });
   const spillFiles = () => readdirSync(join(dataDir, 'unwritten-accruals'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.accruals'));
-  const written = async () => {
+  const written = async (deviceId = 'spill-node') => {
     const [node] = await sql<{ seconds: number; points: string }>(
       postgres.url,
-      `SELECT connection_time::float8 AS seconds, (points_earned * 1000000)::bigint::text AS points FROM network_connections WHERE device_id = 'spill-node'`,
+      `SELECT connection_time::float8 AS seconds, (points_earned * 1000000)::bigint::text AS points FROM network_connections WHERE device_id = $1`,
+      [deviceId],
     );
     const balances = await sql<{ user_id: number; network: string; referral: string }>(
       postgres.url,
@@ -108,5 +110,44 @@ describe('a stop the database does not answer', () => {
     expect(await written()).toEqual(after);
     third.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
+  });
+
+  it('a last flush that waits on a lock past the deadline is spilled in flight, and the next start writes it once', async () => {
+    const service = spawnService(env());
+    const url = await service.ready;
+    const earner = await registerUser({ url });
+    const node = new NodeRunner(() => url.replace('http', 'ws'), earner.accessToken, 'locked-node', HEARTBEAT_MS).start();
+    await waitUntil(() => node.answeredHeartbeats >= 10, { what: 'heartbeats' });
+
+    // Another session holds the earner's user row: the flush's earnings insert (its foreign key)
+    // waits for it, as a write to a database that stopped answering (a failover) would.
+    const blocker = new Client({ connectionString: postgres.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [earner.id]);
+      service.kill('SIGTERM');
+      // The stop does not wait for the write past SHUTDOWN_FLUSH_MS: it spills the batch and exits,
+      // its transaction rolled back with the connection.
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      await node.stop();
+      expect(service.stdout.join('\n')).toMatch(/spilled them for the next start/);
+      expect(spillFiles()).toHaveLength(1);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect((await written('locked-node')).node.points).toBe('0');
+
+    const next = spawnService(env());
+    await next.ready;
+    await waitUntil(() => spillFiles().length === 0, { timeoutMs: 20_000, what: 'the spill to be written and deleted' });
+    const { node: row } = await written('locked-node');
+    const { lower, upper } = node.creditBounds();
+    expect(row.seconds).toBeGreaterThanOrEqual(lower);
+    expect(row.seconds).toBeLessThanOrEqual(upper);
+    expect(await ledgerMismatches(postgres.url)).toEqual([]);
+    next.kill('SIGTERM');
+    expect((await next.exited).code).toBe(0);
   });
 });

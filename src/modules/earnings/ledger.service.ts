@@ -81,11 +81,14 @@ export class LedgerService {
    * same batch with the same id: written shards are skipped); any other error means nothing was
    * written.
    */
-  async apply(batch: LedgerBatch): Promise<LedgerResult> {
+  async apply(batch: LedgerBatch, options: ApplyOptions = {}): Promise<LedgerResult> {
     // Everything that reads no ledger row is worked out before the transactions, so their locks
     // are held only for the writes (and a retry does not redo it).
     const plan = await this.plan(batch);
     const shards = await this.shard(batch.id, plan, batch.shards);
+    // From here on the transactions start (in this same turn): aborted before, nothing is written.
+    options.signal?.throwIfAborted();
+    options.onSplit?.(shards.length);
     if (shards.length === 1) {
       return this.applyShard(shards[0]!).catch((error: unknown) => {
         throw error instanceof LedgerOutcomeUnknown ? new LedgerOutcomeUnknown(error.cause, 1) : error;
@@ -459,6 +462,17 @@ export function* changeEvents(result: LedgerResult): Generator<DomainEvent> {
       yield { type, userIds: userIds.slice(from, from + ANNOUNCED_USERS_PER_EVENT) };
     }
   }
+}
+
+/** How a caller follows an `apply` in progress. */
+export interface ApplyOptions {
+  /** Aborted before the batch's transactions start, `apply` writes nothing and throws the abort reason. */
+  readonly signal?: AbortSignal;
+  /**
+   * Called as the transactions start, with the number of shards (transactions) of the batch: from
+   * then on its outcome may be a partial write, which only a retry with that split completes.
+   */
+  readonly onSplit?: (shards: number) => void;
 }
 
 /** What one transaction of a batch writes, worked out before it starts; rows as columns. */

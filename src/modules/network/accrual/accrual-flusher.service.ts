@@ -32,6 +32,10 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
   readonly buffer = new AccrualBuffer();
   /** Batches to retry under their ids, oldest first, with the accruals they carry. */
   private readonly uncertain: PendingBatch[] = [];
+  /** The batch being written and the split its transactions started with (null before they start). */
+  private inFlight: { batch: LedgerBatch; accruals: AccrualColumns; fresh: boolean; shards: number | null } | null = null;
+  /** Aborted when the stop spills: a write still planning then never starts its transactions. */
+  private readonly stopping = new AbortController();
   /** Spill files being replayed → how many of their batches are not yet written. */
   private readonly spillFiles = new Map<string, number>();
   private readonly spill: AccrualSpill;
@@ -103,11 +107,14 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
     clearInterval(this.timer);
     await this.beforeFinalFlush();
     const deadline = Date.now() + this.config.shutdown.flushMs;
-    do {
-      await this.flush();
-      if (this.buffer.size === 0 && this.uncertain.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    } while (Date.now() < deadline);
+    for (;;) {
+      // A write the database does not answer (a lock, a failover without a reset) is not waited
+      // for past the deadline: the batch in flight is spilled with the rest.
+      await settledWithin(this.flush(), deadline - Date.now());
+      if (this.idle) return;
+      if (Date.now() >= deadline) break;
+      if (this.running === null) await settledWithin(new Promise<void>(() => undefined), Math.min(250, deadline - Date.now()));
+    }
     await this.spillUnwritten();
   }
 
@@ -117,7 +124,13 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
    * durable are the earlier spill files it covers deleted.
    */
   private async spillUnwritten(): Promise<void> {
-    const batches: SpilledBatch[] = this.uncertain.map(({ batch, accruals }) => ({ id: batch.id, shards: batch.shards ?? null, accruals }));
+    this.stopping.abort(new Error('shutting down: accruals spilled'));
+    const inFlight = this.inFlight;
+    const splitOf = (batch: LedgerBatch) => batch.shards ?? (inFlight?.batch === batch ? inFlight.shards : null);
+    const batches: SpilledBatch[] = this.uncertain.map(({ batch, accruals }) => ({ id: batch.id, shards: splitOf(batch), accruals }));
+    // A new batch in flight (drained, so in neither the buffer nor `uncertain`): spilled under its id.
+    // Should it still commit before the process ends, the next start skips it by that id.
+    if (inFlight?.fresh) batches.push({ id: inFlight.batch.id, shards: inFlight.shards, accruals: inFlight.accruals });
     const buffered = this.buffer.drain();
     if (buffered.length > 0) batches.push({ id: newBatchId(), shards: null, accruals: buffered });
     try {
@@ -178,8 +191,9 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
    */
   private async write(batch: LedgerBatch, accruals: AccrualColumns, { uncertain = false } = {}): Promise<boolean> {
     const stopTimer = this.metrics.flushDuration.startTimer();
+    const inFlight = (this.inFlight = { batch, accruals, fresh: !uncertain, shards: null as number | null });
     try {
-      await this.ledger.apply(batch);
+      await this.ledger.apply(batch, { signal: this.stopping.signal, onSplit: (shards) => (inFlight.shards = shards) });
       stopTimer();
       this.metrics.flushRows.observe(accruals.length);
       if (this.failing) this.logger.log('Accrual flushes succeed again');
@@ -202,6 +216,8 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
         this.buffer.restore(accruals);
       }
       return false;
+    } finally {
+      this.inFlight = null;
     }
   }
 
@@ -243,6 +259,13 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
     );
     return { id, network, nodes: progress, bonuses: [], ...(shards === null ? {} : { shards }) };
   }
+}
+
+/** Waits for `promise` (its outcome ignored) or `ms`, whichever comes first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }
 
 function newBatchId(): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config';
 import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../earnings/ledger-batch';
-import { LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
+import { ApplyOptions, LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualFlusher } from './accrual-flusher.service';
 
@@ -13,15 +13,25 @@ describe('AccrualFlusher', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
 
-  /** `unknown:N`: the COMMIT outcome of a batch split into N shards is unknown. */
-  type Outcome = 'ok' | 'fail' | 'unknown' | `unknown:${number}`;
+  /**
+   * `unknown:N`: the COMMIT outcome of a batch split into N shards is unknown; `hang:N`: its N
+   * transactions start and never answer.
+   */
+  type Outcome = 'ok' | 'fail' | 'unknown' | `unknown:${number}` | `hang:${number}`;
 
-  function setup(outcomes: Outcome[], env: Record<string, string> = {}) {
+  /** A ledger that answers `outcomes` in turn, then `otherwise` for ever. */
+  function setup(outcomes: Outcome[], env: Record<string, string> = {}, otherwise: Outcome = 'ok') {
     const attempts: LedgerBatch[] = [];
+    const signals: AbortSignal[] = [];
     const ledger = {
-      apply: jest.fn((batch: LedgerBatch) => {
+      apply: jest.fn((batch: LedgerBatch, options: ApplyOptions = {}) => {
         attempts.push(batch);
-        const outcome = outcomes.shift() ?? 'ok';
+        if (options.signal) signals.push(options.signal);
+        const outcome = outcomes.shift() ?? otherwise;
+        if (outcome.startsWith('hang')) {
+          options.onSplit?.(Number(outcome.split(':')[1]));
+          return new Promise(() => undefined);
+        }
         if (outcome === 'fail') return Promise.reject(new Error('connection refused'));
         if (outcome.startsWith('unknown')) {
           const shards = outcome === 'unknown' ? undefined : Number(outcome.split(':')[1]);
@@ -31,7 +41,7 @@ describe('AccrualFlusher', () => {
       }),
     } as unknown as LedgerService;
     const flusher = new AccrualFlusher(ledger, loadConfig(env), new RealtimeMetrics());
-    return { flusher, attempts };
+    return { flusher, attempts, signals };
   }
 
   const nodesOf = (batch: LedgerBatch) => (batch.nodes instanceof NodeProgressColumns ? batch.nodes.toProgress() : batch.nodes);
@@ -122,11 +132,13 @@ describe('AccrualFlusher', () => {
       dataDir = mkdtempSync(join(tmpdir(), 'dash-spill-'));
     });
     afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
-    const env = () => ({ DATA_DIR: dataDir, SHUTDOWN_FLUSH_MS: '0' });
+    // The stop retries for 100 ms against a ledger that keeps failing: how many tries fit is
+    // immaterial (each fails), what is pending at the end is spilled.
+    const env = () => ({ DATA_DIR: dataDir, SHUTDOWN_FLUSH_MS: '100' });
     const spillFiles = () => readdirSync(join(dataDir, 'unwritten-accruals', 'embedded')).filter((name) => name.endsWith('.accruals'));
 
     it('spills what is pending and the next start writes it first, under the same ids and shard split', async () => {
-      const first = setup(['unknown:3', 'fail', 'fail'], env());
+      const first = setup(['unknown:3'], env(), 'fail');
       first.flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
       await first.flusher.flush(); // outcome unknown: kept under its id, split in 3
       first.flusher.buffer.add(2, 11, 0, 30, 700, 0.5, 2_000);
@@ -156,12 +168,12 @@ describe('AccrualFlusher', () => {
     });
 
     it('keeps the spill file until every batch in it is written, and spills again on another failed stop', async () => {
-      const first = setup(['fail'], env());
+      const first = setup([], env(), 'fail');
       first.flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
       await first.flusher.beforeApplicationShutdown();
       const [firstFile] = spillFiles();
 
-      const second = setup(['fail', 'fail'], env());
+      const second = setup([], env(), 'fail');
       await second.flusher.onApplicationBootstrap();
       await second.flusher.flush();
       expect(spillFiles()).toEqual([firstFile]);
@@ -177,6 +189,22 @@ describe('AccrualFlusher', () => {
       // The id the first spill gave it (its first try failed before COMMIT: a new id was fine then).
       expect(third.attempts.map((batch) => batch.id)).toEqual([second.attempts[0]!.id]);
       expect(total(third.attempts[0]!)).toBe(500n);
+      expect(spillFiles()).toEqual([]);
+    });
+
+    it('spills a write the database does not answer by the deadline, under its id and the split it started with', async () => {
+      const first = setup(['hang:2'], env());
+      first.flusher.buffer.add(1, 10, 0, 30, 500, 1, 1_000);
+      await first.flusher.beforeApplicationShutdown(); // returns at the deadline, the write still pending
+      expect(first.attempts).toHaveLength(1);
+      // Nothing new starts after the spill.
+      expect(first.signals[0]!.aborted).toBe(true);
+      expect(spillFiles()).toHaveLength(1);
+
+      const second = setup([], env());
+      await second.flusher.onApplicationBootstrap();
+      await second.flusher.flush();
+      expect(second.attempts.map((batch) => [batch.id, batch.shards, total(batch)])).toEqual([[first.attempts[0]!.id, 2, 500n]]);
       expect(spillFiles()).toEqual([]);
     });
 
