@@ -1,6 +1,7 @@
 import { formatMicroPoints, MicroPoints, microPointsOf } from '../../src/common/points';
 import { LedgerBatch } from '../../src/modules/earnings/ledger-batch';
-import { LedgerOutcomeUnknown, LedgerService } from '../../src/modules/earnings/ledger.service';
+import { LedgerOutcomeUnknown } from '../../src/modules/earnings/ledger.repository';
+import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { registerUser, RegisteredUser } from '../support/api-client';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
 import { sql } from '../support/sql';

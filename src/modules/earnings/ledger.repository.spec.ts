@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { LEDGER_STATEMENT_ROWS, LedgerRepository } from './ledger.repository';
 
 /** A manager that records each statement's parameters and answers like the database would (no rows). */
@@ -17,7 +17,8 @@ function recordingManager(answer: (sql: string, params: unknown[]) => unknown = 
 const idsOf = (literal: unknown): number[] => (literal as string).slice(1, -1).split(',').map(Number);
 
 describe('LedgerRepository', () => {
-  const repository = new LedgerRepository();
+  // Statement building only: no transaction is opened.
+  const repository = new LedgerRepository(null as unknown as DataSource);
   const rows = LEDGER_STATEMENT_ROWS * 2 + 7;
 
   it('writes a pass of more than LEDGER_STATEMENT_ROWS rows as several statements, in key order, each row once', async () => {

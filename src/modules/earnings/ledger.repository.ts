@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { columnLiteral, forChunks, integersLiteral, LoopSlicer } from '../../common/event-loop';
 import { formatMicroPoints, MicroPoints } from '../../common/points';
 import { BonusCredit, BonusRow, CompletedReferral, NodeColumns } from './ledger-batch';
@@ -136,6 +137,21 @@ async function linkColumnsOf(text: string | null, capacity: number, slicer: Loop
   return { length: row, referralIds, referrerIds, refereeIds, settled };
 }
 
+/** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */
+export class LedgerOutcomeUnknown extends Error {
+  /**
+   * @param shards How many shards the batch was split into (a retry must split the same way: see
+   *   `LedgerBatch.shards`); unset where only one transaction is known (a shard's own COMMIT).
+   */
+  constructor(
+    cause: unknown,
+    readonly shards?: number,
+  ) {
+    super('The ledger commit failed; the batch may or may not have been applied', { cause });
+    this.name = 'LedgerOutcomeUnknown';
+  }
+}
+
 /**
  * The set-based statements of a ledger write. Each takes whole arrays (via `unnest`), so a batch
  * of 100,000 users costs a handful of round trips. Rows are fed in key order so that concurrent
@@ -143,6 +159,38 @@ async function linkColumnsOf(text: string | null, capacity: number, slicer: Loop
  */
 @Injectable()
 export class LedgerRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` in one READ COMMITTED transaction on the primary, telling a failed COMMIT (throws
+   * LedgerOutcomeUnknown: the batch may be in the ledger) from a failure before it (rolled back:
+   * the error as it came).
+   */
+  async inBatchTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      await runner.connect();
+      await runner.startTransaction('READ COMMITTED');
+      // A flush sorts and hashes hundreds of thousands of rows; the default 4 MB spills to disk.
+      await runner.query(`SET LOCAL work_mem = '64MB'`);
+      let result: T;
+      try {
+        result = await work(runner.manager);
+      } catch (error) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+      try {
+        await runner.commitTransaction();
+      } catch (error) {
+        throw new LedgerOutcomeUnknown(error);
+      }
+      return result;
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
   /** Records the batch; false when it was recorded (so applied) before. */
   async claimBatch(manager: EntityManager, batchId: string, creditCount: number): Promise<boolean> {
     const rows = (await manager.query(

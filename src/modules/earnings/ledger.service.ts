@@ -28,7 +28,7 @@ import {
   UserAmounts,
 } from './ledger-columns';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
-import { BucketCredit, LedgerRepository } from './ledger.repository';
+import { BucketCredit, LedgerOutcomeUnknown, LedgerRepository } from './ledger.repository';
 import { LedgerMetrics } from './ledger.metrics';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
@@ -111,7 +111,7 @@ export class LedgerService {
   private async applyShard(shard: LedgerShard): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.transaction((manager) => this.applyIn(manager, shard));
+        const result = await this.ledger.inBatchTransaction((manager) => this.applyIn(manager, shard));
         // Only once committed: a referral marked settled is never checked for qualification again.
         this.chains.markSettled(result.completedReferrals.map((referral) => referral.refereeId));
         if (result.applied) await this.announce(result);
@@ -121,32 +121,6 @@ export class LedgerService {
         this.metrics.retried('batch');
         this.logger.warn(`Ledger batch ${shard.id} met a concurrent batch (attempt ${attempt}); retrying`);
       }
-    }
-  }
-
-  /** A transaction that tells a failed COMMIT (outcome unknown) from an earlier failure (rolled back). */
-  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner('master');
-    try {
-      await runner.connect();
-      await runner.startTransaction('READ COMMITTED');
-      // A flush sorts and hashes hundreds of thousands of rows; the default 4 MB spills to disk.
-      await runner.query(`SET LOCAL work_mem = '64MB'`);
-      let result: T;
-      try {
-        result = await work(runner.manager);
-      } catch (error) {
-        await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-      try {
-        await runner.commitTransaction();
-      } catch (error) {
-        throw new LedgerOutcomeUnknown(error);
-      }
-      return result;
-    } finally {
-      await runner.release().catch(() => undefined);
     }
   }
 
@@ -491,21 +465,6 @@ interface LedgerShard {
   /** In node id order. */
   readonly nodes: NodeColumns;
   readonly bonuses: readonly BonusCredit[];
-}
-
-/** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */
-export class LedgerOutcomeUnknown extends Error {
-  /**
-   * @param shards How many shards the batch was split into (a retry must split the same way: see
-   *   `LedgerBatch.shards`); unset where only one transaction is known (a shard's own COMMIT).
-   */
-  constructor(
-    cause: unknown,
-    readonly shards?: number,
-  ) {
-    super('The ledger commit failed; the batch may or may not have been applied', { cause });
-    this.name = 'LedgerOutcomeUnknown';
-  }
 }
 
 /**

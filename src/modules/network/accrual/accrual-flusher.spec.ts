@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config';
 import { LedgerBatch, NetworkCreditColumns, NodeProgressColumns } from '../../earnings/ledger-batch';
-import { ApplyOptions, LedgerOutcomeUnknown, LedgerService } from '../../earnings/ledger.service';
+import { LedgerOutcomeUnknown } from '../../earnings/ledger.repository';
+import { ApplyOptions, LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualFlusher } from './accrual-flusher.service';
 
