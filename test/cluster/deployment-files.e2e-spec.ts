@@ -63,7 +63,12 @@ describe('deployment files', () => {
       expect(environment.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
       expect(environment.REDIS_URL).toBe('redis://redis:6379');
       expect(environment.TRUSTED_PROXIES).toBe(compose.networks.backend.ipam.config[0].subnet);
+      // DATA_DIR (/data in the image) on a named volume of its own: a spill outlives the container.
+      const [volume] = compose.services[app].volumes as string[];
+      expect(volume).toBe(`${app}-data:/data`);
+      expect(compose.volumes).toHaveProperty(`${app}-data`);
     }
+    expect(readFileSync(join(DOCKER, 'Dockerfile'), 'utf8')).toMatch(/DATA_DIR=\/data/);
     const nginxConf = readFileSync(join(DOCKER, 'nginx.conf'), 'utf8');
     expect(nginxConf).toMatch(/server app1:3000/);
     expect(nginxConf).toMatch(/server app2:3000/);
