@@ -71,6 +71,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://app.example.com,http://localhost:5173',
       ADMIN_EMAILS: 'Boss@Example.com, ops@example.com',
       LOG_LEVEL: 'debug',
+      SHUTDOWN_FLUSH_MS: '2500',
     });
     expect(config.http.port).toBe(8080);
     expect(config.database.url).toBe('postgres://u:p@db:5432/app');
@@ -86,6 +87,7 @@ describe('loadConfig', () => {
     expect(config.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
     expect(config.logLevel).toBe('debug');
+    expect(config.shutdown.flushMs).toBe(2_500);
   });
 
   it('names every bad variable in one error', () => {
@@ -101,6 +103,7 @@ describe('loadConfig', () => {
         TRUSTED_PROXIES: '10.0.0.0/99',
         WS_MAX_CONNECTIONS: '-1',
         SHUTDOWN_DRAIN_MS: 'soon',
+        SHUTDOWN_FLUSH_MS: '900000',
       });
     } catch (caught) {
       error = caught;
@@ -108,7 +111,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues.map((issue) => issue.variable).sort();
     expect(issues).toEqual(
-      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'REFERRAL_RATES', 'SHUTDOWN_DRAIN_MS', 'TRUSTED_PROXIES', 'WS_MAX_CONNECTIONS'].sort(),
+      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'REFERRAL_RATES', 'SHUTDOWN_DRAIN_MS', 'SHUTDOWN_FLUSH_MS', 'TRUSTED_PROXIES', 'WS_MAX_CONNECTIONS'].sort(),
     );
     // Secrets in connection strings never reach the message.
     expect((error as ConfigError).message).not.toContain('hunter2');
