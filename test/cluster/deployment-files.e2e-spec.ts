@@ -26,11 +26,13 @@ describe('deployment files', () => {
     expect(container.livenessProbe.httpGet.path).toBe('/health/live');
     expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
     expect(container.lifecycle.preStop).toBeDefined();
-    // preStop (10 s) + the drain window + the service's own shutdown limit (60 s) fit in the grace
-    // period.
-    const drainSeconds = Number(kind('ConfigMap').data.SHUTDOWN_DRAIN_MS) / 1000;
+    // preStop (10 s) + the drain window + the service's own shutdown limit (60 s, or the final
+    // flush's SHUTDOWN_FLUSH_MS + 30 s for the spill when longer: main.ts) fit in the grace period.
+    const settings = kind('ConfigMap').data;
+    const drainSeconds = Number(settings.SHUTDOWN_DRAIN_MS) / 1000;
+    const flushSeconds = Number(settings.SHUTDOWN_FLUSH_MS ?? 15_000) / 1000;
     expect(drainSeconds).toBeGreaterThan(0);
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(10 + drainSeconds + 60);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(10 + drainSeconds + Math.max(60, flushSeconds + 30));
     expect(container.ports[0].containerPort).toBe(3000);
     expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
   });
