@@ -7,7 +7,7 @@ import { LedgerOutcomeUnknown } from '../../earnings/ledger.repository';
 import { LedgerService } from '../../earnings/ledger.service';
 import { RealtimeMetrics } from '../../../realtime/realtime.metrics';
 import { AccrualBuffer, AccrualColumns } from './accrual-buffer';
-import { AccrualSpill, SpilledBatch } from './accrual-spill';
+import { AccrualSpill, SpilledBatch, SpillFile } from './accrual-spill';
 
 /** A batch to retry under its id: its outcome is unknown, or it comes from a spill file. */
 interface PendingBatch {
@@ -63,9 +63,19 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Batches a stop spilled are queued first and written at once, under their ids, before anything new. */
   async onApplicationBootstrap(): Promise<void> {
-    const files = await this.spill.readAll((path, error) =>
-      this.logger.error({ err: error, path }, 'An accrual spill file could not be read; kept as .unreadable, not replayed'),
-    );
+    let files: SpillFile[];
+    try {
+      files = await this.spill.readAll((path, error, setAside) =>
+        this.logger.error(
+          { err: error, path },
+          setAside ? 'An accrual spill file is not one; kept as .unreadable, not replayed' : 'An accrual spill file could not be read; left for a later start',
+        ),
+      );
+    } catch (error) {
+      // The service starts all the same; the files stay where they are for a later start.
+      this.logger.error({ err: error, directory: this.spill.directory }, 'Accrual spill files could not be listed; none replayed');
+      return;
+    }
     for (const file of files) {
       this.spillFiles.set(file.path, file.batches.length);
       for (const spilled of file.batches) {

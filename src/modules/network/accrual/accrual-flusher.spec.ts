@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../config';
@@ -207,6 +207,14 @@ describe('AccrualFlusher', () => {
       await second.flusher.flush();
       expect(second.attempts.map((batch) => [batch.id, batch.shards, total(batch)])).toEqual([[first.attempts[0]!.id, 2, 500n]]);
       expect(spillFiles()).toEqual([]);
+    });
+
+    it('starts when the spill directory cannot be listed, replaying nothing', async () => {
+      writeFileSync(join(dataDir, 'unwritten-accruals'), 'not a directory');
+      const { flusher, attempts } = setup([], env());
+      await flusher.onApplicationBootstrap();
+      expect(attempts).toEqual([]);
+      expect(flusher.idle).toBe(true);
     });
 
     it('writes no file when everything was written', async () => {

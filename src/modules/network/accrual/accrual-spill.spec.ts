@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AccrualColumns } from './accrual-buffer';
@@ -66,15 +66,25 @@ describe('AccrualSpill', () => {
     header.write('"rows":1'.replace('1', '9'), header.indexOf('"rows":1'));
     bad('4-rows-beyond-the-end', header);
 
+    // One the file system will not read (here a directory by that name): left as it is, not set aside.
+    mkdirSync(join(spill.directory, '5-not-a-file.accruals'));
+
     const unreadable: string[] = [];
-    const files = await spill.readAll((path) => unreadable.push(basename(path)));
+    const files = await spill.readAll((path, _, setAside) => unreadable.push(`${basename(path)}${setAside ? ' set aside' : ' left'}`));
     expect(files.map((file) => file.path)).toEqual([good]);
-    expect(unreadable).toEqual(['0-truncated.accruals', '1-foreign.accruals', '2-trailing.accruals', '3-nan-points.accruals', '4-rows-beyond-the-end.accruals']);
+    expect(unreadable).toEqual([
+      '0-truncated.accruals set aside',
+      '1-foreign.accruals set aside',
+      '2-trailing.accruals set aside',
+      '3-nan-points.accruals set aside',
+      '4-rows-beyond-the-end.accruals set aside',
+      '5-not-a-file.accruals left',
+    ]);
     expect(readdirSync(spill.directory).filter((name) => name.endsWith('.unreadable'))).toHaveLength(5);
-    // Set aside once: the next start does not report them again.
+    // Set aside once: the next start reports only the one left.
     const again: string[] = [];
-    await spill.readAll((path) => again.push(path));
-    expect(again).toEqual([]);
+    await spill.readAll((path) => again.push(basename(path)));
+    expect(again).toEqual(['5-not-a-file.accruals']);
   });
 
   it('refuses bytes that are not a spill file', () => {

@@ -82,10 +82,11 @@ export class AccrualSpill {
   }
 
   /**
-   * The spill files left by earlier runs, oldest first. A file that cannot be read as one is
-   * renamed `<name>.unreadable` (kept for an operator, never replayed) and reported to `onUnreadable`.
+   * The spill files left by earlier runs, oldest first. A file whose content is not a spill file's
+   * is renamed `<name>.unreadable` (kept for an operator, never replayed); one the file system
+   * would not read (permissions, I/O) is left for a later start. Both are reported to `onUnreadable`.
    */
-  async readAll(onUnreadable: (path: string, error: Error) => void): Promise<SpillFile[]> {
+  async readAll(onUnreadable: (path: string, error: Error, setAside: boolean) => void): Promise<SpillFile[]> {
     let names: string[];
     try {
       names = await readdir(this.directory);
@@ -99,9 +100,11 @@ export class AccrualSpill {
       try {
         files.push({ path, batches: parseSpill(await readFile(path)) });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // another instance took it
-        onUnreadable(path, error as Error);
-        await rename(path, `${path}.unreadable`).catch(() => undefined);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue; // another instance took it
+        const setAside = code === undefined;
+        onUnreadable(path, error as Error, setAside);
+        if (setAside) await rename(path, `${path}.unreadable`).catch(() => undefined);
       }
     }
     return files;
