@@ -123,7 +123,7 @@ export interface LedgerBatch {
   readonly nodes: readonly NodeProgress[] | NodeProgressColumns;
   readonly bonuses: readonly BonusCredit[];
   /**
-   * The shard count of an earlier attempt whose outcome is unknown (`LedgerOutcomeUnknown.shards`):
+   * The shard count of an earlier attempt whose outcome is unknown (`ApplyOptions.onSplit` tells it):
    * a retry splits the same way, so its shards' ids match those already written whatever the
    * configuration is now. Unset: the configuration decides.
    */

@@ -139,14 +139,7 @@ async function linkColumnsOf(text: string | null, capacity: number, slicer: Loop
 
 /** The COMMIT of a ledger batch failed: it may have been applied. Retry with the same batch id. */
 export class LedgerOutcomeUnknown extends Error {
-  /**
-   * @param shards How many shards the batch was split into (a retry must split the same way: see
-   *   `LedgerBatch.shards`); unset where only one transaction is known (a shard's own COMMIT).
-   */
-  constructor(
-    cause: unknown,
-    readonly shards?: number,
-  ) {
+  constructor(cause: unknown) {
     super('The ledger commit failed; the batch may or may not have been applied', { cause });
     this.name = 'LedgerOutcomeUnknown';
   }

@@ -89,11 +89,7 @@ export class LedgerService {
     // From here on the transactions start (in this same turn): aborted before, nothing is written.
     options.signal?.throwIfAborted();
     options.onSplit?.(shards.length);
-    if (shards.length === 1) {
-      return this.applyShard(shards[0]!).catch((error: unknown) => {
-        throw error instanceof LedgerOutcomeUnknown ? new LedgerOutcomeUnknown(error.cause, 1) : error;
-      });
-    }
+    if (shards.length === 1) return this.applyShard(shards[0]!);
 
     const outcomes = await Promise.allSettled(shards.map((shard) => this.applyShard(shard)));
     const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -104,7 +100,7 @@ export class LedgerService {
     const unknown = failed.find((outcome) => outcome.reason instanceof LedgerOutcomeUnknown);
     if (written === 0 && unknown === undefined) throw failed[0]!.reason;
     // Part of the batch is in the ledger: only a retry under the same id completes it exactly.
-    throw new LedgerOutcomeUnknown(unknown?.reason ?? failed[0]!.reason, shards.length);
+    throw new LedgerOutcomeUnknown(unknown?.reason ?? failed[0]!.reason);
   }
 
   /** One shard in its own transaction, retried on a deadlock or serialization failure; announced after commit. */

@@ -214,15 +214,14 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
       this.metrics.flushFailures.inc();
       if (!this.failing) this.logger.error({ err: error }, 'Accrual flush failed; will retry');
       this.failing = true;
+      // A batch that may be partly written is retried split as this try was (`LedgerBatch.shards`),
+      // so its written shards are skipped.
+      const asTried = batch.shards !== undefined || inFlight.shards === null ? batch : { ...batch, shards: inFlight.shards };
       if (uncertain) {
-        // Still at the head of `uncertain`, retried first by the next flush; split as this try was.
-        const head = this.uncertain[0]!;
-        if (error instanceof LedgerOutcomeUnknown && batch.shards === undefined && error.shards !== undefined) {
-          this.uncertain[0] = { ...head, batch: { ...batch, shards: error.shards } };
-        }
+        // Still at the head of `uncertain`, retried first by the next flush.
+        if (error instanceof LedgerOutcomeUnknown) this.uncertain[0] = { ...this.uncertain[0]!, batch: asTried };
       } else if (error instanceof LedgerOutcomeUnknown) {
-        // Retried split as it was tried (`LedgerBatch.shards`), so written shards are skipped.
-        this.uncertain.push({ batch: { ...batch, shards: error.shards ?? batch.shards }, accruals, file: null });
+        this.uncertain.push({ batch: asTried, accruals, file: null });
       } else {
         this.buffer.restore(accruals);
       }

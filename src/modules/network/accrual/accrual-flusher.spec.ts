@@ -35,8 +35,9 @@ describe('AccrualFlusher', () => {
         }
         if (outcome === 'fail') return Promise.reject(new Error('connection refused'));
         if (outcome.startsWith('unknown')) {
-          const shards = outcome === 'unknown' ? undefined : Number(outcome.split(':')[1]);
-          return Promise.reject(new LedgerOutcomeUnknown(new Error('connection lost during COMMIT'), shards));
+          // As the ledger does: the split is told as the transactions start.
+          options.onSplit?.(outcome === 'unknown' ? 1 : Number(outcome.split(':')[1]));
+          return Promise.reject(new LedgerOutcomeUnknown(new Error('connection lost during COMMIT')));
         }
         return Promise.resolve({ applied: true });
       }),
