@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config';
 import { forChunks, LoopSlicer, orderInSlices } from '../../../common/event-loop';
@@ -37,8 +38,6 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
   private inFlight: { batch: LedgerBatch; accruals: AccrualColumns; fresh: boolean; shards: number | null } | null = null;
   /** Aborted when the stop spills: a write still planning then never starts its transactions. */
   private readonly stopping = new AbortController();
-  /** Spill files being replayed → how many of their batches are not yet written. */
-  private readonly spillFiles = new Map<string, number>();
   private readonly spill: AccrualSpill;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
@@ -77,7 +76,6 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
       return;
     }
     for (const file of files) {
-      this.spillFiles.set(file.path, file.batches.length);
       for (const spilled of file.batches) {
         this.uncertain.push({ batch: await this.toBatch(spilled.accruals, spilled.id, spilled.shards), accruals: spilled.accruals, file: file.path });
       }
@@ -124,7 +122,7 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
       await settledWithin(this.flush(), deadline - Date.now());
       if (this.idle) return;
       if (Date.now() >= deadline) break;
-      if (this.running === null) await settledWithin(new Promise<void>(() => undefined), Math.min(250, deadline - Date.now()));
+      if (this.running === null) await sleep(Math.min(250, deadline - Date.now()));
     }
     await this.spillUnwritten();
   }
@@ -146,7 +144,8 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
     if (buffered.length > 0) batches.push({ id: newBatchId(), shards: null, accruals: buffered });
     try {
       const path = await this.spill.write(batches);
-      for (const file of this.spillFiles.keys()) await this.spill.remove(file);
+      // The earlier files still being replayed: everything of theirs not yet written is in this one.
+      for (const file of new Set(this.uncertain.map((pending) => pending.file))) if (file !== null) await this.spill.remove(file);
       this.logger.warn(
         { path, batches: batches.length, accruals: batches.reduce((sum, batch) => sum + batch.accruals.length, 0) },
         'The database did not take every accrual before the stop; spilled them for the next start to write',
@@ -178,14 +177,9 @@ export class AccrualFlusher implements OnModuleInit, OnApplicationBootstrap, OnM
     this.metrics.lastFlushSuccess.setToCurrentTime();
   }
 
-  /** Deletes a spill file once the last of its batches is in the ledger. */
+  /** Deletes a spill file once the last of its batches is in the ledger (none left in `uncertain`). */
   private async spillBatchWritten(file: string): Promise<void> {
-    const left = (this.spillFiles.get(file) ?? 1) - 1;
-    if (left > 0) {
-      this.spillFiles.set(file, left);
-      return;
-    }
-    this.spillFiles.delete(file);
+    if (this.uncertain.some((pending) => pending.file === file)) return;
     try {
       await this.spill.remove(file);
       this.logger.log({ path: file }, 'Accruals a previous stop spilled are written');
