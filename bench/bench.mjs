@@ -508,11 +508,11 @@ async function fanout(kind, db, users) {
     const rates = [];
     let complete = 0;
     for (let round = 1; round <= SIZES.rounds; round++) {
-      await creditAll(sql, ids);
+      const credit = await creditAll(sql, ids);
       await fleet.startRound(round);
       const t0 = nowMs();
       const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, JSON.stringify({ type: 'earnings.changed', userIds: [id] }));
+      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, creditMessage(id, credit));
       await pipeline.exec();
       let times = [];
       const deadline = t0 + 5_000;
@@ -559,22 +559,33 @@ const EPOCH_GENESIS_MS = Date.parse('2026-01-01T00:00:00Z');
 /**
  * A Network credit of one micro-point for each user, written as an accrual flush writes it: added
  * to the user's hourly Network bucket row and to their balance (the ledger invariant holds, and
- * the earnings table does not grow with every update, as in the service).
+ * the earnings table does not grow with every update, as in the service). Returns what the
+ * ledger's `earnings.changed` says of such a write (`LedgerCredit` without the amounts): its
+ * transaction, when it wrote, the bucket and its epoch.
  */
 async function creditAll(sql, ids) {
   const now = Date.now();
   const bucket = new Date(now - (now % 3_600_000));
   const epoch = Math.floor((now - EPOCH_GENESIS_MS) / 86_400_000);
-  await sql.query(
+  const { rows } = await sql.query(
     `WITH rows AS (
        INSERT INTO earnings (user_id, source, "timestamp", epoch, amount, ref)
        SELECT u, 'Network', $2, $3, 0.000001, '' FROM unnest($1::bigint[]) AS u ORDER BY u
        ON CONFLICT (user_id, source, "timestamp", ref) DO UPDATE SET amount = earnings.amount + EXCLUDED.amount
+       RETURNING user_id),
+     balances AS (
+       INSERT INTO user_balances (user_id, network, updated_at) SELECT user_id, 0.000001, now() FROM rows ORDER BY user_id
+       ON CONFLICT (user_id) DO UPDATE SET network = user_balances.network + EXCLUDED.network, updated_at = now()
        RETURNING user_id)
-     INSERT INTO user_balances (user_id, network, updated_at) SELECT user_id, 0.000001, now() FROM rows ORDER BY user_id
-     ON CONFLICT (user_id) DO UPDATE SET network = user_balances.network + EXCLUDED.network, updated_at = now()`,
+     SELECT pg_current_xact_id()::text AS tx, floor(extract(epoch FROM now()) * 1000)::float8 AS at, (SELECT count(*) FROM balances) AS written`,
     [ids, bucket, epoch],
   );
+  return { tx: Number(rows[0].tx), at: rows[0].at, bucket: bucket.getTime(), epoch };
+}
+
+/** The message A's RedisEventBus publishes on a user's channel after such a credit of one micro-point. */
+function creditMessage(userId, credit) {
+  return JSON.stringify({ type: 'earnings.changed', userIds: [userId], credit: { ...credit, amounts: [1, 0] } });
 }
 
 // ------------------------------------------------------------------------------ cross-instance
@@ -662,9 +673,10 @@ async function crossInstance(kind, db, users) {
         for (let k = 0; k < Math.min(due, ids.length); k++) batch.push(ids[(cursor + k) % ids.length]);
         cursor = (cursor + batch.length) % ids.length;
         written += due;
-        await creditAll(sql, [...new Set(batch)]);
+        const distinct = [...new Set(batch)];
+        const credit = await creditAll(sql, distinct);
         const pipeline = publisher.pipeline();
-        for (const id of batch) pipeline.publish(`${prefix}user:${id}`, JSON.stringify({ type: 'earnings.changed', userIds: [id] }));
+        for (const id of distinct) pipeline.publish(`${prefix}user:${id}`, creditMessage(id, credit));
         const publishedAt = nowMs();
         for (const id of batch) if (!pendingSince.has(id)) pendingSince.set(id, publishedAt);
         if (measuring) events += batch.length;
@@ -773,9 +785,9 @@ async function restWithChurn(db, users, tokens) {
     while (churning) {
       const started = nowMs();
       const ids = users.filter((_, i) => i % 10 === round % 10).map((user) => user.id);
-      await creditAll(sql, ids);
+      const credit = await creditAll(sql, ids);
       const pipeline = publisher.pipeline();
-      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, JSON.stringify({ type: 'earnings.changed', userIds: [id] }));
+      for (const id of ids) pipeline.publish(`${prefix}user:${id}`, creditMessage(id, credit));
       await pipeline.exec();
       round += 1;
       await sleep(Math.max(0, 1_000 - (nowMs() - started)));

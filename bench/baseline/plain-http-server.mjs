@@ -57,7 +57,7 @@ if (options.mode === 'static') {
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, types: PG_TYPE_PARSERS });
   const dataSource = { query: async (sql, params) => (await pool.query(sql, params)).rows };
   // No read cache: the baseline runs the service's SQL on every request.
-  const service = new EarningsService(new EarningsRepository(dataSource), loadConfig({}), null);
+  const service = new EarningsService(new EarningsRepository(dataSource), loadConfig({}), { setUpdater: () => undefined });
   summaryOf = async (userId) => {
     const summary = (await service.summaries([userId])).get(userId);
     return summary === undefined ? null : JSON.stringify(summary);

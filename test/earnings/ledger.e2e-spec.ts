@@ -3,7 +3,7 @@ import { LedgerBatch, LedgerResult, NodeProgress } from '../../src/modules/earni
 import { LedgerService } from '../../src/modules/earnings/ledger.service';
 import { EventBus } from '../../src/infra/bus/event-bus';
 import { NetworkRepository } from '../../src/modules/network/network.repository';
-import { DomainEvent } from '../../src/infra/bus/domain-event';
+import { DomainEvent, LedgerCredit } from '../../src/infra/bus/domain-event';
 import { registerUser, RegisteredUser } from '../support/api-client';
 import { Random } from '../support/random';
 import { ledgerMismatches, referralMismatches } from '../support/ledger-invariant';
@@ -145,12 +145,45 @@ describe('the ledger', () => {
     } finally {
       stops.forEach((stop) => stop());
     }
+    // Each user hears what the transaction credited them: the earner 1 point of Network, the referrer 20 % of it.
+    const credit = { tx: expect.any(Number), at: expect.any(Number), bucket: expect.any(Number), epoch: expect.any(Number) };
     expect(seen).toEqual(
       expect.arrayContaining([
-        { type: 'earnings.changed', userIds: expect.arrayContaining([user.id, referrer.id]) },
+        { type: 'earnings.changed', userIds: [user.id], credit: { ...credit, amounts: [1_000_000, 0] } },
+        { type: 'earnings.changed', userIds: [referrer.id], credit: { ...credit, amounts: [0, 200_000] } },
         { type: 'referral.changed', userIds: [referrer.id] },
       ]),
     );
+    // The credit names the transaction that wrote the balance row, and when it wrote it.
+    const credited = seen.find((event) => event.type === 'earnings.changed' && event.userIds[0] === user.id) as { credit: LedgerCredit };
+    const [row] = await sql<{ tx: string; updated_at: Date }>(app.database.url, `SELECT xmin::text AS tx, updated_at FROM user_balances WHERE user_id = $1`, [user.id]);
+    expect(BigInt(credited.credit.tx) & 0xffffffffn).toBe(BigInt(row!.tx));
+    expect(credited.credit.at).toBe(row!.updated_at.getTime());
+    expect(new Date(credited.credit.bucket).toISOString()).toBe(new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString());
+  });
+
+  it('announces a change it cannot describe in one bucket without a credit: a bonus, credits in two buckets', async () => {
+    const user = await registerUser(app);
+    const bus = app.server.app.get(EventBus);
+    const seen: DomainEvent[] = [];
+    const stop = bus.subscribeUser(user.id, (event) => seen.push(event));
+    try {
+      await ledger.apply(batch({ bonuses: [{ userId: user.id, amount: microPointsOf(3), at: new Date(), ref: `credit-test-${user.id}`, note: null }] }));
+      await ledger.apply(
+        batch({
+          network: [
+            { userId: user.id, amount: microPointsOf(1), at: new Date(Date.now() - 3_600_000) },
+            { userId: user.id, amount: microPointsOf(1), at: new Date() },
+          ],
+        }),
+      );
+    } finally {
+      stop();
+    }
+    expect(seen.filter((event) => event.type === 'earnings.changed')).toEqual([
+      { type: 'earnings.changed', userIds: [user.id] },
+      { type: 'earnings.changed', userIds: [user.id] },
+    ]);
   });
 
   it('advances nodes and names each owner once; a node that no longer exists is skipped', async () => {

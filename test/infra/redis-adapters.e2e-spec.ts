@@ -83,6 +83,46 @@ describe('Redis adapters', () => {
     await waitUntil(async () => (await subscribers()) === 0);
   });
 
+  it('gives each user’s channel that user’s part of a credit', async () => {
+    const busA = new RedisEventBus(a);
+    const busB = new RedisEventBus(b);
+    const onA: DomainEvent[] = [];
+    const stop = busA.subscribeUser(12, (event) => onA.push(event));
+    await waitUntil(() => busA.isListening(12));
+    const credit = { tx: 901, at: 1_000, bucket: 0, epoch: 0 };
+    await busB.publish({ type: 'earnings.changed', userIds: [11, 12, 13], credit: { ...credit, amounts: [1, 2, 3, 4, 5, 6] } });
+    await waitUntil(() => onA.length === 1);
+    expect(onA).toEqual([{ type: 'earnings.changed', userIds: [12], credit: { ...credit, amounts: [3, 4] } }]);
+    stop();
+  });
+
+  it('listens to a user once Redis has confirmed the subscription; a dropped subscriber connection is a delivery gap, reported again when it is back', async () => {
+    const clients = new RedisClients(namespace.url, namespace.keyPrefix);
+    await clients.waitUntilReady(60_000);
+    try {
+      const bus = new RedisEventBus(clients);
+      let gaps = 0;
+      bus.onDeliveryGap(() => (gaps += 1));
+      const stop = bus.subscribeUser(21, () => undefined);
+      // SUBSCRIBE is on its way, not yet confirmed: an event published now might not reach this instance.
+      expect(bus.isListening(21)).toBe(false);
+      await waitUntil(() => bus.isListening(21));
+      expect(bus.isListening(22)).toBe(false);
+
+      const closed = new Promise((resolve) => clients.subscriber.once('close', resolve));
+      clients.subscriber.disconnect(true);
+      await closed;
+      expect(gaps).toBe(1);
+      expect(bus.isListening(21)).toBe(false);
+      await waitUntil(() => bus.isListening(21));
+      expect(gaps).toBe(2);
+      stop();
+      expect(bus.isListening(21)).toBe(false);
+    } finally {
+      await clients.close();
+    }
+  });
+
   it('ignores malformed messages on a user channel', async () => {
     const bus = new RedisEventBus(a);
     const seen: DomainEvent[] = [];

@@ -15,6 +15,7 @@ export type Unsubscribe = () => void;
  */
 export abstract class EventBus {
   private readonly localTaps: EventHandler[] = [];
+  private readonly gapHandlers: Array<() => void> = [];
 
   /** Delivers the event to every subscriber of each of its users, on every instance. */
   abstract publish(event: DomainEvent): Promise<void>;
@@ -50,6 +51,29 @@ export abstract class EventBus {
   }
 
   abstract subscribeUser(userId: number, handler: EventHandler): Unsubscribe;
+
+  /**
+   * True when every event of the user published from now on will reach this instance's handlers:
+   * the user's subscription is in place (across instances: confirmed by Redis). Always true in-process.
+   */
+  isListening(_userId: number): boolean {
+    return true;
+  }
+
+  /** Called whenever events may have been lost (the connection that receives them dropped). */
+  onDeliveryGap(handler: () => void): void {
+    this.gapHandlers.push(handler);
+  }
+
+  protected reportDeliveryGap(): void {
+    for (const handler of this.gapHandlers) {
+      try {
+        handler();
+      } catch (error) {
+        logger.error({ err: error }, 'A delivery gap handler failed');
+      }
+    }
+  }
 
   /** Users this instance currently listens to (for metrics and tests). */
   abstract subscribedUserCount(): number;

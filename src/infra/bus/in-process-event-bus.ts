@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DomainEvent } from './domain-event';
+import { DomainEvent, eventOfUser } from './domain-event';
 import { EventBus, EventHandler, Unsubscribe } from './event-bus';
 
 /** The bus of a single instance without Redis: a map from user to handlers. */
@@ -24,12 +24,19 @@ export class InProcessEventBus extends EventBus {
     return true;
   }
 
-  /** Runs the handlers of each user once per event; one failing handler does not stop the others. */
+  /**
+   * Runs the handlers of each user once per event; one failing handler does not stop the others.
+   * A credit goes to each user's handlers as that user's part of it, as over Redis.
+   */
   private deliverLocally(event: DomainEvent): void {
-    for (const userId of new Set(event.userIds)) {
+    const perUser = event.type === 'earnings.changed' && event.credit !== undefined;
+    const seen = new Set<number>();
+    event.userIds.forEach((userId, index) => {
+      if (seen.has(userId)) return;
+      seen.add(userId);
       const handlers = this.handlers.get(userId);
-      if (handlers !== undefined) runHandlers(handlers, event, this.logger);
-    }
+      if (handlers !== undefined) runHandlers(handlers, perUser ? eventOfUser(event, index) : event, this.logger);
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { RedisClients } from '../redis/redis-clients';
-import { DomainEvent, isDomainEvent } from './domain-event';
+import { DomainEvent, eventOfUser, isDomainEvent } from './domain-event';
 import { EventBus, EventHandler, Unsubscribe } from './event-bus';
 import { addHandler, runHandlers } from './in-process-event-bus';
 
@@ -23,10 +23,35 @@ export class RedisEventBus extends EventBus {
   /** Messages of this tick's publishes, not yet sent. */
   private batch: PublishBatch | null = null;
 
+  /** Users whose channel Redis has confirmed subscribing to on the current connection. */
+  private readonly confirmed = new Set<number>();
+  private disconnected = false;
+  /** Which subscription of the user is current (a count), so a late confirmation of an earlier one is ignored. */
+  private readonly subscriptionOf = new Map<number, number>();
+  private subscriptions = 0;
+
   constructor(private readonly redis: RedisClients) {
     super();
     this.channelPrefix = redis.key('user', '');
     redis.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    // Messages published while the subscriber is away are not kept by Redis: say so on the way
+    // down and again once it is back (what was read meanwhile was read without hearing events).
+    redis.subscriber.on('close', () => {
+      if (this.disconnected) return;
+      this.disconnected = true;
+      this.confirmed.clear();
+      this.reportDeliveryGap();
+    });
+    redis.subscriber.on('ready', () => {
+      if (!this.disconnected) return;
+      this.disconnected = false;
+      this.confirmAll();
+      this.reportDeliveryGap();
+    });
+  }
+
+  override isListening(userId: number): boolean {
+    return this.confirmed.has(userId);
   }
 
   /**
@@ -35,11 +60,15 @@ export class RedisEventBus extends EventBus {
    * its own commands' results.
    */
   publish(event: DomainEvent): Promise<void> {
-    const userIds = [...new Set(event.userIds)];
-    if (userIds.length === 0) return Promise.resolve();
+    if (event.userIds.length === 0) return Promise.resolve();
     const batch = (this.batch ??= this.startBatch());
     const from = batch.messages.length;
-    for (const userId of userIds) batch.messages.push([this.channelOf(userId), JSON.stringify({ ...event, userIds: [userId] })]);
+    const seen = new Set<number>();
+    event.userIds.forEach((userId, index) => {
+      if (seen.has(userId)) return;
+      seen.add(userId);
+      batch.messages.push([this.channelOf(userId), JSON.stringify(eventOfUser(event, index))]);
+    });
     return new Promise<void>((resolve, reject) => batch.waiting.push({ from, to: batch.messages.length, resolve, reject }));
   }
 
@@ -69,14 +98,24 @@ export class RedisEventBus extends EventBus {
     const first = !this.handlers.has(userId);
     const remove = addHandler(this.handlers, userId, handler);
     if (first) {
-      this.redis.subscriber.subscribe(this.channelOf(userId)).catch((error: Error) => {
-        // ioredis re-subscribes every channel it knows of after a reconnect.
-        this.logger.warn(`Subscribe to user ${userId} deferred: ${error.message}`);
-      });
+      const subscription = ++this.subscriptions;
+      this.subscriptionOf.set(userId, subscription);
+      this.redis.subscriber.subscribe(this.channelOf(userId)).then(
+        () => {
+          // Not if the user was let go (and maybe taken again) meanwhile: that SUBSCRIBE confirms itself.
+          if (this.subscriptionOf.get(userId) === subscription && !this.disconnected) this.confirmed.add(userId);
+        },
+        (error: Error) => {
+          // ioredis re-subscribes every channel it knows of after a reconnect (and confirmAll marks them).
+          this.logger.warn(`Subscribe to user ${userId} deferred: ${error.message}`);
+        },
+      );
     }
     return () => {
       remove();
       if (!this.handlers.has(userId)) {
+        this.confirmed.delete(userId);
+        this.subscriptionOf.delete(userId);
         this.redis.subscriber.unsubscribe(this.channelOf(userId)).catch((error: Error) => {
           this.logger.warn(`Unsubscribe from user ${userId} failed: ${error.message}`);
         });
@@ -90,6 +129,22 @@ export class RedisEventBus extends EventBus {
 
   isHealthy(): boolean {
     return this.redis.isReady();
+  }
+
+  /**
+   * After a reconnect: subscribes every user held again (ioredis does too; a repeated SUBSCRIBE is
+   * a no-op) and counts them as listening once Redis has confirmed.
+   */
+  private confirmAll(): void {
+    const held = [...this.subscriptionOf];
+    if (held.length === 0) return;
+    this.redis.subscriber.subscribe(...held.map(([userId]) => this.channelOf(userId))).then(
+      () => {
+        if (this.disconnected) return;
+        for (const [userId, subscription] of held) if (this.subscriptionOf.get(userId) === subscription) this.confirmed.add(userId);
+      },
+      (error: Error) => this.logger.warn(`Re-subscribe after a reconnect failed: ${error.message}`),
+    );
   }
 
   private channelOf(userId: number): string {

@@ -1,5 +1,30 @@
+import { DomainEvent } from '../bus/domain-event';
 import { InProcessEventBus } from '../bus/in-process-event-bus';
-import { UserReadCache } from './user-read-cache';
+import { Based, UserReadCache } from './user-read-cache';
+
+/** A bus that can say it is not (yet) listening to users, and report a gap. */
+class TestBus extends InProcessEventBus {
+  listening = true;
+  override isListening(): boolean {
+    return this.listening;
+  }
+  gap(): void {
+    this.reportDeliveryGap();
+  }
+}
+
+/** An updater for counters: an event's `credit.amounts[0]` is added, unless the basis lists its tx. */
+const addCredit = (cached: Based<unknown>, event: DomainEvent): Based<unknown> | 'held' | undefined => {
+  if (event.type !== 'earnings.changed' || event.credit === undefined) return undefined;
+  const seen = cached.basis as number[];
+  if (seen.includes(event.credit.tx)) return 'held';
+  return { value: (cached.value as number) + event.credit.amounts[0]!, basis: [...seen, event.credit.tx] };
+};
+const credited = (userId: number, tx: number, amount: number): DomainEvent => ({
+  type: 'earnings.changed',
+  userIds: [userId],
+  credit: { tx, at: 0, bucket: 0, epoch: 0, amounts: [amount, 0] },
+});
 
 describe('UserReadCache', () => {
   it('keeps a value until an event of its part, and only of its part', async () => {
@@ -14,6 +39,62 @@ describe('UserReadCache', () => {
     expect(await cache.read(1, 'earnings', load)).toBe(1);
     await bus.publishAfterCommit({ type: 'earnings.changed', userIds: [1] });
     expect(await cache.read(1, 'earnings', load)).toBe(2);
+    cache.onModuleDestroy();
+  });
+
+  it('brings a value up to date with an event its updater takes, and drops it for one it does not', async () => {
+    const bus = new TestBus();
+    const cache = new UserReadCache(bus);
+    cache.setUpdater('earnings', addCredit);
+    let loads = 0;
+    const load = () => Promise.resolve({ value: 100 + ++loads * 1_000, basis: [7] });
+    expect(await cache.readBased(1, 'earnings', load)).toBe(1_100);
+    await bus.publishAfterCommit(credited(1, 8, 5));
+    await bus.publishAfterCommit(credited(1, 7, 5)); // held: the read included tx 7
+    expect(await cache.readBased(1, 'earnings', load)).toBe(1_105);
+    await bus.publishAfterCommit({ type: 'earnings.changed', userIds: [1] });
+    expect(await cache.readBased(1, 'earnings', load)).toBe(2_100);
+    expect(loads).toBe(2);
+    cache.onModuleDestroy();
+  });
+
+  it('reads many users at once: the cached ones from memory, the rest in one load', async () => {
+    const cache = new UserReadCache(new TestBus());
+    await cache.read(1, 'earnings', () => Promise.resolve('one'));
+    const loads: number[][] = [];
+    const values = await cache.readMany([1, 2, 3], 'earnings', (userIds) => {
+      loads.push([...userIds]);
+      return Promise.resolve(new Map(userIds.filter((id) => id !== 3).map((id) => [id, { value: `user ${id}`, basis: undefined }])));
+    });
+    expect(loads).toEqual([[2, 3]]);
+    expect([...values]).toEqual([
+      [1, 'one'],
+      [2, 'user 2'],
+    ]);
+    expect(await cache.read(2, 'earnings', () => Promise.resolve('again'))).toBe('user 2');
+    cache.onModuleDestroy();
+  });
+
+  it('does not build on a value read while the bus was not yet listening to the user: the next event drops it', async () => {
+    const bus = new TestBus();
+    const cache = new UserReadCache(bus);
+    cache.setUpdater('earnings', addCredit);
+    bus.listening = false;
+    expect(await cache.readBased(1, 'earnings', () => Promise.resolve({ value: 10, basis: [] }))).toBe(10);
+    bus.listening = true;
+    await bus.publishAfterCommit(credited(1, 9, 5));
+    expect(await cache.readBased(1, 'earnings', () => Promise.resolve({ value: 15, basis: [9] }))).toBe(15);
+    cache.onModuleDestroy();
+  });
+
+  it('drops every value on a delivery gap (events may have been lost)', async () => {
+    const bus = new TestBus();
+    const cache = new UserReadCache(bus);
+    await cache.read(1, 'earnings', () => Promise.resolve('before'));
+    await cache.read(2, 'networks', () => Promise.resolve('before'));
+    bus.gap();
+    expect(await cache.read(1, 'earnings', () => Promise.resolve('after'))).toBe('after');
+    expect(await cache.read(2, 'networks', () => Promise.resolve('after'))).toBe('after');
     cache.onModuleDestroy();
   });
 

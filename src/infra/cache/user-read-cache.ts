@@ -31,8 +31,28 @@ const MAX_AGE_MS = 60_000;
 /** How often users whose values have all expired are let go (with their bus subscription). */
 const RELEASE_EVERY_MS = 10_000;
 
+interface Cached {
+  readonly value: unknown;
+  readonly validUntil: number;
+  /** What the value already includes, for its part's updater; absent: events only invalidate it. */
+  readonly basis?: unknown;
+}
+
+/** A loaded value with what it includes (see ReadUpdater). */
+export interface Based<T> {
+  readonly value: T;
+  readonly basis: unknown;
+}
+
+/**
+ * Brings a cached value up to date with an event that describes its change (a ledger credit),
+ * instead of dropping it: the new value and basis, 'held' when the value includes the change
+ * already, or undefined when the event cannot be applied (the value is dropped, as without one).
+ */
+export type ReadUpdater = (cached: Based<unknown>, event: DomainEvent, userId: number, index: number, now: number) => Based<unknown> | 'held' | undefined;
+
 interface Entry {
-  readonly values: Map<ReadPart, { value: unknown; validUntil: number }>;
+  readonly values: Map<ReadPart, Cached>;
   /** Bumped by every invalidation: a load that began before one must not be stored. */
   version: number;
   /** Loads under way (the user is not released meanwhile). */
@@ -60,9 +80,12 @@ export class UserReadCache implements OnModuleDestroy {
   );
 
   private readonly releaseTimer: NodeJS.Timeout;
+  private readonly updaters = new Map<ReadPart, ReadUpdater>();
 
   constructor(private readonly bus: EventBus) {
     bus.tapLocal((event) => this.onEvent(event));
+    // Events sent while the bus could not hear them are lost: nothing cached can be trusted.
+    bus.onDeliveryGap(() => this.clear());
     this.releaseTimer = setInterval(() => this.releaseIdle(Date.now()), RELEASE_EVERY_MS);
     this.releaseTimer.unref();
   }
@@ -72,29 +95,70 @@ export class UserReadCache implements OnModuleDestroy {
    * stale or `validUntil` (ms since epoch; at most MAX_AGE_MS ahead) passes.
    */
   async read<T>(userId: number, part: ReadPart, load: () => Promise<T>, validUntil = Infinity): Promise<T> {
+    return (await this.readMany([userId], part, async () => new Map([[userId, { value: await load(), basis: undefined }]]), validUntil)).get(userId)!;
+  }
+
+  /**
+   * The same for values whose changes the part's updater can apply (`setUpdater`): the load
+   * also says what the value includes.
+   */
+  async readBased<T>(userId: number, part: ReadPart, load: () => Promise<Based<T>>, validUntil = Infinity): Promise<T> {
+    return (await this.readMany([userId], part, async () => new Map([[userId, await load()]]), validUntil)).get(userId)!;
+  }
+
+  /**
+   * Many users' values at once: the cached ones, and the rest in one `loadMany` (which may leave
+   * out users that have none). A push pass reads its dirty users so.
+   */
+  async readMany<T>(
+    userIds: readonly number[],
+    part: ReadPart,
+    loadMany: (userIds: readonly number[]) => Promise<Map<number, Based<T>>>,
+    validUntil = Infinity,
+  ): Promise<Map<number, T>> {
     const now = Date.now();
-    const cached = this.entries.get(userId)?.values.get(part);
-    if (cached !== undefined && cached.validUntil > now) {
-      this.hits += 1;
-      this.reads.labels(part, 'hit').inc();
-      return cached.value as T;
+    const values = new Map<number, T>();
+    const missing: Array<{ userId: number; entry: Entry; version: number; listening: boolean }> = [];
+    for (const userId of userIds) {
+      const cached = this.entries.get(userId)?.values.get(part);
+      if (cached !== undefined && cached.validUntil > now) {
+        values.set(userId, cached.value as T);
+        continue;
+      }
+      const entry = this.entryOf(userId);
+      // An updater may build on the value only if no event of the user can have gone unheard since the read began.
+      missing.push({ userId, entry, version: entry.version, listening: this.bus.isListening(userId) });
     }
-    this.misses += 1;
-    this.reads.labels(part, 'miss').inc();
-    const entry = this.entryOf(userId);
-    const version = entry.version;
-    entry.loading += 1;
-    let value: T;
+    if (values.size > 0) {
+      this.hits += values.size;
+      this.reads.labels(part, 'hit').inc(values.size);
+    }
+    if (missing.length === 0) return values;
+    this.misses += missing.length;
+    this.reads.labels(part, 'miss').inc(missing.length);
+    for (const { entry } of missing) entry.loading += 1;
+    let loaded: Map<number, Based<T>>;
     try {
-      value = await load();
+      loaded = await loadMany(missing.map(({ userId }) => userId));
     } finally {
-      entry.loading -= 1;
+      for (const { entry } of missing) entry.loading -= 1;
     }
-    // Stored only if nothing changed while it loaded, and the user is still held.
-    if (entry.version === version && this.entries.get(userId) === entry) {
-      entry.values.set(part, { value, validUntil: Math.min(validUntil, now + MAX_AGE_MS) });
+    const until = Math.min(validUntil, now + MAX_AGE_MS);
+    for (const { userId, entry, version, listening } of missing) {
+      const based = loaded.get(userId);
+      if (based === undefined) continue;
+      values.set(userId, based.value);
+      // Stored only if nothing changed while it loaded, and the user is still held.
+      if (entry.version === version && this.entries.get(userId) === entry) {
+        entry.values.set(part, { value: based.value, validUntil: until, basis: listening ? based.basis : undefined });
+      }
     }
-    return value;
+    return values;
+  }
+
+  /** How events that describe their change (ledger credits) update `part` in place; see ReadUpdater. */
+  setUpdater(part: ReadPart, updater: ReadUpdater): void {
+    this.updaters.set(part, updater);
   }
 
   /**
@@ -119,6 +183,14 @@ export class UserReadCache implements OnModuleDestroy {
     clearInterval(this.releaseTimer);
     for (const entry of this.entries.values()) entry.unsubscribe();
     this.entries.clear();
+  }
+
+  /** Drops every value (loads under way are not stored either); the users stay subscribed. */
+  clear(): void {
+    for (const entry of this.entries.values()) {
+      entry.version += 1;
+      entry.values.clear();
+    }
   }
 
   /** Lets go of users with nothing valid cached, so idle users hold no bus subscription. */
@@ -151,15 +223,28 @@ export class UserReadCache implements OnModuleDestroy {
   }
 
   private onEvent(event: DomainEvent): void {
-    for (const userId of event.userIds) this.invalidate(userId, event);
+    event.userIds.forEach((userId, index) => this.invalidate(userId, event, index));
   }
 
-  private invalidate(userId: number, event: DomainEvent): void {
+  /** Drops the parts the event makes stale, or brings them up to date where its updater can. */
+  private invalidate(userId: number, event: DomainEvent, index = 0): void {
     const entry = this.entries.get(userId);
     if (entry === undefined) return;
     const parts = STALE_AFTER[event.type];
     if (parts.length === 0) return;
+    // A load under way may or may not include the change: it is not stored.
     entry.version += 1;
-    for (const part of parts) entry.values.delete(part);
+    const now = Date.now();
+    for (const part of parts) {
+      const cached = entry.values.get(part);
+      const updater = this.updaters.get(part);
+      const updated =
+        cached === undefined || cached.basis === undefined || updater === undefined || cached.validUntil <= now
+          ? undefined
+          : updater({ value: cached.value, basis: cached.basis }, event, userId, index, now);
+      if (updated === 'held') continue;
+      if (updated === undefined) entry.values.delete(part);
+      else entry.values.set(part, { value: updated.value, validUntil: cached!.validUntil, basis: updated.basis });
+    }
   }
 }

@@ -21,6 +21,8 @@ export interface SummaryRow {
   today: string;
   epoch_total: string;
   updated_at: Date | null;
+  /** The statement's snapshot (`pg_current_snapshot()`), the same on every row: which ledger writes the row includes. */
+  snapshot: string;
 }
 
 export interface TimeseriesRow {
@@ -76,7 +78,8 @@ export class EarningsRepository {
               COALESCE(b.bonus, 0)::text AS bonus,
               b.updated_at,
               s.today::text AS today,
-              s.epoch_total::text AS epoch_total
+              s.epoch_total::text AS epoch_total,
+              pg_current_snapshot()::text AS snapshot
          FROM unnest($1::bigint[]) AS u(id)
          LEFT JOIN user_balances b ON b.user_id = u.id
         CROSS JOIN LATERAL (

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config';
+import { mapValues } from '../../common/maps';
 import { decodeCursor, isTimeIdCursor, Page, pageOf } from '../../common/cursor';
 import { epochOf, epochStart, utcDayStart } from '../../common/epoch';
 import { DashboardError } from '../../common/errors';
-import { UserReadCache } from '../../infra/cache/user-read-cache';
+import { Based, UserReadCache } from '../../infra/cache/user-read-cache';
+import { applyCredit, parseSnapshot, SummaryBasis } from './earnings-credit';
 import { ListEarningsQuery } from './dto/list-earnings.query';
 import { TimeseriesBucket, TimeseriesQuery } from './dto/timeseries.query';
 import {
@@ -31,7 +33,10 @@ export class EarningsService {
     private readonly earnings: EarningsRepository,
     private readonly config: AppConfig,
     private readonly cache: UserReadCache,
-  ) {}
+  ) {
+    // A ledger write's earnings.changed carries what it credited: cached summaries take it in place.
+    cache.setUpdater('earnings', applyCredit);
+  }
 
   async history(userId: number, query: ListEarningsQuery): Promise<Page<EarningJson>> {
     const from = optionalDate(query.from);
@@ -52,8 +57,13 @@ export class EarningsService {
    * The caller's EarningsData, cached until an earnings event, and at most until the UTC day or
    * the epoch ends (`today` and `epoch_total` restart then). GET /api/earnings/summary, snapshots.
    */
-  summary(userId: number): Promise<EarningsDataJson> {
-    return this.cache.read(userId, 'earnings', async () => (await this.summaries([userId])).get(userId)!, this.summaryValidUntil(Date.now()));
+  async summary(userId: number): Promise<EarningsDataJson> {
+    return (await this.cachedSummaries([userId])).get(userId)!;
+  }
+
+  /** The EarningsData of many users, each from the cache or, for the rest, from one query (a push pass's dirty users). */
+  cachedSummaries(userIds: readonly number[]): Promise<Map<number, EarningsDataJson>> {
+    return this.cache.readMany(userIds, 'earnings', (missing) => this.basedSummaries(missing), this.summaryValidUntil(Date.now()));
   }
 
   /**
@@ -72,6 +82,11 @@ export class EarningsService {
 
   /** EarningsData of many users in one query (live pushes fan out to thousands at once). */
   async summaries(userIds: readonly number[], now = new Date()): Promise<Map<number, EarningsDataJson>> {
+    return mapValues(await this.basedSummaries(userIds, now), (based) => based.value);
+  }
+
+  /** The same, each with what it includes (`SummaryBasis`: the read's snapshot), for the cache. */
+  private async basedSummaries(userIds: readonly number[], now = new Date()): Promise<Map<number, Based<EarningsDataJson>>> {
     if (userIds.length === 0) return new Map();
     const currentEpoch = epochOf(now, this.config.earnings);
     const rows = await this.earnings.summaries(
@@ -80,7 +95,10 @@ export class EarningsService {
       epochStart(currentEpoch, this.config.earnings),
       epochStart(currentEpoch + 1, this.config.earnings),
     );
-    return new Map(rows.map((row) => [row.user_id, toEarningsData(row, currentEpoch, now)]));
+    // One statement, one snapshot; without one (not PostgreSQL's text), credits are not applied.
+    const snapshot = parseSnapshot(rows[0]?.snapshot);
+    const basis: SummaryBasis | undefined = snapshot === undefined ? undefined : { snapshot, applied: [] };
+    return new Map(rows.map((row) => [row.user_id, { value: toEarningsData(row, currentEpoch, now), basis }]));
   }
 
   async timeseries(

@@ -156,4 +156,25 @@ export interface LedgerResult {
   readonly networkChanged: readonly number[];
   readonly completedReferrals: readonly CompletedReferral[];
   readonly bonusRows: readonly BonusRow[];
+  /**
+   * What one transaction added to the balances of `earningsChanged`, when all of it went into one
+   * ledger bucket and its id is known: announced with `earnings.changed` (`LedgerCredit`) so that
+   * cached summaries are brought up to date without a read. Only on a single transaction's result.
+   */
+  readonly credit?: BalanceCredit;
+}
+
+/** See LedgerResult.credit. */
+export interface BalanceCredit {
+  readonly tx: number;
+  /** The balances' `updated_at` (ms). */
+  readonly at: number;
+  readonly bucket: number;
+  readonly epoch: number;
+  /**
+   * Micro-points per user of `earningsChanged`, at the same index; NaN where the user's change is
+   * not only these (a bonus, which has its own timestamp): such a user is announced without a credit.
+   */
+  readonly network: Float64Array;
+  readonly referral: Float64Array;
 }

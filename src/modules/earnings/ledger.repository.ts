@@ -145,6 +145,12 @@ export class LedgerOutcomeUnknown extends Error {
   }
 }
 
+/** A batch recorded by this transaction: see claimBatch. */
+export interface BatchClaim {
+  readonly tx: number | null;
+  readonly nowMs: number;
+}
+
 /**
  * The set-based statements of a ledger write. Each takes whole arrays (via `unnest`), so a batch
  * of 100,000 users costs a handful of round trips. Rows are fed in key order so that concurrent
@@ -184,13 +190,20 @@ export class LedgerRepository {
     }
   }
 
-  /** Records the batch; false when it was recorded (so applied) before. */
-  async claimBatch(manager: EntityManager, batchId: string, creditCount: number): Promise<boolean> {
+  /**
+   * Records the batch; null when it was recorded (so applied) before. Otherwise the transaction's
+   * id and its `now()` (what its rows' `updated_at` will say), which the write's `earnings.changed`
+   * carries (`LedgerCredit`); the id is null past 2^53, where it would not be exact as a number.
+   */
+  async claimBatch(manager: EntityManager, batchId: string, creditCount: number): Promise<BatchClaim | null> {
     const rows = (await manager.query(
-      `INSERT INTO ledger_flushes (id, credit_count) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      `INSERT INTO ledger_flushes (id, credit_count) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING
+       RETURNING pg_current_xact_id()::text AS tx, floor(extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
       [batchId, creditCount],
-    )) as unknown[];
-    return rows.length === 1;
+    )) as Array<{ tx: string; now_ms: number }>;
+    if (rows.length !== 1) return null;
+    const tx = Number(rows[0]!.tx);
+    return { tx: Number.isSafeInteger(tx) ? tx : null, nowMs: rows[0]!.now_ms };
   }
 
   /** Adds aggregated credits (in key order) to the (user, source, bucket) rows, creating them as needed. */

@@ -13,8 +13,9 @@ import { DomainEvent } from '../../infra/bus/domain-event';
 import { NotificationOutbox } from '../notification/outbox/notification-outbox.service';
 import { Commission, commissionOfColumns, computeCommission } from './commission';
 import { aggregateCredits, BucketRules } from './credit-columns';
-import { BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeColumns, NodeProgressColumns } from './ledger-batch';
+import { BalanceCredit, BonusCredit, BonusRow, LedgerBatch, LedgerResult, NetworkCredit, NetworkCreditColumns, NodeColumns, NodeProgressColumns } from './ledger-batch';
 import {
+  BalanceColumns,
   BucketColumns,
   bucketColumnsOf,
   bucketRowsOf,
@@ -28,7 +29,7 @@ import {
   UserAmounts,
 } from './ledger-columns';
 import { BonusDelta, balanceDeltas } from './ledger-deltas';
-import { BucketCredit, LedgerOutcomeUnknown, LedgerRepository } from './ledger.repository';
+import { BatchClaim, BucketCredit, LedgerOutcomeUnknown, LedgerRepository } from './ledger.repository';
 import { LedgerMetrics } from './ledger.metrics';
 import { ReferralChains, ReferralLink } from './referral-chains';
 
@@ -307,7 +308,8 @@ export class LedgerService {
    * referrals touch only rows already locked.
    */
   private async applyIn(manager: EntityManager, shard: LedgerShard): Promise<LedgerResult> {
-    if (!(await this.ledger.claimBatch(manager, shard.id, shard.creditCount))) {
+    const claim = await this.ledger.claimBatch(manager, shard.id, shard.creditCount);
+    if (claim === null) {
       this.logger.warn(`Ledger batch ${shard.id} was applied before; skipped`);
       return emptyResult(false);
     }
@@ -371,6 +373,7 @@ export class LedgerService {
       networkChanged,
       completedReferrals: completed,
       bonusRows: [...bonusRows, ...referralBonusRows],
+      credit: balanceCreditOf(claim, shard, deltas),
     };
   }
 
@@ -420,7 +423,11 @@ export class LedgerService {
   }
 }
 
-/** The domain events of a batch's changes: each list of users in events of at most ANNOUNCED_USERS_PER_EVENT. */
+/**
+ * The domain events of a batch's changes: each list of users in events of at most
+ * ANNOUNCED_USERS_PER_EVENT. With a credit, `earnings.changed` carries each user's amounts, and
+ * users whose change it does not describe go in events of their own, without one.
+ */
 export function* changeEvents(result: LedgerResult): Generator<DomainEvent> {
   const changes = [
     ['earnings.changed', result.earningsChanged],
@@ -429,9 +436,49 @@ export function* changeEvents(result: LedgerResult): Generator<DomainEvent> {
   ] as const;
   for (const [type, userIds] of changes) {
     for (let from = 0; from < userIds.length; from += ANNOUNCED_USERS_PER_EVENT) {
-      yield { type, userIds: userIds.slice(from, from + ANNOUNCED_USERS_PER_EVENT) };
+      const to = Math.min(from + ANNOUNCED_USERS_PER_EVENT, userIds.length);
+      if (type === 'earnings.changed' && result.credit !== undefined) yield* creditedEvents(result.credit, userIds, from, to);
+      else yield { type, userIds: userIds.slice(from, to) };
     }
   }
+}
+
+/** `earnings.changed` for users `from … to` of a credited result: those the credit describes with their amounts, the rest without. */
+function* creditedEvents(credit: BalanceCredit, userIds: readonly number[], from: number, to: number): Generator<DomainEvent> {
+  const described: number[] = [];
+  const amounts: number[] = [];
+  const others: number[] = [];
+  for (let i = from; i < to; i++) {
+    const network = credit.network[i]!;
+    if (Number.isNaN(network)) {
+      others.push(userIds[i]!);
+    } else {
+      described.push(userIds[i]!);
+      amounts.push(network, credit.referral[i]!);
+    }
+  }
+  const { tx, at, bucket, epoch } = credit;
+  if (described.length > 0) yield { type: 'earnings.changed', userIds: described, credit: { tx, at, bucket, epoch, amounts } };
+  if (others.length > 0) yield { type: 'earnings.changed', userIds: others };
+}
+
+/**
+ * What a transaction added to each user's balance (`deltas`, in `earningsChanged` order), as a
+ * credit the announcement can carry: only when its id is known, all of its Network and Referral
+ * credits went into one bucket and the amounts are plain numbers. Users with a bonus are marked
+ * NaN (a bonus row has its own timestamp, which may fall on another day than the bucket).
+ */
+function balanceCreditOf(claim: BatchClaim, shard: LedgerShard, deltas: BalanceColumns): BalanceCredit | undefined {
+  if (claim.tx === null || deltas.length === 0) return undefined;
+  const buckets = new Map<number, number>();
+  for (const { bucket, epoch } of [...shard.network.buckets, ...shard.referral.buckets]) buckets.set(bucket.getTime(), epoch);
+  if (buckets.size !== 1) return undefined;
+  if (!(deltas.network instanceof Float64Array) || !(deltas.referral instanceof Float64Array)) return undefined;
+  const network = Float64Array.from(deltas.network.subarray(0, deltas.length));
+  const bonus = deltas.bonus;
+  for (let k = 0; k < deltas.length; k++) if (Number(bonus[k]) !== 0) network[k] = NaN;
+  const [[bucket, epoch]] = buckets;
+  return { tx: claim.tx, at: claim.nowMs, bucket: bucket!, epoch: epoch!, network, referral: deltas.referral.subarray(0, deltas.length) };
 }
 
 /** How a caller follows an `apply` in progress. */

@@ -14,7 +14,7 @@ function setUp(subscribed: (userId: number, type: UpdateMessageType) => boolean)
     connectionsOf: () => new Set([{}]),
   };
   const earnings = {
-    summaries: jest.fn((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])))),
+    cachedSummaries: jest.fn((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])))),
   };
   const config = { earnings: { pushMs: 3_600_000 } };
   const service = new LiveUpdatesService(realtime as never, earnings as never, {} as never, {} as never, config as never, {} as never, {} as never);
@@ -30,8 +30,8 @@ describe('LiveUpdatesService push pass', () => {
     changed(1);
     changed(2);
     await push('EarningsUpdate');
-    expect(earnings.summaries).toHaveBeenCalledTimes(1);
-    expect(earnings.summaries).toHaveBeenCalledWith([1]);
+    expect(earnings.cachedSummaries).toHaveBeenCalledTimes(1);
+    expect(earnings.cachedSummaries).toHaveBeenCalledWith([1]);
     expect(realtime.pushToUser).toHaveBeenCalledTimes(1);
     expect(realtime.pushToUser.mock.calls[0][0]).toBe(1);
     service.onModuleDestroy();
@@ -42,18 +42,18 @@ describe('LiveUpdatesService push pass', () => {
     const users = Array.from({ length: 2_400 }, (_, i) => i + 1);
     for (const userId of users) changed(userId);
     // Chunks of 1,000: the second load starts before the first chunk is pushed; the third fails.
-    earnings.summaries.mockImplementation((userIds: readonly number[]) => {
+    earnings.cachedSummaries.mockImplementation((userIds: readonly number[]) => {
       if (userIds[0] === 2_001) return Promise.reject(new Error('database down'));
       return Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }])));
     });
     realtime.pushToUser.mockImplementation(() => {
-      if (realtime.pushToUser.mock.calls.length === 1) expect(earnings.summaries).toHaveBeenCalledTimes(2);
+      if (realtime.pushToUser.mock.calls.length === 1) expect(earnings.cachedSummaries).toHaveBeenCalledTimes(2);
     });
     await push('EarningsUpdate');
-    expect(earnings.summaries.mock.calls.map(([ids]) => ids[0])).toEqual([1, 1_001, 2_001]);
+    expect(earnings.cachedSummaries.mock.calls.map(([ids]) => ids[0])).toEqual([1, 1_001, 2_001]);
     expect(realtime.pushToUser).toHaveBeenCalledTimes(2_000);
     // Every user is dirty again; those already pushed get nothing new on the retry.
-    earnings.summaries.mockImplementation((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }]))));
+    earnings.cachedSummaries.mockImplementation((userIds: readonly number[]) => Promise.resolve(new Map(userIds.map((id) => [id, { total: String(id) }]))));
     await push('EarningsUpdate');
     expect(realtime.pushToUser).toHaveBeenCalledTimes(2_400);
     service.onModuleDestroy();
@@ -63,14 +63,14 @@ describe('LiveUpdatesService push pass', () => {
     const { service, earnings, push, changed } = setUp(() => false);
     changed(2);
     await push('EarningsUpdate');
-    expect(earnings.summaries).not.toHaveBeenCalled();
+    expect(earnings.cachedSummaries).not.toHaveBeenCalled();
     service.onModuleDestroy();
   });
   it('runs a tick that fell during a pass as soon as the pass ends, not one interval later', async () => {
     const { service, realtime, earnings, push, changed } = setUp(() => true);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    earnings.summaries.mockImplementationOnce(async (userIds: readonly number[]) => {
+    earnings.cachedSummaries.mockImplementationOnce(async (userIds: readonly number[]) => {
       await held;
       return new Map(userIds.map((id) => [id, { total: String(id) }]));
     });
@@ -79,13 +79,13 @@ describe('LiveUpdatesService push pass', () => {
     // User 2 changes while the pass for user 1 is loading; the timer fires and finds it running.
     changed(2);
     await push('EarningsUpdate');
-    expect(earnings.summaries).toHaveBeenCalledTimes(1);
+    expect(earnings.cachedSummaries).toHaveBeenCalledTimes(1);
     const pushedToTwo = new Promise<void>((resolve) => realtime.pushToUser.mockImplementation((userId: number) => userId === 2 && resolve()));
     release();
     await first;
     // The deferred pass started when the first ended (its load is called before its first await).
-    expect(earnings.summaries).toHaveBeenCalledTimes(2);
-    expect(earnings.summaries).toHaveBeenLastCalledWith([2]);
+    expect(earnings.cachedSummaries).toHaveBeenCalledTimes(2);
+    expect(earnings.cachedSummaries).toHaveBeenLastCalledWith([2]);
     await pushedToTwo;
     service.onModuleDestroy();
   });
@@ -93,18 +93,18 @@ describe('LiveUpdatesService push pass', () => {
   it('does not rerun at once after a failed pass: the timer keeps the pace against a database that is down', async () => {
     const { service, earnings, push, changed } = setUp(() => true);
     let fail!: (error: Error) => void;
-    earnings.summaries.mockImplementationOnce(() => new Promise((_, reject) => (fail = reject)));
+    earnings.cachedSummaries.mockImplementationOnce(() => new Promise((_, reject) => (fail = reject)));
     changed(1);
     const first = push('EarningsUpdate');
     changed(2);
     await push('EarningsUpdate');
     fail(new Error('database down'));
     await first;
-    expect(earnings.summaries).toHaveBeenCalledTimes(1);
+    expect(earnings.cachedSummaries).toHaveBeenCalledTimes(1);
     // Both users wait for the next tick, which loads them together.
     await push('EarningsUpdate');
-    expect(earnings.summaries).toHaveBeenCalledTimes(2);
-    expect([...earnings.summaries.mock.calls[1][0]].sort()).toEqual([1, 2]);
+    expect(earnings.cachedSummaries).toHaveBeenCalledTimes(2);
+    expect([...earnings.cachedSummaries.mock.calls[1][0]].sort()).toEqual([1, 2]);
     service.onModuleDestroy();
   });
 });

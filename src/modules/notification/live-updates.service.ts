@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config';
+import { mapValues } from '../../common/maps';
 import { DashboardError } from '../../common/errors';
 import { chunksOf, TimeSlicer } from '../../common/time-slicer';
 import { fingerprint } from '../../common/fingerprint';
@@ -82,7 +83,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.loaders = {
       EarningsUpdate: async (userIds) =>
-        mapValues(await this.earnings.summaries(userIds), (earnings) => ({ type: 'EarningsUpdate', payload: { earnings } })),
+        mapValues(await this.earnings.cachedSummaries(userIds), (earnings) => ({ type: 'EarningsUpdate', payload: { earnings } })),
       NetworkUpdate: (userIds) => this.networkDeltas(userIds),
       ReferralUpdate: async (userIds) =>
         mapValues(await this.referrals.summaries(userIds), (referrals) => ({ type: 'ReferralUpdate', payload: { referrals } })),
@@ -294,10 +295,4 @@ function earningsKey(frame: ServerFrame<UpdateMessageType>): number {
 /** A node as the delta sees it: any change of what a client shows (updated_at moves with them). */
 function nodePrint(node: NetworkConnectionJson): number {
   return fingerprint(JSON.stringify(node));
-}
-
-function mapValues<K, V, W>(map: Map<K, V>, fn: (value: V) => W): Map<K, W> {
-  const result = new Map<K, W>();
-  for (const [key, value] of map) result.set(key, fn(value));
-  return result;
 }

@@ -1,0 +1,103 @@
+import { utcDayStart } from '../../common/epoch';
+import { creditOfUser, DomainEvent } from '../../infra/bus/domain-event';
+import { Based } from '../../infra/cache/user-read-cache';
+import { EarningsDataJson } from './earnings.mapper';
+
+/**
+ * Which transactions a read saw: PostgreSQL's snapshot of the statement (`pg_current_snapshot()`),
+ * as text `xmin:xmax:xip,…`. A transaction is visible in it when it committed before: below
+ * `xmin`, or below `xmax` and not among those still in progress.
+ */
+export interface ReadSnapshot {
+  readonly xmin: number;
+  readonly xmax: number;
+  readonly inProgress: readonly number[];
+}
+
+/** What a cached EarningsData includes: the read's snapshot, and the credits applied to it since. */
+export interface SummaryBasis {
+  readonly snapshot: ReadSnapshot;
+  readonly applied: readonly number[];
+}
+
+/** Credits one cached summary takes before it is read again instead (each is a transaction it must remember). */
+const MAX_APPLIED = 32;
+/** Past this many micro-points a JSON number no longer converts back exactly (2^50: about 10^9 points). */
+const MAX_EXACT_MICRO = 2 ** 50;
+const DAY_MS = 86_400_000;
+
+/** The snapshot of `pg_current_snapshot()::text`, or undefined for anything else (or ids past 2^53). */
+export function parseSnapshot(text: unknown): ReadSnapshot | undefined {
+  if (typeof text !== 'string') return undefined;
+  const match = /^(\d+):(\d+):([\d,]*)$/.exec(text);
+  if (match === null) return undefined;
+  const ids = [match[1]!, match[2]!, ...(match[3] === '' ? [] : match[3]!.split(','))].map(Number);
+  if (!ids.every(Number.isSafeInteger)) return undefined;
+  const [xmin, xmax, ...inProgress] = ids;
+  return { xmin: xmin!, xmax: xmax!, inProgress };
+}
+
+/** Whether the read of `snapshot` saw everything transaction `tx` committed. */
+export function sawTransaction(snapshot: ReadSnapshot, tx: number): boolean {
+  if (tx < snapshot.xmin) return true;
+  if (tx >= snapshot.xmax) return false;
+  return !snapshot.inProgress.includes(tx);
+}
+
+/**
+ * The cached EarningsData with an `earnings.changed` credit applied (UserReadCache's updater for
+ * 'earnings'): 'held' when the read saw the credit's transaction or it was applied before, the
+ * summary plus the amounts otherwise, undefined (read it again) when the event has no usable
+ * credit or the summary cannot take it exactly. `now` places the bucket in today or not; the
+ * cache holds a summary no longer than its UTC day and epoch, so they are the summary's own.
+ */
+export function applyCredit(cached: Based<unknown>, event: DomainEvent, userId: number, index: number, now: number): Based<EarningsDataJson> | 'held' | undefined {
+  const user = creditOfUser(event, userId, index);
+  if (user === undefined) return undefined;
+  const { credit, network, referral } = user;
+  const basis = cached.basis as SummaryBasis;
+  if (sawTransaction(basis.snapshot, credit.tx) || basis.applied.includes(credit.tx)) return 'held';
+  if (basis.applied.length >= MAX_APPLIED) return undefined;
+
+  const summary = cached.value as EarningsDataJson;
+  const todayStart = utcDayStart(new Date(now)).getTime();
+  // A bucket ahead of this instance's day or epoch (clocks apart at a boundary): read instead.
+  if (credit.bucket >= todayStart + DAY_MS || credit.epoch > summary.current_epoch) return undefined;
+  const amount = network + referral;
+  const micro = {
+    total: microOf(summary.total),
+    today: microOf(summary.today),
+    epoch: microOf(summary.epoch_total),
+    network: microOf(summary.by_source.network),
+    referral: microOf(summary.by_source.referral),
+    bonus: microOf(summary.by_source.bonus),
+  };
+  if (Object.values(micro).some((value) => value === undefined || value + amount > MAX_EXACT_MICRO)) return undefined;
+  const updatedAt = Date.parse(summary.updated_at);
+  return {
+    value: {
+      total: pointsOf(micro.total! + amount),
+      today: pointsOf(micro.today! + (credit.bucket >= todayStart ? amount : 0)),
+      current_epoch: summary.current_epoch,
+      epoch_total: pointsOf(micro.epoch! + (credit.epoch === summary.current_epoch ? amount : 0)),
+      by_source: { network: pointsOf(micro.network! + network), referral: pointsOf(micro.referral! + referral), bonus: summary.by_source.bonus },
+      // The balance row's updated_at is its latest writer's: the later of the two.
+      updated_at: credit.at > updatedAt ? new Date(credit.at).toISOString() : summary.updated_at,
+    },
+    basis: { snapshot: basis.snapshot, applied: [...basis.applied, credit.tx] },
+  };
+}
+
+/**
+ * The exact micro-points of a JSON points value (a number made from a 6-decimal NUMERIC): below
+ * 2^50 micro-points, value × 10^6 is within a quarter of the integer it stands for.
+ */
+function microOf(points: number): number | undefined {
+  const micro = Math.round(points * 1_000_000);
+  return Number.isSafeInteger(micro) && micro >= 0 && micro <= MAX_EXACT_MICRO ? micro : undefined;
+}
+
+/** The JSON points of exact micro-points: the nearest number to micro / 10^6, as `pointsToJson` makes it. */
+function pointsOf(micro: number): number {
+  return micro / 1_000_000;
+}
