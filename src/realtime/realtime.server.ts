@@ -127,7 +127,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
     // The sweep of every socket runs often enough for the shortest timeout; held updates, which
     // must go out close to on time, are looked at more often but only on the sockets holding any.
     const sweepEveryMs = Math.min(1_000, Math.max(25, Math.floor(Math.min(config.ws.connectTimeoutMs, config.ws.clientTimeoutMs) / 4)));
-    const heldEveryMs = Math.min(sweepEveryMs, Math.max(10, Math.floor(Math.min(config.earnings.pushMs, config.ws.nodePushMs) / 4)));
+    const heldEveryMs = Math.min(sweepEveryMs, Math.max(2, Math.floor(Math.min(config.earnings.pushMs, config.ws.nodePushMs) / 4)));
     this.sweepTimer = setInterval(() => void this.sweep(), sweepEveryMs);
     this.sweepTimer.unref();
     this.heldTimer = setInterval(() => this.sendHeld(Date.now()), heldEveryMs);
