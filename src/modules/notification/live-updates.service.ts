@@ -15,6 +15,7 @@ import { NetworkService } from '../network/network.service';
 import { NodeUpdatesService } from '../network/node-updates.service';
 import { ReferralService } from '../referral/referral.service';
 import { NotificationLiveService } from './notification-live.service';
+import { PassOutcome, PassPacer } from './pass-pacer';
 
 /** Network and referral changes are pushed this often at most (they are rarer and smaller). */
 const STATE_PUSH_MS = 200;
@@ -36,9 +37,11 @@ type Loader = (userIds: readonly number[]) => Promise<Map<number, ServerFrame<Up
 
 /**
  * Turns domain events into frames for the affected users' sockets on this instance. Events only
- * mark a user's state dirty; a periodic pass loads the current state of all dirty users in one
- * query per type and pushes one frame per user, serialised once — so a burst of events costs one
- * push, and EarningsUpdate goes out at most once per EARNINGS_PUSH_MS and only when it changed.
+ * mark a user's state dirty; a pass (at once after a quiet spell, then at most once per the
+ * type's interval: `PassPacer`) loads the current state of all dirty users in one query per type
+ * (EarningsUpdate from the read cache, which ledger credits keep current) and pushes one frame
+ * per user, serialised once — so a burst of events costs one push, and EarningsUpdate goes out
+ * at most once per EARNINGS_PUSH_MS and only when it changed.
  * NetworkUpdate goes out as a delta against the list last pushed for the user here, so a flush
  * costs each viewer what changed rather than the whole fleet. Also builds the snapshot sent
  * after Connected (the socket's subscribed types), and closes sockets on disable (4401) and on
@@ -66,11 +69,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
    */
   private readonly lastNetworks = new Map<number, Map<number, number>>();
   private readonly loaders: Record<UpdateMessageType, Loader>;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private readonly inFlight = new Set<UpdateMessageType>();
-  /** Types whose timer fired while a pass was running: the pass runs again as soon as it ends. */
-  private readonly deferred = new Set<UpdateMessageType>();
-  private destroyed = false;
+  /** The pushed state types' passes, each at most once per its interval, at once after a quiet spell. */
+  private readonly pacers = new Map<UpdateMessageType, PassPacer>();
 
   constructor(
     private readonly realtime: RealtimeServer,
@@ -100,31 +100,29 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.realtime.onUserEvent((userId, event) => this.onEvent(userId, event));
     this.realtime.setSnapshotBuilder((connection) => this.snapshot(connection));
-    this.every(this.config.earnings.pushMs, () => this.push('EarningsUpdate'));
-    this.every(STATE_PUSH_MS, () => this.push('NetworkUpdate'));
-    this.every(STATE_PUSH_MS, () => this.push('ReferralUpdate'));
-    this.every(STATE_PUSH_MS, () => this.push('NotificationUpdate'));
+    const intervals: Array<[UpdateMessageType, number]> = [
+      ['EarningsUpdate', this.config.earnings.pushMs],
+      ['NetworkUpdate', STATE_PUSH_MS],
+      ['ReferralUpdate', STATE_PUSH_MS],
+      ['NotificationUpdate', STATE_PUSH_MS],
+    ];
+    for (const [type, intervalMs] of intervals) this.pacers.set(type, new PassPacer(intervalMs, () => this.push(type)));
   }
 
   onModuleDestroy(): void {
-    this.destroyed = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const pacer of this.pacers.values()) pacer.stop();
   }
 
   private onEvent(userId: number, event: DomainEvent): void {
     switch (event.type) {
       case 'earnings.changed':
-        this.dirty.EarningsUpdate.add(userId);
-        return;
+        return this.markDirty('EarningsUpdate', userId);
       case 'network.changed':
-        this.dirty.NetworkUpdate.add(userId);
-        return;
+        return this.markDirty('NetworkUpdate', userId);
       case 'referral.changed':
-        this.dirty.ReferralUpdate.add(userId);
-        return;
+        return this.markDirty('ReferralUpdate', userId);
       case 'notification.changed':
-        this.dirty.NotificationUpdate.add(userId);
-        return;
+        return this.markDirty('NotificationUpdate', userId);
       case 'user.disabled':
         this.realtime.closeUser(userId, DashboardError.unauthorized('This account has been disabled'), CloseCode.Unauthorized);
         return;
@@ -138,6 +136,11 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       case 'settlement.changed':
         return; // pushed by SettlementLiveService
     }
+  }
+
+  private markDirty(type: UpdateMessageType, userId: number): void {
+    this.dirty[type].add(userId);
+    this.pacers.get(type)?.request();
   }
 
   /** The state right after Connected: every update type the socket subscribed to that has state. */
@@ -197,27 +200,24 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     return frames;
   }
 
-  private async push(type: UpdateMessageType): Promise<void> {
+  /**
+   * One pass of a type (its PassPacer runs them one at a time): pushes the current state of the
+   * users marked dirty since the last pass to their sockets here. Failed: they are marked again.
+   */
+  private async push(type: UpdateMessageType): Promise<PassOutcome> {
     const dirty = this.dirty[type];
-    if (dirty.size === 0) return;
-    if (this.inFlight.has(type)) {
-      this.deferred.add(type);
-      return;
-    }
     const userIds: number[] = [];
     for (const userId of dirty) {
       if (this.realtime.hasSubscriber(userId, type)) userIds.push(userId);
       else this.forgetSent(type, userId);
     }
     dirty.clear();
-    if (userIds.length === 0) return;
-    this.inFlight.add(type);
+    if (userIds.length === 0) return 'done';
     // A flush can make tens of thousands of users dirty at once: load them in chunks and push in
     // slices of a few milliseconds, letting heartbeats and other frames through in between. The
     // next chunk loads while this one is pushed: PostgreSQL works while this process writes.
     const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     const chunks = [...chunksOf(userIds, type === 'NetworkUpdate' ? NETWORK_LOAD_CHUNK : LOAD_CHUNK)];
-    let failed = false;
     try {
       let next = this.load(type, chunks[0]!);
       for (let i = 0; i < chunks.length; i++) {
@@ -235,19 +235,14 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         }
       }
     } catch (error) {
-      // Try again next round rather than lose the update (users already pushed to get nothing
+      // Try again next pass rather than lose the update (users already pushed to get nothing
       // new: their state is compared with what was sent).
       for (const userId of userIds) dirty.add(userId);
       this.logger.warn({ err: error, type }, 'Could not load state for live updates; will retry');
-      failed = true;
-    } finally {
-      this.inFlight.delete(type);
+      return 'failed';
     }
     if (type === 'EarningsUpdate') this.forgetOffline();
-    // A pass longer than the push interval swallowed a tick: the users marked meanwhile go now,
-    // not one more interval later. After a failure the timer's pace stands (no retry storm
-    // against a database that is down).
-    if (this.deferred.delete(type) && !failed && !this.destroyed) void this.push(type);
+    return 'done';
   }
 
   /** Starts loading one chunk's frames (a failure is seen where it is awaited, never unhandled). */
@@ -279,11 +274,6 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private every(ms: number, work: () => Promise<void>): void {
-    const timer = setInterval(() => void work(), ms);
-    timer.unref();
-    this.timers.push(timer);
-  }
 }
 
 /** EarningsData without updated_at, as a fingerprint: a number per online user instead of the JSON. */
