@@ -57,8 +57,8 @@ export class EarningsService {
    * The caller's EarningsData, cached until an earnings event, and at most until the UTC day or
    * the epoch ends (`today` and `epoch_total` restart then). GET /api/earnings/summary, snapshots.
    */
-  async summary(userId: number): Promise<EarningsDataJson> {
-    return (await this.cachedSummaries([userId])).get(userId)!;
+  summary(userId: number): Promise<EarningsDataJson> {
+    return this.cache.readBased(userId, 'earnings', async () => (await this.basedSummaries([userId])).get(userId)!, this.summaryValidUntil(Date.now()));
   }
 
   /** The EarningsData of many users, each from the cache or, for the rest, from one query (a push pass's dirty users). */

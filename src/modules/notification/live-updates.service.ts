@@ -101,7 +101,10 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     this.realtime.onUserEvent((userId, event) => this.onEvent(userId, event));
     this.realtime.setSnapshotBuilder((connection) => this.snapshot(connection));
     const intervals: Array<[UpdateMessageType, number]> = [
-      ['EarningsUpdate', this.config.earnings.pushMs],
+      // Summaries come from the read cache (credits keep it current), so passes may be close
+      // together; each socket still gets at most one per EARNINGS_PUSH_MS (the realtime core
+      // holds a frame until its period is over).
+      ['EarningsUpdate', Math.max(1, Math.floor(this.config.earnings.pushMs / 10))],
       ['NetworkUpdate', STATE_PUSH_MS],
       ['ReferralUpdate', STATE_PUSH_MS],
       ['NotificationUpdate', STATE_PUSH_MS],
