@@ -128,6 +128,24 @@ describe('a cluster of two instances behind nginx', () => {
       expect(update.payload.earnings.by_source.network).toBe(0);
       const referrals = await frameWhere(dashboard, 'ReferralUpdate', (frame) => frame.payload.referrals.points > 0);
       expect(referrals.payload.referrals).toMatchObject({ total: 1, pending: 1 });
+      // Once the node stops, the dashboard's last update and instance 0's summary (kept current
+      // by the credits instance 1's ledger announced) are what PostgreSQL holds, to the micro-point.
+      clearInterval(beat);
+      node.close();
+      const balance = async () =>
+        (await sql<{ referral: string }>(database.url, `SELECT referral::text FROM user_balances WHERE user_id = $1`, [referrer.id]))[0]!.referral;
+      let settled = '';
+      await waitUntil(
+        async () => {
+          const before = await balance();
+          const shown = dashboard.frames.filter((frame) => frame.type === 'EarningsUpdate').at(-1)!.payload.earnings.by_source.referral;
+          settled = before;
+          return shown === Number(before) && (await balance()) === before;
+        },
+        { what: 'the last EarningsUpdate to show the balance' },
+      );
+      const summary = await httpFrom(addressOf[0]!, `${nginx.url}/api/earnings/summary`, { token: referrer.token });
+      expect(summary.body.by_source.referral).toBe(Number(settled));
     } finally {
       clearInterval(beat);
       node.close();
