@@ -11,7 +11,8 @@ export type Unsubscribe = () => void;
  * socket of that user; subscriptions are reference-counted by the adapter, so callers simply
  * subscribe once per interested party and call the returned function when done.
  *
- * Delivery is at most once and best effort (events are hints to re-read state, see DomainEvent).
+ * Delivery is at most once and best effort (events are hints to re-read state, see DomainEvent);
+ * `isListening` and `onDeliveryGap` tell who builds on events (a ledger credit) when it may.
  */
 export abstract class EventBus {
   private readonly localTaps: EventHandler[] = [];

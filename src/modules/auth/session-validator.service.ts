@@ -78,6 +78,8 @@ export class SessionValidator implements OnModuleDestroy {
     this.useShared = config.redis.url !== null;
     this.healthTimer = setInterval(() => this.sampleHealth(Date.now()), HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
+    // A drop of the subscriber connection shorter than a health sample still loses revocations.
+    bus.onDeliveryGap(() => (this.lastUnhealthyAt = Date.now()));
     this.releaseTimer = setInterval(() => this.releaseIdle(Date.now()), TRUSTED_TTL_MS);
     this.releaseTimer.unref();
   }
@@ -191,7 +193,12 @@ export class SessionValidator implements OnModuleDestroy {
     const userId = local.cached.status?.userId;
     const watch = userId === undefined ? undefined : this.watches.get(userId);
     const trusted =
-      watch !== undefined && local.cachedAt >= watch.since + SUBSCRIBE_GRACE_MS && local.cachedAt > this.lastUnhealthyAt && this.bus.isHealthy();
+      watch !== undefined &&
+      local.cachedAt >= watch.since + SUBSCRIBE_GRACE_MS &&
+      local.cachedAt > this.lastUnhealthyAt &&
+      this.bus.isHealthy() &&
+      // Redis has confirmed the user's channel (the grace above covers a status cached just before).
+      this.bus.isListening(userId!);
     return trusted ? TRUSTED_TTL_MS : LOCAL_TTL_MS;
   }
 

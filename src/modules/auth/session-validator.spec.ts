@@ -8,8 +8,17 @@ import { SessionValidator } from './session-validator.service';
 /** A bus that can be taken down, as Redis can; delivery stays in process. */
 class FlakyBus extends InProcessEventBus {
   healthy = true;
+  /** Whether the user channels' subscriptions are confirmed (by Redis, in production). */
+  listening = true;
   override isHealthy(): boolean {
     return this.healthy;
+  }
+  override isListening(): boolean {
+    return this.listening;
+  }
+  /** The subscriber connection dropped and came back between two health samples. */
+  blip(): void {
+    this.reportDeliveryGap();
   }
 }
 
@@ -103,6 +112,22 @@ describe('SessionValidator', () => {
     jest.advanceTimersByTime(5_000);
     await validator.authenticate(claims);
     expect(reads).toBe(before);
+  });
+
+  it('trusts for half a second only a status cached before a blip too short for a health sample, or while the channel is unconfirmed', async () => {
+    await settle();
+    bus.blip();
+    jest.advanceTimersByTime(600);
+    revoke();
+    await expect(validator.authenticate(claims)).rejects.toMatchObject({ type: 'SessionExpired' });
+
+    statuses.set('session-a', { ...statuses.get('session-a')!, active: true });
+    bus.listening = false;
+    jest.advanceTimersByTime(600);
+    await validator.authenticate(claims);
+    revoke();
+    jest.advanceTimersByTime(600);
+    await expect(validator.authenticate(claims)).rejects.toMatchObject({ type: 'SessionExpired' });
   });
 
   it('publishes session.revoked for the sessions it is told of', async () => {
