@@ -14,4 +14,15 @@ describe('changeEvents', () => {
     ]);
     expect(events.filter((event) => event.type === 'earnings.changed').flatMap((event) => event.userIds)).toEqual(earnings);
   });
+
+  it('gives each credited user its amounts, and announces users the credit does not describe (a bonus) without one', () => {
+    const credit = { tx: 42, at: 1_000, bucket: 0, epoch: 0, network: Float64Array.of(5, NaN, 7), referral: Float64Array.of(0, 9, 1) };
+    const events = [
+      ...changeEvents({ applied: true, earningsChanged: [1, 2, 3], referralChanged: [], networkChanged: [], completedReferrals: [], bonusRows: [], credit }),
+    ];
+    expect(events).toEqual([
+      { type: 'earnings.changed', userIds: [1, 3], credit: { tx: 42, at: 1_000, bucket: 0, epoch: 0, amounts: [5, 0, 7, 1] } },
+      { type: 'earnings.changed', userIds: [2] },
+    ]);
+  });
 });
