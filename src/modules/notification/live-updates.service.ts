@@ -276,7 +276,6 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       }
     }
   }
-
 }
 
 /** EarningsData without updated_at, as a fingerprint: a number per online user instead of the JSON. */
