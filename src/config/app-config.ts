@@ -31,6 +31,10 @@ export interface AppConfigValues {
     /** Prefix of every Redis key and channel, so that deployments can share one Redis. */
     readonly keyPrefix: string;
   };
+  readonly readCache: {
+    /** Users whose dashboard reads this instance keeps at most (above the dashboard users online here). */
+    readonly maxUsers: number;
+  };
   readonly dataDir: string;
   readonly jwt: {
     /** null until the boot code resolves it (from the environment or the generated dev secret). */

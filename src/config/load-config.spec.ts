@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(config.database.url).toBeNull();
     expect(config.redis.url).toBeNull();
     expect(config.dataDir).toBe('./data');
+    expect(config.readCache).toEqual({ maxUsers: 100_000 });
     expect(config.jwt).toEqual({ secret: null, accessTtlSeconds: 900, refreshTtlSeconds: 2_592_000 });
     expect(config.ws).toEqual({
       heartbeatIntervalMs: 30_000,
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       ADMIN_EMAILS: 'Boss@Example.com, ops@example.com',
       LOG_LEVEL: 'debug',
       SHUTDOWN_FLUSH_MS: '2500',
+      READ_CACHE_MAX_USERS: '250000',
     });
     expect(config.http.port).toBe(8080);
     expect(config.database.url).toBe('postgres://u:p@db:5432/app');
@@ -88,6 +90,7 @@ describe('loadConfig', () => {
     expect(config.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
     expect(config.logLevel).toBe('debug');
     expect(config.shutdown.flushMs).toBe(2_500);
+    expect(config.readCache.maxUsers).toBe(250_000);
   });
 
   it('names every bad variable in one error', () => {
@@ -104,6 +107,7 @@ describe('loadConfig', () => {
         WS_MAX_CONNECTIONS: '-1',
         SHUTDOWN_DRAIN_MS: 'soon',
         SHUTDOWN_FLUSH_MS: '900000',
+        READ_CACHE_MAX_USERS: '10',
       });
     } catch (caught) {
       error = caught;
@@ -111,7 +115,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues.map((issue) => issue.variable).sort();
     expect(issues).toEqual(
-      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'REFERRAL_RATES', 'SHUTDOWN_DRAIN_MS', 'SHUTDOWN_FLUSH_MS', 'TRUSTED_PROXIES', 'WS_MAX_CONNECTIONS'].sort(),
+      ['DATABASE_URL', 'HEARTBEAT_INTERVAL_MS', 'LOG_LEVEL', 'POINTS_PER_HOUR', 'PORT', 'READ_CACHE_MAX_USERS', 'REFERRAL_RATES', 'SHUTDOWN_DRAIN_MS', 'SHUTDOWN_FLUSH_MS', 'TRUSTED_PROXIES', 'WS_MAX_CONNECTIONS'].sort(),
     );
     // Secrets in connection strings never reach the message.
     expect((error as ConfigError).message).not.toContain('hunter2');

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { DEFAULT_READ_CACHE_MAX_USERS } from '../infra/cache/user-read-cache';
 import { AppConfig, LOG_LEVELS, NODE_ENVS } from './app-config';
 import {
   ConfigIssue,
@@ -103,6 +104,9 @@ export function loadConfig(env: Env): AppConfig {
         }
         return raw;
       }),
+    },
+    readCache: {
+      maxUsers: read('READ_CACHE_MAX_USERS', DEFAULT_READ_CACHE_MAX_USERS, (raw) => parseInteger(raw, 100, 10_000_000)),
     },
     dataDir: read('DATA_DIR', './data', (raw) => raw.trim()),
     jwt: {

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { DynamicModule, FactoryProvider, Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AppConfig } from '../config';
 import { EventBus } from './bus/event-bus';
 import { InProcessEventBus } from './bus/in-process-event-bus';
@@ -15,6 +15,11 @@ import { InProcessNodeRegistry } from './presence/in-process-node-registry';
 import { NodeRegistry } from './presence/node-registry';
 import { RedisNodeRegistry } from './presence/redis-node-registry';
 import { RedisClients } from './redis/redis-clients';
+
+/** The dashboard read cache over whichever bus the deployment has, at its configured size. */
+function readCacheProvider(config: AppConfig): FactoryProvider<UserReadCache> {
+  return { provide: UserReadCache, useFactory: (bus: EventBus) => new UserReadCache(bus, config.readCache.maxUsers), inject: [EventBus] };
+}
 
 /**
  * The ports with two adapters each: in-process when REDIS_URL is unset (one instance is then a
@@ -33,7 +38,7 @@ export class InfraModule implements OnApplicationShutdown {
         providers: [
           { provide: RedisClients, useValue: null },
           { provide: EventBus, useClass: InProcessEventBus },
-          UserReadCache,
+          readCacheProvider(config),
           { provide: Cache, useValue: new InProcessCache() },
           { provide: RateLimitStore, useValue: new InProcessRateLimitStore() },
           { provide: NodeRegistry, useValue: new InProcessNodeRegistry(config.earnings.maxEarningNodesPerIp) },
@@ -54,7 +59,7 @@ export class InfraModule implements OnApplicationShutdown {
           },
         },
         { provide: EventBus, useFactory: (redis: RedisClients) => new RedisEventBus(redis), inject: [RedisClients] },
-        UserReadCache,
+        readCacheProvider(config),
         { provide: Cache, useFactory: (redis: RedisClients) => new RedisCache(redis), inject: [RedisClients] },
         {
           provide: RateLimitStore,

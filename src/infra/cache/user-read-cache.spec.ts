@@ -122,6 +122,26 @@ describe('UserReadCache', () => {
     cache.onModuleDestroy();
   });
 
+  it('keeps at most its bound of users: the first filled goes, with its subscription, and is read again when asked for', async () => {
+    const bus = new InProcessEventBus();
+    const cache = new UserReadCache(bus, 2);
+    const loads: number[] = [];
+    const load = (userId: number) => () => {
+      loads.push(userId);
+      return Promise.resolve(`user ${userId}`);
+    };
+    await cache.read(1, 'earnings', load(1));
+    await cache.read(2, 'earnings', load(2));
+    await cache.read(3, 'earnings', load(3));
+    expect([cache.stats().users, bus.subscribedUserCount()]).toEqual([2, 2]);
+    await cache.read(2, 'earnings', load(2));
+    await cache.read(3, 'earnings', load(3));
+    expect(loads).toEqual([1, 2, 3]);
+    expect(await cache.read(1, 'earnings', load(1))).toBe('user 1');
+    expect(loads).toEqual([1, 2, 3, 1]);
+    cache.onModuleDestroy();
+  });
+
   it('trusts a value no longer than its validity', async () => {
     const cache = new UserReadCache(new InProcessEventBus());
     expect(await cache.read(1, 'earnings', () => Promise.resolve('old'), Date.now() - 1)).toBe('old');

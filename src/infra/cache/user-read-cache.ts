@@ -21,8 +21,13 @@ const STALE_AFTER: Readonly<Record<DomainEventType, readonly ReadPart[]>> = {
   'settlement.changed': [],
 };
 
-/** Users cached at most (least recently filled go first); each holds a bus subscription. */
-const MAX_USERS = 20_000;
+/**
+ * Users cached at most by default (READ_CACHE_MAX_USERS): least recently filled go first, and
+ * each holds a bus subscription. Every dashboard viewer online here is read on each push pass,
+ * so the bound must exceed them, or each pass evicts the users the next one reads (~1.3 KB each
+ * for the earnings summary, plus their node lists where read).
+ */
+export const DEFAULT_READ_CACHE_MAX_USERS = 100_000;
 /**
  * How long an entry is trusted without an event at most (ms). Events are best effort (a lost one
  * must not leave a dashboard stale for ever); callers may pass a shorter validity.
@@ -79,10 +84,19 @@ export class UserReadCache implements OnModuleDestroy {
     () => new Counter({ name: 'dashboard_read_cache_total', help: 'Dashboard reads by part: served from the cache (hit) or the database (miss)', labelNames: ['part', 'result'] }),
   );
 
+  /** Users let go to make room: a steady rate means the bound is below the users read here. */
+  private readonly evictions = registeredMetric(
+    'dashboard_read_cache_evictions_total',
+    () => new Counter({ name: 'dashboard_read_cache_evictions_total', help: 'Users dropped from the dashboard read cache to stay within READ_CACHE_MAX_USERS' }),
+  );
+
   private readonly releaseTimer: NodeJS.Timeout;
   private readonly updaters = new Map<ReadPart, ReadUpdater>();
 
-  constructor(private readonly bus: EventBus) {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly maxUsers = DEFAULT_READ_CACHE_MAX_USERS,
+  ) {
     bus.tapLocal((event) => this.onEvent(event));
     // Events sent while the bus could not hear them are lost: nothing cached can be trusted.
     bus.onDeliveryGap(() => this.clear());
@@ -214,10 +228,11 @@ export class UserReadCache implements OnModuleDestroy {
   private entryOf(userId: number): Entry {
     const existing = this.entries.get(userId);
     if (existing !== undefined) return existing;
-    if (this.entries.size >= MAX_USERS) {
+    if (this.entries.size >= this.maxUsers) {
       const [oldestId, oldest] = this.entries.entries().next().value as [number, Entry];
       oldest.unsubscribe();
       this.entries.delete(oldestId);
+      this.evictions.inc();
     }
     const entry: Entry = {
       values: new Map(),
