@@ -1,4 +1,4 @@
-import { formatMicroPoints, microPointsOf, parseMicroPoints, pointsToJson } from './points';
+import { exactMicroOfJson, formatMicroPoints, jsonOfExactMicro, microPointsOf, parseMicroPoints, pointsToJson } from './points';
 
 describe('points', () => {
   it('round-trips NUMERIC strings exactly', () => {
@@ -32,5 +32,15 @@ describe('points', () => {
   it('converts JSON numbers with 6 decimals', () => {
     expect(microPointsOf(0.016667)).toBe(16_667n);
     expect(pointsToJson(16_667n)).toBe(0.016667);
+  });
+
+  it('takes JSON points to exact micro-points as numbers and back, up to 2^50 micro-points', () => {
+    expect(exactMicroOfJson(0.1 + 0.2)).toBe(300_000);
+    expect(jsonOfExactMicro(exactMicroOfJson(0.1)! + exactMicroOfJson(0.2)!)).toBe(0.3);
+    expect(exactMicroOfJson(1_000_000_000.123456)).toBe(1_000_000_000_123_456);
+    expect(jsonOfExactMicro(1_000_000_000_123_456)).toBe(1_000_000_000.123456);
+    expect(exactMicroOfJson(1_200_000_000)).toBeUndefined();
+    expect(exactMicroOfJson(-0.000001)).toBeUndefined();
+    expect(exactMicroOfJson(Number.NaN)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { utcDayStart } from '../../common/epoch';
+import { exactMicroOfJson, jsonOfExactMicro, MAX_EXACT_JSON_MICRO } from '../../common/points';
 import { creditOfUser, DomainEvent } from '../../infra/bus/domain-event';
 import { Based } from '../../infra/cache/user-read-cache';
 import { EarningsDataJson } from './earnings.mapper';
@@ -22,8 +23,6 @@ export interface SummaryBasis {
 
 /** Credits one cached summary takes before it is read again instead (each is a transaction it must remember). */
 const MAX_APPLIED = 32;
-/** Past this many micro-points a JSON number no longer converts back exactly (2^50: about 10^9 points). */
-const MAX_EXACT_MICRO = 2 ** 50;
 const DAY_MS = 86_400_000;
 
 /** The snapshot of `pg_current_snapshot()::text`, or undefined for anything else (or ids past 2^53). */
@@ -65,39 +64,25 @@ export function applyCredit(cached: Based<unknown>, event: DomainEvent, userId: 
   if (credit.bucket >= todayStart + DAY_MS || credit.epoch > summary.current_epoch) return undefined;
   const amount = network + referral;
   const micro = {
-    total: microOf(summary.total),
-    today: microOf(summary.today),
-    epoch: microOf(summary.epoch_total),
-    network: microOf(summary.by_source.network),
-    referral: microOf(summary.by_source.referral),
-    bonus: microOf(summary.by_source.bonus),
+    total: exactMicroOfJson(summary.total),
+    today: exactMicroOfJson(summary.today),
+    epoch: exactMicroOfJson(summary.epoch_total),
+    network: exactMicroOfJson(summary.by_source.network),
+    referral: exactMicroOfJson(summary.by_source.referral),
+    bonus: exactMicroOfJson(summary.by_source.bonus),
   };
-  if (Object.values(micro).some((value) => value === undefined || value + amount > MAX_EXACT_MICRO)) return undefined;
+  if (Object.values(micro).some((value) => value === undefined || value + amount > MAX_EXACT_JSON_MICRO)) return undefined;
   const updatedAt = Date.parse(summary.updated_at);
   return {
     value: {
-      total: pointsOf(micro.total! + amount),
-      today: pointsOf(micro.today! + (credit.bucket >= todayStart ? amount : 0)),
+      total: jsonOfExactMicro(micro.total! + amount),
+      today: jsonOfExactMicro(micro.today! + (credit.bucket >= todayStart ? amount : 0)),
       current_epoch: summary.current_epoch,
-      epoch_total: pointsOf(micro.epoch! + (credit.epoch === summary.current_epoch ? amount : 0)),
-      by_source: { network: pointsOf(micro.network! + network), referral: pointsOf(micro.referral! + referral), bonus: summary.by_source.bonus },
+      epoch_total: jsonOfExactMicro(micro.epoch! + (credit.epoch === summary.current_epoch ? amount : 0)),
+      by_source: { network: jsonOfExactMicro(micro.network! + network), referral: jsonOfExactMicro(micro.referral! + referral), bonus: summary.by_source.bonus },
       // The balance row's updated_at is its latest writer's: the later of the two.
       updated_at: credit.at > updatedAt ? new Date(credit.at).toISOString() : summary.updated_at,
     },
     basis: { snapshot: basis.snapshot, applied: [...basis.applied, credit.tx] },
   };
-}
-
-/**
- * The exact micro-points of a JSON points value (a number made from a 6-decimal NUMERIC): below
- * 2^50 micro-points, value × 10^6 is within a quarter of the integer it stands for.
- */
-function microOf(points: number): number | undefined {
-  const micro = Math.round(points * 1_000_000);
-  return Number.isSafeInteger(micro) && micro >= 0 && micro <= MAX_EXACT_MICRO ? micro : undefined;
-}
-
-/** The JSON points of exact micro-points: the nearest number to micro / 10^6, as `pointsToJson` makes it. */
-function pointsOf(micro: number): number {
-  return micro / 1_000_000;
 }
