@@ -36,11 +36,12 @@ const MAX_AGE_MS = 60_000;
 /** How often users whose values have all expired are let go (with their bus subscription). */
 const RELEASE_EVERY_MS = 10_000;
 
+/** A part's value as this cache holds it; an updater's result replaces value and basis in place. */
 interface Cached {
-  readonly value: unknown;
+  value: unknown;
   readonly validUntil: number;
   /** What the value already includes, for its part's updater; absent: events only invalidate it. */
-  readonly basis?: unknown;
+  basis?: unknown;
 }
 
 /** A loaded value with what it includes (see ReadUpdater). */
@@ -265,8 +266,12 @@ export class UserReadCache implements OnModuleDestroy {
           ? undefined
           : updater({ value: cached.value, basis: cached.basis }, event, userId, index, now);
       if (updated === 'held') continue;
-      if (updated === undefined) entry.values.delete(part);
-      else entry.values.set(part, { value: updated.value, validUntil: cached!.validUntil, basis: updated.basis });
+      if (updated === undefined) {
+        entry.values.delete(part);
+      } else {
+        cached!.value = updated.value;
+        cached!.basis = updated.basis;
+      }
     }
   }
 }

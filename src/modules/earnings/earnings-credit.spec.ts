@@ -1,6 +1,6 @@
 import { DomainEvent, LedgerCredit } from '../../infra/bus/domain-event';
 import { pointsToJson } from '../../common/points';
-import { applyCredit, parseSnapshot, sawTransaction, SummaryBasis } from './earnings-credit';
+import { AppliedCredits, applyCredit, parseSnapshot, sawTransaction, SummaryBasis } from './earnings-credit';
 import { EarningsDataJson } from './earnings.mapper';
 
 const NOW = Date.parse('2026-12-03T15:30:00Z');
@@ -17,7 +17,9 @@ const summary = (over: Partial<EarningsDataJson> = {}): EarningsDataJson => ({
   ...over,
 });
 
-const basis = (text = '100:105:102', applied: number[] = []): SummaryBasis => ({ snapshot: parseSnapshot(text)!, applied });
+const appliedList = (txs: readonly number[]): AppliedCredits | null =>
+  txs.reduce<AppliedCredits | null>((earlier, tx) => ({ tx, count: (earlier?.count ?? 0) + 1, earlier }), null);
+const basis = (text = '100:105:102', applied: number[] = []): SummaryBasis => ({ snapshot: parseSnapshot(text)!, applied: appliedList(applied) });
 
 const event = (userId: number, credit: Omit<Partial<LedgerCredit>, 'amounts'> & { amounts: unknown[] }): DomainEvent =>
   ({ type: 'earnings.changed', userIds: [userId], credit: { tx: 106, at: NOW, bucket: HOUR, epoch: EPOCH, ...credit } }) as DomainEvent;
@@ -50,7 +52,7 @@ describe('applyCredit', () => {
         by_source: { network: pointsToJson(7_300_000n), referral: pointsToJson(300_000n), bonus: 2.8 },
         updated_at: new Date(NOW).toISOString(),
       },
-      basis: { snapshot: basis().snapshot, applied: [106] },
+      basis: { snapshot: basis().snapshot, applied: appliedList([106]) },
     });
     // 0.1 + 0.2 in floating point would not be 0.3: the sum is made in micro-points.
     expect((result as { value: EarningsDataJson }).value.today).toBe(0.6);

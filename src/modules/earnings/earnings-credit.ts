@@ -1,4 +1,3 @@
-import { utcDayStart } from '../../common/epoch';
 import { exactMicroOfJson, jsonOfExactMicro, MAX_EXACT_JSON_MICRO } from '../../common/points';
 import { creditOfUser, DomainEvent } from '../../infra/bus/domain-event';
 import { Based } from '../../infra/cache/user-read-cache';
@@ -15,10 +14,27 @@ export interface ReadSnapshot {
   readonly inProgress: readonly number[];
 }
 
+/**
+ * Credits applied to a cached summary, the latest first. A list that each credit extends by one
+ * small node, not an array copied whole: a push pass applies one to every viewer's summary, and
+ * what a credit allocates survives until the next (it sets how long scavenges take).
+ */
+export interface AppliedCredits {
+  readonly tx: number;
+  readonly count: number;
+  readonly earlier: AppliedCredits | null;
+}
+
 /** What a cached EarningsData includes: the read's snapshot, and the credits applied to it since. */
 export interface SummaryBasis {
   readonly snapshot: ReadSnapshot;
-  readonly applied: readonly number[];
+  readonly applied: AppliedCredits | null;
+}
+
+/** Whether credit `tx` is among those applied. */
+export function hasApplied(applied: AppliedCredits | null, tx: number): boolean {
+  for (let node = applied; node !== null; node = node.earlier) if (node.tx === tx) return true;
+  return false;
 }
 
 /** Credits one cached summary takes before it is read again instead (each is a transaction it must remember). */
@@ -55,34 +71,33 @@ export function applyCredit(cached: Based<unknown>, event: DomainEvent, userId: 
   if (user === undefined) return undefined;
   const { credit, network, referral } = user;
   const basis = cached.basis as SummaryBasis;
-  if (sawTransaction(basis.snapshot, credit.tx) || basis.applied.includes(credit.tx)) return 'held';
-  if (basis.applied.length >= MAX_APPLIED) return undefined;
+  if (sawTransaction(basis.snapshot, credit.tx) || hasApplied(basis.applied, credit.tx)) return 'held';
+  const count = basis.applied?.count ?? 0;
+  if (count >= MAX_APPLIED) return undefined;
 
   const summary = cached.value as EarningsDataJson;
-  const todayStart = utcDayStart(new Date(now)).getTime();
+  const todayStart = now - (now % DAY_MS); // UTC midnight: epoch milliseconds have no leap seconds
   // A bucket ahead of this instance's day or epoch (clocks apart at a boundary): read instead.
   if (credit.bucket >= todayStart + DAY_MS || credit.epoch > summary.current_epoch) return undefined;
   const amount = network + referral;
-  const micro = {
-    total: exactMicroOfJson(summary.total),
-    today: exactMicroOfJson(summary.today),
-    epoch: exactMicroOfJson(summary.epoch_total),
-    network: exactMicroOfJson(summary.by_source.network),
-    referral: exactMicroOfJson(summary.by_source.referral),
-    bonus: exactMicroOfJson(summary.by_source.bonus),
-  };
-  if (Object.values(micro).some((value) => value === undefined || value + amount > MAX_EXACT_JSON_MICRO)) return undefined;
+  const total = exactMicroOfJson(summary.total);
+  const today = exactMicroOfJson(summary.today);
+  const epoch = exactMicroOfJson(summary.epoch_total);
+  const fromNetwork = exactMicroOfJson(summary.by_source.network);
+  const fromReferral = exactMicroOfJson(summary.by_source.referral);
+  if (total === undefined || today === undefined || epoch === undefined || fromNetwork === undefined || fromReferral === undefined) return undefined;
+  if (exactMicroOfJson(summary.by_source.bonus) === undefined || Math.max(total, today, epoch, fromNetwork, fromReferral) + amount > MAX_EXACT_JSON_MICRO) return undefined;
   const updatedAt = Date.parse(summary.updated_at);
   return {
     value: {
-      total: jsonOfExactMicro(micro.total! + amount),
-      today: jsonOfExactMicro(micro.today! + (credit.bucket >= todayStart ? amount : 0)),
+      total: jsonOfExactMicro(total + amount),
+      today: jsonOfExactMicro(today + (credit.bucket >= todayStart ? amount : 0)),
       current_epoch: summary.current_epoch,
-      epoch_total: jsonOfExactMicro(micro.epoch! + (credit.epoch === summary.current_epoch ? amount : 0)),
-      by_source: { network: jsonOfExactMicro(micro.network! + network), referral: jsonOfExactMicro(micro.referral! + referral), bonus: summary.by_source.bonus },
+      epoch_total: jsonOfExactMicro(epoch + (credit.epoch === summary.current_epoch ? amount : 0)),
+      by_source: { network: jsonOfExactMicro(fromNetwork + network), referral: jsonOfExactMicro(fromReferral + referral), bonus: summary.by_source.bonus },
       // The balance row's updated_at is its latest writer's: the later of the two.
       updated_at: credit.at > updatedAt ? new Date(credit.at).toISOString() : summary.updated_at,
     },
-    basis: { snapshot: basis.snapshot, applied: [...basis.applied, credit.tx] },
+    basis: { snapshot: basis.snapshot, applied: { tx: credit.tx, count: count + 1, earlier: basis.applied } },
   };
 }

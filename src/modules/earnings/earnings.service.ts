@@ -97,7 +97,7 @@ export class EarningsService {
     );
     // One statement, one snapshot; without one (not PostgreSQL's text), credits are not applied.
     const snapshot = parseSnapshot(rows[0]?.snapshot);
-    const basis: SummaryBasis | undefined = snapshot === undefined ? undefined : { snapshot, applied: [] };
+    const basis: SummaryBasis | undefined = snapshot === undefined ? undefined : { snapshot, applied: null };
     return new Map(rows.map((row) => [row.user_id, { value: toEarningsData(row, currentEpoch, now), basis }]));
   }
 
