@@ -22,7 +22,7 @@ const STALE_AFTER: Readonly<Record<DomainEventType, readonly ReadPart[]>> = {
 };
 
 /**
- * Users cached at most by default (READ_CACHE_MAX_USERS): least recently filled go first, and
+ * Users cached at most by default (READ_CACHE_MAX_USERS): the user taken in first goes first, and
  * each holds a bus subscription. Every dashboard viewer online here is read on each push pass,
  * so the bound must exceed them, or each pass evicts the users the next one reads (~1.3 KB each
  * for the earnings summary, plus their node lists where read).

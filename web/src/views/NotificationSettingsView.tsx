@@ -148,37 +148,43 @@ function WebhookCard() {
           Disabled on {formatDateTime(endpoint.disabled_at)} after deliveries kept failing. Save the URL again to resume.
         </p>
       )}
-      <form
-        data-testid="webhook-form"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            const saved = await notificationsApi.putWebhook(url.trim());
-            setSecret(saved.secret);
-            setUrl(saved.url);
-          });
-        }}
-      >
-        <label class="field" for="webhook-url">
-          <span class="field-label">Endpoint URL</span>
-        </label>
-        <div class="input-row">
-          <input
-            id="webhook-url"
-            class="input mono"
-            type="url"
-            placeholder="https://hooks.example.com/depin"
-            autoComplete="off"
-            value={url}
-            onInput={(e) => setUrl((e.currentTarget as HTMLInputElement).value)}
-            data-testid="webhook-url"
-          />
-          <button type="submit" class="btn btn-primary" disabled={busy || url.trim() === ''} data-testid="webhook-save">
-            {endpoint ? 'Save (new secret)' : 'Save'}
-          </button>
-        </div>
-      </form>
+      {endpoint === undefined && error === null ? (
+        // Not before the endpoint is known: an empty field would read as "no webhook", and what
+        // someone typed into it would race the saved URL arriving.
+        <p class="muted small">Loading…</p>
+      ) : (
+        <form
+          data-testid="webhook-form"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              const saved = await notificationsApi.putWebhook(url.trim());
+              setSecret(saved.secret);
+              setUrl(saved.url);
+            });
+          }}
+        >
+          <label class="field" for="webhook-url">
+            <span class="field-label">Endpoint URL</span>
+          </label>
+          <div class="input-row">
+            <input
+              id="webhook-url"
+              class="input mono"
+              type="url"
+              placeholder="https://hooks.example.com/depin"
+              autoComplete="off"
+              value={url}
+              onInput={(e) => setUrl((e.currentTarget as HTMLInputElement).value)}
+              data-testid="webhook-url"
+            />
+            <button type="submit" class="btn btn-primary" disabled={busy || url.trim() === ''} data-testid="webhook-save">
+              {endpoint ? 'Save (new secret)' : 'Save'}
+            </button>
+          </div>
+        </form>
+      )}
       {secret && (
         <div class="note note-ok" role="status" data-testid="webhook-secret-box">
           <p>
