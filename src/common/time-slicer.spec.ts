@@ -13,11 +13,13 @@ describe('TimeSlicer', () => {
     const slicer = new TimeSlicer(2);
     let otherRan = false;
     setImmediate(() => (otherRan = true));
-    await slicer.yieldIfDue(); // nothing spent yet: no yield
-    expect(otherRan).toBe(false);
+    expect(slicer.isDue()).toBe(false); // nothing spent yet
     busy(3);
-    await slicer.yieldIfDue();
+    expect(slicer.isDue()).toBe(true);
+    expect(otherRan).toBe(false);
+    await slicer.nextSlice();
     expect(otherRan).toBe(true);
+    expect(slicer.isDue()).toBe(false); // a new slice
   });
 });
 

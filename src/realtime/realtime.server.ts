@@ -678,7 +678,7 @@ export class RealtimeServer implements BeforeApplicationShutdown, OnModuleDestro
       for (const connection of this.connections) {
         this.sweepOne(connection, now);
         if ((++steps & 63) === 0 && slicer.isDue()) {
-          await slicer.yieldIfDue();
+          await slicer.nextSlice();
           now = Date.now();
         }
       }

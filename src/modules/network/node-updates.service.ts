@@ -99,7 +99,7 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
       for (const connection of this.realtime.connectionsOf(userId)) {
         if (connection.role === 'node' && connection.updates.has('NodeUpdate')) this.dirty.add(connection);
       }
-      await slicer.yieldIfDue();
+      if (slicer.isDue()) await slicer.nextSlice();
     }
   }
 
@@ -125,7 +125,7 @@ export class NodeUpdatesService implements OnModuleInit, OnModuleDestroy {
         for (const connection of chunk) {
           const row = byKey.get(`${connection.userId}:${connection.deviceId}`);
           if (row !== undefined) this.pushIfChanged(connection, toNodeUpdate(row));
-          await slicer.yieldIfDue();
+          if (slicer.isDue()) await slicer.nextSlice();
         }
         done += chunk.length;
       }

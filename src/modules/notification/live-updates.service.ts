@@ -193,7 +193,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     // Diffing fingerprints every node: thousands per user for an operator, so in slices too.
     const slicer = new TimeSlicer(SLICE_BUDGET_MS);
     for (const [userId, networks] of lists) {
-      await slicer.yieldIfDue();
+      if (slicer.isDue()) await slicer.nextSlice();
       const previous = this.lastNetworks.get(userId);
       const { changed, removed, fingerprints } = diffNetworks(previous ?? new Map(), networks, nodePrint);
       this.lastNetworks.set(userId, fingerprints);
@@ -234,7 +234,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
             this.lastEarnings.set(userId, key);
           }
           this.realtime.pushToUser(userId, frame, loadStartedAt);
-          await slicer.yieldIfDue();
+          if (slicer.isDue()) await slicer.nextSlice();
         }
       }
     } catch (error) {

@@ -106,7 +106,7 @@ async function encodeLeaves(allocations: readonly Allocation[]): Promise<Uint8Ar
     const at = i * LEAF_BYTES;
     encoded.write(allocation.account.slice(2), at + 12, 20, 'hex');
     encoded.write(allocation.amount.toString(16).padStart(64, '0'), at + 32, 32, 'hex');
-    if ((i & 255) === 255) await slicer.yieldIfDue();
+    if ((i & 255) === 255 && slicer.isDue()) await slicer.nextSlice();
   }
   return bytes;
 }
