@@ -75,7 +75,11 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
           app.server.app.get(UserReadCache).releaseIdle(later);
           app.server.app.get(SessionValidator).releaseIdle(later);
         },
-        errorLines: () => logs.lines.filter((line) => Number(line.level) >= 50).map((line) => `${String(line.context ?? '')}: ${String(line.msg)}`),
+        // With the error's own message, so that a failure here says what went wrong.
+        errorLines: () =>
+          logs.lines
+            .filter((line) => Number(line.level) >= 50)
+            .map((line) => `${String(line.context ?? '')}: ${String(line.msg)}${errorMessageOf(line.err)}`),
       },
       process.env.SOAK_REPORT ? (line) => process.stderr.write(`${line}\n`) : undefined,
     );
@@ -129,3 +133,7 @@ describe('soak (short): 1,000 sockets with connect/disconnect storms', () => {
     expect(() => parseSoakArgs(['--sockets', '50000'])).toThrow(/sockets/);
   });
 });
+
+function errorMessageOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'message' in err ? ` (${String((err as { message: unknown }).message)})` : '';
+}
