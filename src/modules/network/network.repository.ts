@@ -139,18 +139,27 @@ export class NetworkRepository {
 
   /**
    * `connect` for many nodes in one statement (a reconnect storm). Each (user, device) may appear
-   * once; rows are written in key order so concurrent batches of two instances cannot deadlock.
-   * Returns each node as written (with what it earned today, as listByDevices reads it: the
-   * snapshot's NodeUpdate needs no second query) per `userId:deviceId`.
+   * once. The existing rows are locked first, in id order, the order in which the ledger's node
+   * update and the disconnect marking lock them: taking them in key order instead deadlocked
+   * with those whenever a user's devices sort otherwise than their ids (seen in reconnect
+   * storms). The `locked` CTE is an init plan of the insert's source, so it runs, whole, before
+   * the first row is written. Returns each node as written (with what it earned today, as
+   * listByDevices reads it: the snapshot's NodeUpdate needs no second query) per `userId:deviceId`.
    */
   async connectMany(
     nodes: ReadonlyArray<{ userId: number; deviceId: string; networkName: string; ip: string | null; sessionId: string }>,
   ): Promise<Map<string, NodeWithTodayRow>> {
     const sorted = [...nodes].sort((a, b) => a.userId - b.userId || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
     const rows = (await this.nodes.query(
-      `INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score, connected_at)
+      `WITH locked AS (
+         SELECT n.id FROM network_connections n
+           JOIN unnest($1::bigint[], $2::text[]) AS k(user_id, device_id) ON n.user_id = k.user_id AND n.device_id = k.device_id
+          ORDER BY n.id
+            FOR UPDATE OF n)
+       INSERT INTO network_connections (user_id, device_id, network_name, ip_address, connected, session_id, last_seen_at, network_score, connected_at)
        SELECT t.user_id, t.device_id, t.network_name, t.ip_address, true, t.session_id, now(), 1, now()
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(user_id, device_id, network_name, ip_address, session_id)
+        WHERE (SELECT count(*) FROM locked) >= 0
        ON CONFLICT (user_id, device_id) DO UPDATE SET
          network_name = EXCLUDED.network_name, ip_address = EXCLUDED.ip_address, connected = true,
          session_id = EXCLUDED.session_id, last_seen_at = now(), updated_at = now(),

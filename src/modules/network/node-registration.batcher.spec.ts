@@ -51,4 +51,24 @@ describe('NodeRegistrationBatcher', () => {
     const batcher = new NodeRegistrationBatcher(fakeRepository([]), () => Promise.reject(new Error('bus down')));
     await expect(batcher.register(registration(3, 'x'))).resolves.toMatchObject({ userId: 3, deviceId: 'x' });
   });
+
+  it('writes a batch again when PostgreSQL aborted it for a deadlock, and not for other errors', async () => {
+    const calls: NodeRegistration[][] = [];
+    const repository = fakeRepository(calls);
+    const connectMany = repository.connectMany.bind(repository);
+    const failures: Error[] = [Object.assign(new Error('deadlock detected'), { code: '40P01' })];
+    repository.connectMany = (nodes) => {
+      const failure = failures.shift();
+      if (failure === undefined) return connectMany(nodes);
+      calls.push([...nodes]);
+      return Promise.reject(failure);
+    };
+    const batcher = new NodeRegistrationBatcher(repository);
+    await expect(batcher.register(registration(4, 'x'))).resolves.toMatchObject({ userId: 4, deviceId: 'x' });
+    expect(calls).toHaveLength(2);
+
+    failures.push(new Error('connection terminated'));
+    await expect(batcher.register(registration(4, 'y'))).rejects.toThrow('connection terminated');
+    expect(calls).toHaveLength(3);
+  });
 });

@@ -1,7 +1,15 @@
+import { isTransientConflict } from '../../database/pg-errors';
 import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
 /** Registrations written in one statement at most (bounds the statement and its lock set). */
 const MAX_BATCH = 1_000;
+/**
+ * Tries of one batch when PostgreSQL aborts it for a deadlock or serialization failure. The
+ * statement locks in id order, as the other writers of these rows do, but two instances creating
+ * the same new device at once can still meet; the batch only sets each node's connected state,
+ * so writing it again is safe.
+ */
+const ATTEMPTS = 3;
 
 export interface NodeRegistration {
   userId: number;
@@ -69,7 +77,7 @@ export class NodeRegistrationBatcher {
     }
     this.queue = rest;
     try {
-      const rows = await this.nodes.connectMany(batch.map((waiting) => waiting.registration));
+      const rows = await this.connectMany(batch.map((waiting) => waiting.registration));
       // The rows are written: a failure here (an event is a hint) must not fail the Connects.
       await this.written([...new Set(batch.map((waiting) => waiting.registration.userId))]).catch(() => undefined);
       for (const waiting of batch) {
@@ -82,6 +90,16 @@ export class NodeRegistrationBatcher {
     } finally {
       this.writing = false;
       if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  private async connectMany(registrations: NodeRegistration[]): Promise<Map<string, NodeWithTodayRow>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.nodes.connectMany(registrations);
+      } catch (error) {
+        if (attempt >= ATTEMPTS || !isTransientConflict(error)) throw error;
+      }
     }
   }
 }
