@@ -2,10 +2,9 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * Cuts a long loop into tasks of about `budgetMs` each: after each unit of work,
- * `if (slicer.isDue()) await slicer.nextSlice()`; once the budget is spent it waits for the next
- * turn of the event loop (setImmediate), so
- * heartbeats, pongs and other sockets' frames get through between slices instead of queueing
- * behind the whole loop.
+ * `if (slicer.isDue()) await slicer.nextSlice()`. Once the budget is spent the loop waits for the
+ * next turn of the event loop (setImmediate), so heartbeats, pongs and other sockets' frames get
+ * through between slices instead of queueing behind the whole loop.
  */
 export class TimeSlicer {
   private sliceStart = performance.now();
