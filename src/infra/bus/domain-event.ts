@@ -80,6 +80,17 @@ export function eventOfUser(event: DomainEvent, index: number): DomainEvent {
   return { ...event, userIds, credit: { ...credit, amounts: credit.amounts.slice(index * 2, index * 2 + 2) } };
 }
 
+/** Each of the event's users once, with where it first appears in `userIds` (for `eventOfUser`). */
+export function* distinctUsersOf(event: DomainEvent): Generator<[userId: number, index: number]> {
+  const seen = new Set<number>();
+  for (let index = 0; index < event.userIds.length; index++) {
+    const userId = event.userIds[index]!;
+    if (seen.has(userId)) continue;
+    seen.add(userId);
+    yield [userId, index];
+  }
+}
+
 function isSafeInteger(value: unknown, min: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 }

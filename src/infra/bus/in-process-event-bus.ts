@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DomainEvent, eventOfUser } from './domain-event';
+import { distinctUsersOf, DomainEvent, eventOfUser } from './domain-event';
 import { EventBus, EventHandler, Unsubscribe } from './event-bus';
 
 /** The bus of a single instance without Redis: a map from user to handlers. */
@@ -30,13 +30,10 @@ export class InProcessEventBus extends EventBus {
    */
   private deliverLocally(event: DomainEvent): void {
     const perUser = event.type === 'earnings.changed' && event.credit !== undefined;
-    const seen = new Set<number>();
-    event.userIds.forEach((userId, index) => {
-      if (seen.has(userId)) return;
-      seen.add(userId);
+    for (const [userId, index] of distinctUsersOf(event)) {
       const handlers = this.handlers.get(userId);
       if (handlers !== undefined) runHandlers(handlers, perUser ? eventOfUser(event, index) : event, this.logger);
-    });
+    }
   }
 }
 

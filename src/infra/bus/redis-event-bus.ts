@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { RedisClients } from '../redis/redis-clients';
-import { DomainEvent, eventOfUser, isDomainEvent } from './domain-event';
+import { distinctUsersOf, DomainEvent, eventOfUser, isDomainEvent } from './domain-event';
 import { EventBus, EventHandler, Unsubscribe } from './event-bus';
 import { addHandler, runHandlers } from './in-process-event-bus';
 
@@ -63,12 +63,7 @@ export class RedisEventBus extends EventBus {
     if (event.userIds.length === 0) return Promise.resolve();
     const batch = (this.batch ??= this.startBatch());
     const from = batch.messages.length;
-    const seen = new Set<number>();
-    event.userIds.forEach((userId, index) => {
-      if (seen.has(userId)) return;
-      seen.add(userId);
-      batch.messages.push([this.channelOf(userId), JSON.stringify(eventOfUser(event, index))]);
-    });
+    for (const [userId, index] of distinctUsersOf(event)) batch.messages.push([this.channelOf(userId), JSON.stringify(eventOfUser(event, index))]);
     return new Promise<void>((resolve, reject) => batch.waiting.push({ from, to: batch.messages.length, resolve, reject }));
   }
 
