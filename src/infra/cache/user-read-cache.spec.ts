@@ -142,6 +142,31 @@ describe('UserReadCache', () => {
     cache.onModuleDestroy();
   });
 
+  it('makes room by second chance: a user read since the last eviction stays, one read once goes', async () => {
+    const bus = new InProcessEventBus();
+    const cache = new UserReadCache(bus, 3);
+    const loads: number[] = [];
+    const load = (userId: number) => () => {
+      loads.push(userId);
+      return Promise.resolve(`user ${userId}`);
+    };
+    for (const userId of [1, 2, 3]) await cache.read(userId, 'earnings', load(userId));
+    // 1 and 3 are dashboards, read again on every push pass; 2, 4 and 5 are one-off reads.
+    const pushPass = () => cache.readMany([1, 3], 'earnings', () => Promise.reject(new Error('all cached')));
+    await pushPass();
+    await cache.read(4, 'earnings', load(4));
+    await pushPass();
+    await cache.read(5, 'earnings', load(5));
+    // 2 went for 4 (oldest, not read since), then 4 for 5; taking the oldest would have let 1 go.
+    expect(cache.peek(1, 'earnings')).toBe('user 1');
+    expect(cache.peek(3, 'earnings')).toBe('user 3');
+    expect(cache.peek(5, 'earnings')).toBe('user 5');
+    expect([cache.peek(2, 'earnings'), cache.peek(4, 'earnings')]).toEqual([undefined, undefined]);
+    expect([cache.stats().users, bus.subscribedUserCount()]).toEqual([3, 3]);
+    expect(loads).toEqual([1, 2, 3, 4, 5]);
+    cache.onModuleDestroy();
+  });
+
   it('trusts a value no longer than its validity', async () => {
     const cache = new UserReadCache(new InProcessEventBus());
     expect(await cache.read(1, 'earnings', () => Promise.resolve('old'), Date.now() - 1)).toBe('old');

@@ -22,10 +22,11 @@ const STALE_AFTER: Readonly<Record<DomainEventType, readonly ReadPart[]>> = {
 };
 
 /**
- * Users cached at most by default (READ_CACHE_MAX_USERS): the user taken in first goes first, and
- * each holds a bus subscription. Every dashboard viewer online here is read on each push pass,
- * so the bound must exceed them, or each pass evicts the users the next one reads (~1.3 KB each
- * for the earnings summary, plus their node lists where read).
+ * Users cached at most by default (READ_CACHE_MAX_USERS): past it, a user not read since the
+ * eviction hand last passed goes (see evictOne), and each holds a bus subscription. Every
+ * dashboard viewer online here is read on each push pass, so the bound must exceed them, or each
+ * pass evicts the users the next one reads (~1.3 KB each for the earnings summary, plus their node
+ * lists where read).
  */
 export const DEFAULT_READ_CACHE_MAX_USERS = 100_000;
 /**
@@ -63,6 +64,8 @@ interface Entry {
   version: number;
   /** Loads under way (the user is not released meanwhile). */
   loading: number;
+  /** Read since the eviction hand last passed it: it gets a second chance (see evictOne). */
+  used: boolean;
   readonly unsubscribe: Unsubscribe;
 }
 
@@ -119,8 +122,10 @@ export class UserReadCache implements OnModuleDestroy {
    */
   async readBased<T>(userId: number, part: ReadPart, load: () => Promise<Based<T>>, validUntil = Infinity): Promise<T> {
     // A hit without the bookkeeping of many users (a dashboard read is one user's).
-    const cached = this.entries.get(userId)?.values.get(part);
+    const entry = this.entries.get(userId);
+    const cached = entry?.values.get(part);
     if (cached !== undefined && cached.validUntil > Date.now()) {
+      entry!.used = true;
       this.hits += 1;
       this.reads.labels(part, 'hit').inc();
       return cached.value as T;
@@ -142,12 +147,14 @@ export class UserReadCache implements OnModuleDestroy {
     const values = new Map<number, T>();
     const missing: Array<{ userId: number; entry: Entry; version: number; listening: boolean }> = [];
     for (const userId of userIds) {
-      const cached = this.entries.get(userId)?.values.get(part);
+      const held = this.entries.get(userId);
+      const cached = held?.values.get(part);
       if (cached !== undefined && cached.validUntil > now) {
+        held!.used = true;
         values.set(userId, cached.value as T);
         continue;
       }
-      const entry = this.entryOf(userId);
+      const entry = held ?? this.entryOf(userId);
       // An updater may build on the value only if no event of the user can have gone unheard since the read began.
       missing.push({ userId, entry, version: entry.version, listening: this.bus.isListening(userId) });
     }
@@ -189,8 +196,10 @@ export class UserReadCache implements OnModuleDestroy {
    * not wait, e.g. the pre-router's fast reads.
    */
   peek(userId: number, part: ReadPart): unknown {
-    const cached = this.entries.get(userId)?.values.get(part);
+    const entry = this.entries.get(userId);
+    const cached = entry?.values.get(part);
     if (cached === undefined || cached.validUntil <= Date.now()) return undefined;
+    entry!.used = true;
     this.hits += 1;
     this.reads.labels(part, 'hit').inc();
     return cached.value;
@@ -229,20 +238,39 @@ export class UserReadCache implements OnModuleDestroy {
   private entryOf(userId: number): Entry {
     const existing = this.entries.get(userId);
     if (existing !== undefined) return existing;
-    if (this.entries.size >= this.maxUsers) {
-      const [oldestId, oldest] = this.entries.entries().next().value as [number, Entry];
-      oldest.unsubscribe();
-      this.entries.delete(oldestId);
-      this.evictions.inc();
-    }
+    if (this.entries.size >= this.maxUsers) this.evictOne();
     const entry: Entry = {
       values: new Map(),
       version: 0,
       loading: 0,
+      used: false,
       unsubscribe: this.bus.subscribeUser(userId, (event) => this.invalidate(userId, event)),
     };
     this.entries.set(userId, entry);
     return entry;
+  }
+
+  /**
+   * Lets one user go to make room, by second chance (CLOCK): the map's order is the hand's path,
+   * oldest first; a user read since the hand last passed is moved to the end with its mark
+   * cleared, the first one not read goes. So the dashboards read on every push pass stay, and a
+   * burst of one-off reads (a crawl of profiles, a reconnect storm's snapshots) passes through
+   * without flushing them out, as taking the oldest did. A hit costs one flag; the hand moves at
+   * most once over every user per eviction and clears the marks it passes, so evictions cost O(1)
+   * amortised.
+   */
+  private evictOne(): void {
+    for (const [userId, entry] of this.entries) {
+      this.entries.delete(userId);
+      if (entry.used) {
+        entry.used = false;
+        this.entries.set(userId, entry);
+        continue;
+      }
+      entry.unsubscribe();
+      this.evictions.inc();
+      return;
+    }
   }
 
   private onEvent(event: DomainEvent): void {
