@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 import { NodeRegistration, NodeRegistrationBatcher } from './node-registration.batcher';
 
@@ -70,5 +71,38 @@ describe('NodeRegistrationBatcher', () => {
     failures.push(new Error('connection terminated'));
     await expect(batcher.register(registration(4, 'y'))).rejects.toThrow('connection terminated');
     expect(calls).toHaveLength(3);
+  });
+
+  it('hands a large batch out over several turns of the event loop, in order, and writes the next batch meanwhile', async () => {
+    const calls: NodeRegistration[][] = [];
+    const repository = fakeRepository(calls);
+    const handedOut: string[] = [];
+    const handedOutAtWrite: number[] = [];
+    const connectMany = repository.connectMany.bind(repository);
+    repository.connectMany = (nodes) => {
+      handedOutAtWrite.push(handedOut.length);
+      return connectMany(nodes);
+    };
+    const batcher = new NodeRegistrationBatcher(repository);
+    let handedOutBeforeTurn = -1;
+    const first = Array.from({ length: 200 }, (_, i) => registration(1, `d${i}`));
+    const continuations = first.map((node) =>
+      batcher.register(node).then((row) => {
+        // What a Connect does once registered (frames, writes), in promise jobs: a turn queued by
+        // the first one runs only when the hand-out lets the loop come round.
+        if (handedOut.length === 0) setImmediate(() => (handedOutBeforeTurn = handedOut.length));
+        handedOut.push(row.deviceId);
+        for (const until = performance.now() + 0.5; performance.now() < until; ); // ~0.5 ms of work each
+      }),
+    );
+    // The first batch is written; a Connect arriving now is written while the first is handed out.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const second = batcher.register(registration(2, 'late')).then((row) => handedOut.push(`late ${row.deviceId}`));
+    await Promise.all([...continuations, second]);
+    expect(handedOutBeforeTurn).toBeGreaterThan(0);
+    expect(handedOutBeforeTurn).toBeLessThan(first.length);
+    expect(handedOut).toEqual([...first.map((node) => node.deviceId), 'late late']);
+    expect(calls.map((batch) => batch.length)).toEqual([200, 1]);
+    expect(handedOutAtWrite[1]).toBeLessThan(first.length);
   });
 });

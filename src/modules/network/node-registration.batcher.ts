@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { isTransientConflict } from '../../database/pg-errors';
 import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
@@ -10,6 +11,17 @@ const MAX_BATCH = 1_000;
  * so writing it again is safe.
  */
 const ATTEMPTS = 3;
+/**
+ * How long the Connects of one slice of a batch may take to go on (Connected, snapshot, writes:
+ * all promise jobs, run back to back) before the event loop gets a turn. Handing out a whole
+ * batch at once blocked it for ~100 ms in a reconnect storm, stalling the heartbeats of the sockets
+ * already connected.
+ */
+const HAND_OUT_SLICE_MS = 5;
+/** Connects handed out in a batch's first slice; later slices are sized from how long the last took. */
+const FIRST_SLICE = 16;
+/** Connects a slice hands out at least: a busy loop's own I/O must not starve the Connects. */
+const MIN_SLICE = 8;
 
 export interface NodeRegistration {
   userId: number;
@@ -36,6 +48,8 @@ export class NodeRegistrationBatcher {
   private queue: Waiting[] = [];
   private scheduled = false;
   private writing = false;
+  /** The batches written and still being handed out, in order: the next waits for it. */
+  private handingOut: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly nodes: NetworkRepository,
@@ -76,21 +90,23 @@ export class NodeRegistrationBatcher {
       }
     }
     this.queue = rest;
+    let settle: (waiting: Waiting) => void;
     try {
       const rows = await this.connectMany(batch.map((waiting) => waiting.registration));
       // The rows are written: a failure here (an event is a hint) must not fail the Connects.
       await this.written([...new Set(batch.map((waiting) => waiting.registration.userId))]).catch(() => undefined);
-      for (const waiting of batch) {
+      settle = (waiting) => {
         const row = rows.get(keyOf(waiting.registration));
         if (row === undefined) waiting.reject(new Error('node registration returned no row'));
         else waiting.resolve(row);
-      }
+      };
     } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
-    } finally {
-      this.writing = false;
-      if (this.queue.length > 0) this.schedule();
+      settle = (waiting) => waiting.reject(error);
     }
+    // The next batch is written while this one is handed out; Connects still go on in order.
+    this.handingOut = this.handingOut.then(() => handOutInSlices(batch, settle));
+    this.writing = false;
+    if (this.queue.length > 0) this.schedule();
   }
 
   private async connectMany(registrations: NodeRegistration[]): Promise<Map<string, NodeWithTodayRow>> {
@@ -101,6 +117,23 @@ export class NodeRegistrationBatcher {
         if (attempt >= ATTEMPTS || !isTransientConflict(error)) throw error;
       }
     }
+  }
+}
+
+/**
+ * Settles the waiters a slice at a time, each slice sized so that the Connects it lets go on take
+ * about HAND_OUT_SLICE_MS. What a settled Connect does next runs as promise jobs after the slice,
+ * so a slice's cost is measured once the loop has come round (setImmediate), its I/O included.
+ */
+async function handOutInSlices(waiting: readonly Waiting[], settle: (waiting: Waiting) => void): Promise<void> {
+  let size = FIRST_SLICE;
+  for (let i = 0; i < waiting.length; ) {
+    const started = performance.now();
+    for (const end = Math.min(waiting.length, i + size); i < end; i++) settle(waiting[i]!);
+    if (i === waiting.length) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const spent = Math.max(0.1, performance.now() - started);
+    size = Math.max(MIN_SLICE, Math.min(MAX_BATCH, Math.floor((size * HAND_OUT_SLICE_MS) / spent)));
   }
 }
 
