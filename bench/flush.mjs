@@ -11,7 +11,9 @@
  * Also reported: the time the service spends planning the batch before its transactions (summing
  * credits, loading referral chains, computing commission: event-loop time) and the longest the
  * event loop was blocked during a flush (and how many blocks passed 20 ms, of wall time and of the
- * process's CPU time: on a shared machine preemption alone makes long blocks); each statement's time is summed over the shards of a
+ * process's CPU time, and of the main thread's own CPU time: on a shared machine preemption alone
+ * makes long blocks, and the process's CPU counts V8's GC helper threads); the planning step's
+ * main-thread CPU beside its wall time; each statement's time is summed over the shards of a
  * flush (which run at once, so the sum can exceed the flush).
  *
  * Concurrent instances (--instances 1,2,4): that many service instances (each its own Nest
@@ -40,7 +42,7 @@ import pg from 'pg';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { median, nowMs } from './lib/stats.mjs';
-import { BENCH_JWT_SECRET, CpuMeter, createDatabase, parseArgs, ROOT } from './lib/proc.mjs';
+import { BENCH_JWT_SECRET, CpuMeter, createDatabase, mainThreadMs, parseArgs, ROOT } from './lib/proc.mjs';
 import { startSizedPostgres } from './lib/sized-postgres.mjs';
 
 const options = parseArgs(process.argv.slice(2), { users: 100_000, runs: 5, databaseUrl: '', fanout: 3, explain: '', fillfactor: 0, instances: '', shards: 0, shardMinUsers: 0, gaps: '', root: '', postgresSettings: '' });
@@ -138,10 +140,14 @@ try {
   const plan = service.plan.bind(service);
   service.plan = async (...args) => {
     const started = nowMs();
+    const startedOnThread = mainThreadMs();
     try {
       return await plan(...args);
     } finally {
       (statementMs.plan ??= []).push(nowMs() - started);
+      // The event loop's own time in it: the wall time also holds waits for a core (PostgreSQL
+      // shares this machine's) and, cold, the chain loader's queries.
+      (statementMs.planMainThreadCpu ??= []).push(mainThreadMs() - startedOnThread);
     }
   };
   const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -171,11 +177,12 @@ try {
       loopMaxMs: loop.max / 1e6,
       longBlocks: long.length,
       longBlocksOnCpu: long.filter((block) => block.cpuMs > LONG_BLOCK_MS).length,
+      longBlocksOnMainThread: long.filter((block) => block.mainThreadMs > LONG_BLOCK_MS).length,
       statements: Object.fromEntries(Object.entries(statementMs).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0)])),
     });
     log(
       `run ${run}: ${Math.round(elapsed)} ms, ${(walBytes / 1048576).toFixed(1)} MB of WAL (event loop blocked ≤ ${Math.round(loop.max / 1e6)} ms, ${long.length} blocks over ${LONG_BLOCK_MS} ms: ` +
-        `${long.map((block) => `${Math.round(block.ms)}/${Math.round(block.cpuMs)}`).join(' ')} wall/CPU ms) ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
+        `${long.map((block) => `${Math.round(block.ms)}/${Math.round(block.cpuMs)}/${Math.round(block.mainThreadMs)}`).join(' ')} wall/CPU/main-thread ms) ${JSON.stringify(runs.at(-1).statements, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
     );
   }
   if (options.gaps !== '') writeFileSync(options.gaps, JSON.stringify(blocks.all));
@@ -310,6 +317,7 @@ try {
     loopMaxMs: Math.max(...runs.map((r) => r.loopMaxMs)),
     loopBlocksOver20Ms: runs.map((r) => r.longBlocks),
     loopBlocksOver20MsOfCpu: runs.map((r) => r.longBlocksOnCpu),
+    loopBlocksOver20MsOfMainThread: runs.map((r) => r.longBlocksOnMainThread),
     statementsMedianMs: Object.fromEntries(
       Object.keys(runs[0].statements).map((k) => [k, median(runs.map((r) => r.statements[k] ?? 0))]),
     ),
@@ -399,16 +407,20 @@ function loopBlocks(thresholdMs) {
       current = [];
       let last = process.hrtime.bigint();
       let lastCpu = process.cpuUsage();
+      let lastOnThread = mainThreadMs();
       timer = setInterval(() => {
         const now = process.hrtime.bigint();
         const cpu = process.cpuUsage();
+        const onThread = mainThreadMs();
         const ms = Number(now - last) / 1e6;
         // CPU time of the process in the block (its GC threads included): well below the block's
-        // length means the machine took the core away, not that this process was busy.
+        // length means the machine took the core away, not that this process was busy. The main
+        // thread's own CPU time is what the event loop itself spent (its GC pauses included).
         const cpuMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
-        if (ms > thresholdMs) current.push({ ms, cpuMs, startUs: Number(last / 1000n), endUs: Number(now / 1000n) });
+        if (ms > thresholdMs) current.push({ ms, cpuMs, mainThreadMs: onThread - lastOnThread, startUs: Number(last / 1000n), endUs: Number(now / 1000n) });
         last = now;
         lastCpu = cpu;
+        lastOnThread = onThread;
       }, 1);
     },
     stop() {

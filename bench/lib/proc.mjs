@@ -17,6 +17,20 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+/**
+ * CPU milliseconds this process's main thread (the event loop) has run, from Linux's schedstat
+ * (NaN elsewhere): unlike process CPU, without V8's GC helper threads (which also sweep the bench's
+ * own garbage), and unlike wall time, without the time the thread waited for a core on a loaded
+ * machine.
+ */
+export function mainThreadMs() {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Resident memory (bytes) and CPU time (ms, user + system) of a process, from /proc. */
 export function processStats(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

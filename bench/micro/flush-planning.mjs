@@ -16,11 +16,10 @@
  *
  *   node --expose-gc bench/micro/flush-planning.mjs [--users 100000] [--runs 7] [--base /work/base/dist] [--ours dist]
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isAbsolute, join } from 'node:path';
-import { parseArgs, ROOT } from '../lib/proc.mjs';
+import { mainThreadMs, parseArgs, ROOT } from '../lib/proc.mjs';
 import { loopBlockMeter } from '../lib/loop-blocks.mjs';
 import { fmt, median } from '../lib/stats.mjs';
 
@@ -106,19 +105,6 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.duration]);
 }).observe({ entryTypes: ['gc'] });
 const longestGcBetween = (from, to) => Math.max(0, ...gcPauses.filter(([start]) => start >= from && start < to).map(([, duration]) => duration));
-
-/**
- * CPU milliseconds the main thread (the event loop) has run, from Linux's schedstat (NaN elsewhere):
- * unlike process CPU, without V8's GC helper threads (which also sweep the bench's own garbage),
- * and unlike wall time, without the time the thread waited for a core on a loaded machine.
- */
-function mainThreadMs() {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
 
 /** Runs `work`, with its wall, CPU and main-thread CPU time, the longest event-loop block and GC pause meanwhile. */
 async function measure(work) {
