@@ -318,6 +318,7 @@ try {
     loopBlocksOver20Ms: runs.map((r) => r.longBlocks),
     loopBlocksOver20MsOfCpu: runs.map((r) => r.longBlocksOnCpu),
     loopBlocksOver20MsOfMainThread: runs.map((r) => r.longBlocksOnMainThread),
+    planMainThreadCpuRunsMs: runs.map((r) => r.statements.planMainThreadCpu),
     statementsMedianMs: Object.fromEntries(
       Object.keys(runs[0].statements).map((k) => [k, median(runs.map((r) => r.statements[k] ?? 0))]),
     ),
