@@ -18,6 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { mainThreadMs, parseArgs, ROOT } from '../lib/proc.mjs';
 import { loopBlockMeter } from '../lib/loop-blocks.mjs';
@@ -37,6 +38,10 @@ const config = {
     epochGenesis: new Date('2026-01-01T00:00:00Z'),
   },
   referral: { rates: [0.2, 0.1, 0.05], qualifyPoints: 100, bonusPoints: 50 },
+  // Where a stop would spill what it could not write (the flusher names its folder after the
+  // database); nothing is spilled here.
+  dataDir: join(tmpdir(), 'flush-planning'),
+  database: { url: 'postgres://bench@127.0.0.1/flush_planning' },
 };
 const referrerOf = (userId) => Math.floor((userId - 2) / o.fanout) + 1;
 /** The repository's one read the planning makes (links of users the chain cache lacks). */
