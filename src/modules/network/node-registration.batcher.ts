@@ -104,7 +104,8 @@ export class NodeRegistrationBatcher {
       settle = (waiting) => waiting.reject(error);
     }
     // The next batch is written while this one is handed out; Connects still go on in order.
-    this.handingOut = this.handingOut.then(() => handOutInSlices(batch, settle));
+    // (Settling cannot throw; the catch keeps one surprise from stopping every later hand-out.)
+    this.handingOut = this.handingOut.then(() => handOutInSlices(batch, settle)).catch(() => undefined);
     this.writing = false;
     if (this.queue.length > 0) this.schedule();
   }
