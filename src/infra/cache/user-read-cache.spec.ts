@@ -26,6 +26,16 @@ const credited = (userId: number, tx: number, amount: number): DomainEvent => ({
   credit: { tx, at: 0, bucket: 0, epoch: 0, amounts: [amount, 0] },
 });
 
+/** A loader per user that answers `user <id>`, and the users it was called for, in order. */
+const userLoads = () => {
+  const loads: number[] = [];
+  const load = (userId: number) => () => {
+    loads.push(userId);
+    return Promise.resolve(`user ${userId}`);
+  };
+  return { loads, load };
+};
+
 describe('UserReadCache', () => {
   it('keeps a value until an event of its part, and only of its part', async () => {
     const bus = new InProcessEventBus();
@@ -125,11 +135,7 @@ describe('UserReadCache', () => {
   it('keeps at most its bound of users: the first filled goes, with its subscription, and is read again when asked for', async () => {
     const bus = new InProcessEventBus();
     const cache = new UserReadCache(bus, 2);
-    const loads: number[] = [];
-    const load = (userId: number) => () => {
-      loads.push(userId);
-      return Promise.resolve(`user ${userId}`);
-    };
+    const { loads, load } = userLoads();
     await cache.read(1, 'earnings', load(1));
     await cache.read(2, 'earnings', load(2));
     await cache.read(3, 'earnings', load(3));
@@ -145,11 +151,7 @@ describe('UserReadCache', () => {
   it('makes room by second chance: a user read since the last eviction stays, one read once goes', async () => {
     const bus = new InProcessEventBus();
     const cache = new UserReadCache(bus, 3);
-    const loads: number[] = [];
-    const load = (userId: number) => () => {
-      loads.push(userId);
-      return Promise.resolve(`user ${userId}`);
-    };
+    const { loads, load } = userLoads();
     for (const userId of [1, 2, 3]) await cache.read(userId, 'earnings', load(userId));
     // 1 and 3 are dashboards, read again on every push pass; 2, 4 and 5 are one-off reads.
     const pushPass = () => cache.readMany([1, 3], 'earnings', () => Promise.reject(new Error('all cached')));
