@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { isTransientConflict } from '../../database/pg-errors';
 import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
@@ -12,17 +11,14 @@ const MAX_BATCH = 1_000;
  */
 const ATTEMPTS = 3;
 /**
- * How long the Connects of one slice of a batch may take to go on (Connected, snapshot, writes:
- * all promise jobs, run back to back) before the event loop gets a turn. A batch handed out at
- * once held the loop for all of its Connects (23 ms for 240 in the bench's storm of 10,000; a
- * remote PostgreSQL's longer round trip gathers larger batches), stalling the heartbeats of the
- * sockets already connected.
+ * Connects of a written batch that go on (Connected, snapshot, writes: promise jobs, run back to
+ * back) before the event loop gets a turn: ~6 ms at the ~0.1 ms a Connect takes. A batch handed
+ * out at once held the loop for all of its Connects (23 ms for 240 in the bench's storm of 10,000;
+ * a remote PostgreSQL's longer round trip gathers larger batches), stalling the heartbeats of the
+ * sockets already connected. A count, not a time: the time until the loop comes round also holds
+ * everything else it does then, and a slice sized by it shrank to a few Connects a turn in a storm.
  */
-const HAND_OUT_SLICE_MS = 5;
-/** Connects handed out in a batch's first slice; later slices are sized from how long the last took. */
-const FIRST_SLICE = 16;
-/** Connects a slice hands out at least: a busy loop's own I/O must not starve the Connects. */
-const MIN_SLICE = 8;
+const HAND_OUT_SLICE = 64;
 
 export interface NodeRegistration {
   userId: number;
@@ -122,20 +118,11 @@ export class NodeRegistrationBatcher {
   }
 }
 
-/**
- * Settles the waiters a slice at a time, each slice sized so that the Connects it lets go on take
- * about HAND_OUT_SLICE_MS. What a settled Connect does next runs as promise jobs after the slice,
- * so a slice's cost is measured once the loop has come round (setImmediate), its I/O included.
- */
+/** Settles the waiters HAND_OUT_SLICE at a time, letting the event loop come round between slices. */
 async function handOutInSlices(waiting: readonly Waiting[], settle: (waiting: Waiting) => void): Promise<void> {
-  let size = FIRST_SLICE;
-  for (let i = 0; i < waiting.length; ) {
-    const started = performance.now();
-    for (const end = Math.min(waiting.length, i + size); i < end; i++) settle(waiting[i]!);
-    if (i === waiting.length) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const spent = Math.max(0.1, performance.now() - started);
-    size = Math.max(MIN_SLICE, Math.min(MAX_BATCH, Math.floor((size * HAND_OUT_SLICE_MS) / spent)));
+  for (let i = 0; i < waiting.length; i++) {
+    if (i > 0 && i % HAND_OUT_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    settle(waiting[i]!);
   }
 }
 
