@@ -170,7 +170,8 @@ if (options.redisPrefix !== '') {
   });
 }
 
-server.listen(options.port, '127.0.0.1', () => {
+// The service's accept queue (LISTEN_BACKLOG in src/server.ts), so that a storm compares servers, not kernel queues.
+server.listen({ port: options.port, host: '127.0.0.1', backlog: 4096 }, () => {
   process.stdout.write(`listening ${server.address().port}\n`);
 });
 process.on('SIGTERM', () => {

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { LISTEN_BACKLOG } from '../../src/server';
 import { api, registerUser } from '../support/api-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
@@ -21,6 +24,15 @@ describe('HTTP basics: health, errors, request ids, metrics, docs, logs', () => 
       status: 'ok',
       info: { database: { status: 'up' }, lifecycle: { status: 'up' } },
     });
+  });
+
+  it('listens with an accept queue deep enough for a reconnect storm, as far as the kernel allows', () => {
+    // A listening socket's Send-Q in ss is its backlog (Node's default is 511).
+    const port = new URL(app.url).port;
+    const [listening] = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim().split('\n');
+    const backlog = Number(listening!.trim().split(/\s+/)[2]);
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(backlog).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
   });
 
   it('answers an unknown route with 404 and the error body', async () => {
