@@ -84,7 +84,7 @@ describe('deployment files', () => {
     expect(conf).toMatch(/proxy_read_timeout 1h;/);
     expect(conf).toMatch(/X-Forwarded-For \$proxy_add_x_forwarded_for/);
     // The real nginx parses it (upstream names resolved to loopback for the check).
-    const checked = conf.replace(/server app\d:3000/g, 'server 127.0.0.1:3000').replace('listen 80;', 'listen 127.0.0.1:18080;');
+    const checked = conf.replace(/server app\d:3000/g, 'server 127.0.0.1:3000').replace(/listen 80( backlog=\d+)?;/, 'listen 127.0.0.1:18080$1;');
     const path = join(tmpdir(), `nginx-check-${process.pid}.conf`);
     writeFileSync(path, checked);
     try {

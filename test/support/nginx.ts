@@ -31,8 +31,8 @@ export class TestNginx {
       .replace(/^worker_rlimit_nofile .*;$/m, '')
       .replace(/worker_connections \d+;/, 'worker_connections 4096;')
       .replace(/# upstream-servers:begin[\s\S]*?# upstream-servers:end/, servers)
-      .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
-    if (config === original || !config.includes(`listen 127.0.0.1:${port};`) || !config.includes(upstreams[0]!)) {
+      .replace(/listen 80( backlog=\d+)?;/, `listen 127.0.0.1:${port}$1;`);
+    if (config === original || !config.includes(`listen 127.0.0.1:${port}`) || !config.includes(upstreams[0]!)) {
       throw new Error('docker/nginx.conf no longer has the markers the cluster test substitutes');
     }
     const confPath = join(directory, 'nginx.conf');
