@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../../common/event-loop';
 import { isTransientConflict } from '../../database/pg-errors';
 import { NetworkRepository, NodeWithTodayRow } from './network.repository';
 
@@ -118,10 +119,13 @@ export class NodeRegistrationBatcher {
   }
 }
 
-/** Settles the waiters HAND_OUT_SLICE at a time, letting the event loop come round between slices. */
+/**
+ * Settles the waiters HAND_OUT_SLICE at a time, letting the event loop come round between slices
+ * (one slice per turn beside the other work that yields so, such as a flush's shards).
+ */
 async function handOutInSlices(waiting: readonly Waiting[], settle: (waiting: Waiting) => void): Promise<void> {
   for (let i = 0; i < waiting.length; i++) {
-    if (i > 0 && i % HAND_OUT_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0 && i % HAND_OUT_SLICE === 0) await yieldToEventLoop();
     settle(waiting[i]!);
   }
 }
